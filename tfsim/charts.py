@@ -1,0 +1,141 @@
+"""Charts as plain functions ``plot_x(ax, results)``, shared by the CLI, the app and exports.
+
+Each function draws on a matplotlib Axes it is given and never creates a figure or
+picks a backend, so the same code draws in the app's Qt canvas and in files written
+with Agg.  Colours are the Okabe-Ito palette, which stays distinguishable with the
+common forms of colour-blindness.  An optional ``baseline`` (another run's results)
+is drawn dashed for comparison.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+# Okabe & Ito (2008) colour-blind-safe palette
+PALETTE = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "sky": "#56B4E9",
+    "purple": "#CC79A7",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+SERIES_COLOURS = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")]
+
+
+def _dates(months: list[str]) -> list[dt.date]:
+    """Month labels ``YYYY-MM`` as the last day of each month, for the x axis."""
+    out = []
+    for m in months:
+        y, mo = int(m[:4]), int(m[5:7])
+        nxt = dt.date(y + (mo == 12), 1 if mo == 12 else mo + 1, 1)
+        out.append(nxt - dt.timedelta(days=1))
+    return out
+
+
+def _band(ax, results, metric: str, colour: str, label: str, baseline: bool = False, scale: float = 1.0):
+    rows = results.series(metric)
+    x = _dates(list(rows.index))
+    style = "--" if baseline else "-"
+    ax.plot(x, rows["mean"] * scale, style, color=colour, lw=2, label=label)
+    if not baseline:
+        ax.fill_between(x, rows["p05"] * scale, rows["p95"] * scale, color=colour, alpha=0.2, lw=0,
+                        label="90% of replications")
+    return rows
+
+
+def _finish(ax, title: str, ylabel: str) -> None:
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.set_ylim(bottom=0)
+    ax.margins(x=0)
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
+
+
+def plot_forecast(ax, results, baseline=None, target: float | None = None, deadline: dt.date | None = None) -> None:
+    """Families turned around over time: mean with the 90% band across replications."""
+    _band(ax, results, "turned_around_cumulative", PALETTE["blue"], "Turned around (mean)")
+    _band(ax, results, "started_cumulative", PALETTE["green"], "Started (mean)", baseline=True)
+    if baseline is not None:
+        _band(ax, baseline, "turned_around_cumulative", PALETTE["black"], "Baseline: turned around", baseline=True)
+    if target is not None:
+        ax.axhline(target, color=PALETTE["vermillion"], lw=1.5, ls=":", label=f"Target ({target:,.0f})")
+    if deadline is not None:
+        ax.axvline(deadline, color=PALETTE["vermillion"], lw=1.5, ls="-.", label=f"Deadline ({deadline:%b %Y})")
+    _finish(ax, f"Families turned around - {results.scenario.name}", "Families (cumulative)")
+
+
+def plot_waiting_list(ax, results, baseline=None) -> None:
+    """Families waiting for a key worker at each month end."""
+    _band(ax, results, "waiting_list", PALETTE["orange"], "Waiting (mean)")
+    if baseline is not None:
+        _band(ax, baseline, "waiting_list", PALETTE["black"], "Baseline: waiting", baseline=True)
+    _finish(ax, "Waiting list", "Families waiting")
+
+
+def plot_in_service(ax, results, baseline=None) -> None:
+    """Families in an intervention by role (stacked means) against caseload capacity."""
+    roles = results.scenario.roles
+    x = None
+    stack = []
+    for role in roles:
+        rows = results.series(f"in_service.{role.id}")
+        x = _dates(list(rows.index))
+        stack.append(rows["mean"].to_numpy())
+    if x is None:
+        return
+    ax.stackplot(x, *stack, labels=[r.label for r in roles], colors=SERIES_COLOURS[: len(roles)], alpha=0.85)
+    cap = results.series("capacity")
+    ax.step(x, cap["mean"], where="post", color=PALETTE["black"], lw=1.5, label="Caseload capacity (mean)")
+    if baseline is not None:
+        rows = baseline.series("families_in_service")
+        ax.plot(_dates(list(rows.index)), rows["mean"], "--", color=PALETTE["vermillion"], lw=1.5,
+                label="Baseline: in service")
+    _finish(ax, "Families in service by role, against capacity", "Families")
+
+
+def plot_staffing(ax, results, baseline=None) -> None:
+    """Staff in post (FTE) against the funded establishment when the run reports it."""
+    _band(ax, results, "fte_in_post", PALETTE["blue"], "In post (mean)")
+    if "fte_establishment" in set(results.monthly["metric"]):
+        rows = results.series("fte_establishment")
+        ax.step(_dates(list(rows.index)), rows["mean"], where="post", color=PALETTE["black"], lw=1.5,
+                label="Funded establishment")
+    if baseline is not None:
+        _band(baseline, baseline, "fte_in_post", PALETTE["black"], "Baseline: in post", baseline=True)
+    _finish(ax, "Staff in post", "FTE")
+
+
+CHARTS = {
+    "forecast": ("Turned around", plot_forecast),
+    "waiting": ("Waiting list", plot_waiting_list),
+    "in_service": ("In service by role", plot_in_service),
+    "staffing": ("Staff in post", plot_staffing),
+}
+
+
+def render_figure(plot, results, path, size=(9, 5), dpi=150, **kwargs) -> None:
+    """Draw one chart to an image file (PNG, SVG or PDF by extension) with the Agg backend."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    ax = fig.add_subplot()
+    plot(ax, results, **kwargs)
+    fig.savefig(path, dpi=dpi)
+
+
+def final_value(results, metric: str) -> float:
+    rows = results.series(metric)
+    return float(rows["mean"].iloc[-1]) if len(rows) else float(np.nan)

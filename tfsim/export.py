@@ -1,0 +1,81 @@
+"""Writing results: CSV tables, XLSX workbooks and chart images, each saved atomically.
+
+A file is written to a temporary name in the target folder and renamed over the
+target only when complete, so a full disk or a crash never leaves a half-written
+file in place of a good one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from tfsim.scenario.io import atomic_write_text
+
+FLOAT_FORMAT = "%.10g"
+
+
+def _atomic_path(target: Path, writer) -> None:
+    """Call ``writer(tmp_path)`` then move the finished file onto ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        writer(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
+    return target
+
+
+def write_xlsx(results, path: str | os.PathLike) -> Path:
+    """Results as a workbook: one sheet a table (summary, monthly, replications)."""
+    target = Path(path)
+
+    def writer(tmp):
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            results.summary.to_excel(xl, sheet_name="summary", index=False)
+            results.monthly.to_excel(xl, sheet_name="monthly", index=False)
+            results.per_replication.to_excel(xl, sheet_name="replications")
+            about = pd.DataFrame(
+                {"item": ["scenario", "replications", "seed"],
+                 "value": [results.scenario.name, results.replications, results.seed]}
+            )
+            about.to_excel(xl, sheet_name="about", index=False)
+
+    _atomic_path(target, writer)
+    return target
+
+
+def write_chart(plot, results, path: str | os.PathLike, **kwargs) -> Path:
+    """Render ``plot(ax, results)`` to PNG, SVG or PDF (chosen by the file extension)."""
+    from tfsim.charts import render_figure
+
+    target = Path(path)
+    _atomic_path(target, lambda tmp: render_figure(plot, results, tmp, **kwargs))
+    return target
+
+
+def write_outputs(results, out_dir: str | os.PathLike) -> list[Path]:
+    """The CLI's standard outputs: ``summary.csv``, ``monthly.csv`` and ``forecast.png``."""
+    from tfsim.charts import plot_forecast
+
+    out = Path(out_dir)
+    return [
+        write_csv(results.summary, out / "summary.csv"),
+        write_csv(results.monthly, out / "monthly.csv"),
+        write_chart(plot_forecast, results, out / "forecast.png"),
+    ]

@@ -1,0 +1,29 @@
+"""Scenario files: the schema (single source of truth), loading with located problems, saving."""
+
+from .io import (
+    LoadResult,
+    Problem,
+    ScenarioError,
+    atomic_write_text,
+    load_scenario,
+    parse_scenario_text,
+    read_scenario,
+    save_scenario,
+    scenario_to_toml,
+)
+from .schema import DAYS_PER_MONTH, SCHEMA_VERSION, Scenario
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "SCHEMA_VERSION",
+    "LoadResult",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "atomic_write_text",
+    "load_scenario",
+    "parse_scenario_text",
+    "read_scenario",
+    "save_scenario",
+    "scenario_to_toml",
+]

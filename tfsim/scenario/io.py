@@ -1,0 +1,327 @@
+"""Reading, checking and saving scenario files.
+
+All file I/O for scenarios lives here.  Loading never raises for bad input: it
+returns :class:`Problem` objects that name the file, line and key path, which the
+CLI prints as ``FILE:LINE: key.path: reason`` and the app lists beside the fields.
+Saving is atomic (write to a temporary file, then rename), so a full disk or a crash
+never destroys the previous file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel, ValidationError
+
+from .locate import key_lines, line_of
+from .schema import SCHEMA_VERSION, Scenario, ScenarioCrossCheckError
+
+#: Largest scenario file accepted (bytes).  Real scenarios are a few kilobytes.
+MAX_FILE_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario, located at a key path and a line."""
+
+    path: tuple
+    message: str
+    line: int = 1
+
+    @property
+    def key(self) -> str:
+        return ".".join(str(p) for p in self.path) or "(file)"
+
+    def format(self, filename: str) -> str:
+        return f"{filename}:{self.line}: {self.key}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario could not be loaded; ``problems`` says why and where."""
+
+    def __init__(self, filename: str, problems: list[Problem]):
+        self.filename = filename
+        self.problems = problems
+        super().__init__("\n".join(p.format(filename) for p in problems))
+
+
+@dataclass
+class LoadResult:
+    """What loading a file gave: the scenario (if valid), the raw data and any problems."""
+
+    filename: str
+    text: str | None
+    data: dict | None
+    scenario: Scenario | None
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return self.scenario is not None and not self.problems
+
+
+def read_scenario(path: str | os.PathLike) -> LoadResult:
+    """Read and check a scenario file, collecting problems instead of raising."""
+    filename = str(path)
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            return _fail(filename, (), f"file is {size:,} bytes; scenario files may be at most {MAX_FILE_BYTES:,}")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return _fail(filename, (), "no such file")
+    except IsADirectoryError:
+        return _fail(filename, (), "is a folder, not a scenario file")
+    except OSError as exc:
+        return _fail(filename, (), f"cannot be read ({exc.strerror or exc})")
+    return parse_scenario_text(raw, filename)
+
+
+def parse_scenario_text(raw: bytes | str, filename: str = "<scenario>") -> LoadResult:
+    """Check scenario file contents given as bytes or text."""
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_FILE_BYTES:
+            return _fail(filename, (), f"file is larger than {MAX_FILE_BYTES:,} bytes")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            return _fail(filename, (), f"is not UTF-8 text (bad byte at position {exc.start})", line)
+    else:
+        text = raw
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        return _fail(filename, (), "file is empty; a scenario needs at least schema_version, name, dates, roles and allocation")
+    if "\x00" in text:
+        return _fail(filename, (), "contains NUL bytes; is it a binary file?", text[: text.index("\x00")].count("\n") + 1)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return _fail(filename, (), f"not valid TOML: {_toml_reason(exc)}", _toml_line(exc), text=text)
+    except RecursionError:
+        return _fail(filename, (), "not valid TOML: nested too deeply", text=text)
+    problems = check_data(data, text)
+    scenario = None
+    if not problems:
+        scenario = Scenario.model_validate(data)
+    return LoadResult(filename, text, data, scenario, problems)
+
+
+def check_data(data: dict, text: str | None = None) -> list[Problem]:
+    """Validate parsed data against the schema; problems carry lines when ``text`` is given."""
+    table = key_lines(text) if text else {}
+    version = data.get("schema_version")
+    if version is None:
+        return [Problem((), f"schema_version is missing; put `schema_version = {SCHEMA_VERSION}` at the top", 1)]
+    if version != SCHEMA_VERSION:
+        return [
+            Problem(
+                ("schema_version",),
+                f"this file is version {version!r}; this tfsim reads version {SCHEMA_VERSION}",
+                line_of(text, ("schema_version",), table) if text else 1,
+            )
+        ]
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = errors_to_problems(exc, data)
+        return [Problem(p.path, p.message, line_of(text, p.path, table) if text else 1) for p in problems]
+    return []
+
+
+def errors_to_problems(exc: ValidationError, data: Any = None) -> list[Problem]:
+    """Turn pydantic's errors into plain-language problems at clean key paths."""
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        ctx = err.get("ctx") or {}
+        cause = ctx.get("error")
+        loc = _clean_loc(err["loc"])
+        if isinstance(cause, ScenarioCrossCheckError):
+            problems.extend(Problem(loc + tuple(p), m) for p, m in cause.problems)
+            continue
+        problems.append(Problem(loc, _message(err, tuple(err["loc"]), data)))
+    # one message per place, in file order of discovery
+    seen: set = set()
+    unique = []
+    for p in problems:
+        if (p.path, p.message) not in seen:
+            seen.add((p.path, p.message))
+            unique.append(p)
+    return unique
+
+
+_DIST_TAGS = {"fixed", "exponential", "uniform", "triangular", "lognormal", "gamma", "empirical"}
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    """Drop pydantic's internal location parts (union tags, '[key]' markers)."""
+    out: list = []
+    for part in loc:
+        if isinstance(part, str) and (part.endswith("-keys") or part.startswith("function-")):
+            continue
+        if part in _DIST_TAGS and out and isinstance(out[-1], str):
+            continue  # the tag of a distribution, not a key in the file
+        out.append(part)
+    return tuple(out)
+
+
+def _message(err: dict, loc: tuple, data: Any) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        name = str(loc[-1]) if loc else ""
+        allowed = _allowed_keys(loc[:-1])
+        hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else (f"; allowed here: {', '.join(sorted(allowed))}" if allowed else "")
+        return f"unknown key '{name}'{suggestion}"
+    if kind == "missing":
+        return "is required but missing"
+    if kind == "union_tag_invalid":
+        return f"unknown distribution {err['input']!r}; use one of {', '.join(sorted(_DIST_TAGS))}"
+    if kind == "union_tag_not_found":
+        return "needs a 'distribution' key (or give a plain number for a fixed value)"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if msg.startswith("Assertion failed, "):
+        msg = msg[len("Assertion failed, "):]
+    value = err.get("input")
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than", "literal_error",
+                "int_parsing", "float_parsing", "int_from_float", "date_type", "date_parsing", "string_type",
+                "bool_type", "int_type", "float_type", "string_pattern_mismatch", "list_type", "dict_type",
+                "model_type", "too_long", "too_short", "string_too_long", "string_too_short"}:
+        shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        msg = f"{msg[0].lower()}{msg[1:]} (got {shown})"
+    return msg
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Keys the schema allows at the table ``loc`` (best effort)."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if isinstance(model, type) and issubclass(model, BaseModel) and part in model.model_fields:
+            ann = model.model_fields[part].annotation
+            model = _inner_model(ann)
+        elif part in _DIST_TAGS:
+            from .schema import DISTRIBUTION_KINDS
+
+            model = DISTRIBUTION_KINDS[part]
+        else:
+            return []
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    import typing
+
+    args = typing.get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in args:
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _toml_reason(exc: tomllib.TOMLDecodeError) -> str:
+    msg = str(exc)
+    cut = msg.rfind(" (at ")
+    return msg[:cut] if cut > 0 else msg
+
+
+def _toml_line(exc: tomllib.TOMLDecodeError) -> int:
+    import re
+
+    found = re.search(r"\(at line (\d+)", str(exc))
+    return int(found.group(1)) if found else 1
+
+
+def _fail(filename: str, path: tuple, message: str, line: int = 1, text: str | None = None) -> LoadResult:
+    return LoadResult(filename, text, None, None, [Problem(path, message, line)])
+
+
+def load_scenario(path: str | os.PathLike) -> Scenario:
+    """Load a valid scenario or raise :class:`ScenarioError` listing every problem."""
+    result = read_scenario(path)
+    if not result.ok:
+        raise ScenarioError(result.filename, result.problems)
+    assert result.scenario is not None
+    return result.scenario
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------
+
+
+def scenario_to_data(scenario: Scenario) -> dict:
+    """Plain TOML-ready data for a scenario, ``schema_version`` first, defaults kept."""
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    _simplify(data)
+    ordered = {"schema_version": SCHEMA_VERSION}
+    ordered.update({k: v for k, v in data.items() if k != "schema_version"})
+    return ordered
+
+
+def _simplify(node: Any) -> Any:
+    """Write fixed distributions back as plain numbers and drop empty optional tables."""
+    if isinstance(node, dict):
+        for key, value in list(node.items()):
+            if isinstance(value, dict) and value.get("distribution") == "fixed" and set(value) == {"distribution", "value"}:
+                node[key] = value["value"]
+            elif isinstance(value, dict) and value.get("distribution") == "empirical" and value.get("weights") is None:
+                value.pop("weights", None)
+            else:
+                _simplify(value)
+    elif isinstance(node, list):
+        for item in node:
+            _simplify(item)
+    return node
+
+
+def scenario_to_toml(scenario: Scenario) -> str:
+    return tomli_w.dumps(scenario_to_data(scenario))
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: the old file survives any failure."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save_scenario(scenario: Scenario, path: str | os.PathLike) -> None:
+    """Save a scenario as TOML, atomically."""
+    atomic_write_text(path, scenario_to_toml(scenario))
+
+
+def as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

@@ -1,0 +1,217 @@
+"""Generate ``docs/scenario-format.md`` from the schema.
+
+The reference is derived, never hand-edited: every key's type, unit, default, bounds
+and help come from the pydantic models in :mod:`tfsim.scenario.schema`.  A test
+regenerates it and fails when the committed file is stale (``tfsim docs`` rewrites
+it).  The same :func:`field_rows` walk drives the app's editor forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+import annotated_types
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from . import schema as S
+
+
+@dataclass
+class FieldDoc:
+    """What the docs and the editor need to know about one key."""
+
+    key: str
+    type: str
+    unit: str
+    default: str
+    bounds: str
+    help: str
+    required: bool
+
+
+def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
+    if origin is typing.Union or str(origin) == "types.UnionType":
+        names = [_type_name(a) for a in args if a is not type(None)]
+        kinds = {S.Fixed, S.Exponential, S.Uniform, S.Triangular, S.LogNormal, S.Gamma, S.Empirical}
+        if set(a for a in args if isinstance(a, type)) >= kinds:
+            return "distribution"
+        opt = " (optional)" if type(None) in args else ""
+        return " or ".join(names) + opt
+    if origin is typing.Literal:
+        return " | ".join(f'"{a}"' for a in args)
+    if origin in (list, tuple):
+        return f"list of {_type_name(args[0])}" if args else "list"
+    if origin is dict:
+        return f"table of {_type_name(args[1])}" if args else "table"
+    if annotation is dt.date:
+        return "date"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "table"
+    return {float: "number", int: "integer", str: "text", bool: "true/false"}.get(annotation, str(annotation))
+
+
+def _bounds(info: FieldInfo) -> str:
+    parts = []
+    for meta in info.metadata:
+        for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            value = getattr(meta, attr, None)
+            if value is not None and isinstance(meta, (annotated_types.Ge, annotated_types.Gt, annotated_types.Le,
+                                                       annotated_types.Lt, annotated_types.Interval)):
+                parts.append(f"{sym} {value:g}" if isinstance(value, (int, float)) else f"{sym} {value}")
+        if isinstance(meta, annotated_types.MaxLen):
+            parts.append(f"at most {meta.max_length} entries")
+        if isinstance(meta, annotated_types.MinLen) and meta.min_length:
+            parts.append(f"at least {meta.min_length} entries")
+    return ", ".join(parts)
+
+
+def _default(info: FieldInfo) -> tuple[str, bool]:
+    if info.default is not PydanticUndefined:
+        value = info.default
+        if value is None:
+            return "none", False
+        if isinstance(value, str):
+            return f'"{value}"' if value else '""', False
+        return str(value), False
+    if info.default_factory is not None:
+        value = info.default_factory()
+        if isinstance(value, BaseModel):
+            dumped = value.model_dump(exclude_defaults=False)
+            if dumped.get("distribution") == "fixed":
+                return f"{dumped['value']:g}", False
+            if "distribution" in dumped:
+                inner = ", ".join(f"{k} = {_toml(v)}" for k, v in dumped.items() if v is not None)
+                return "{ " + inner + " }", False
+            return "(see table)", False
+        if value in ([], {}):
+            return "empty", False
+        if isinstance(value, dict):
+            return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }", False
+        return str(value), False
+    return "required", True
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)
+
+
+def field_rows(model: type[BaseModel]) -> list[FieldDoc]:
+    """One :class:`FieldDoc` per key of ``model``, in schema order."""
+    rows = []
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        unit = extra.get("unit") or S.unit_of(name)
+        default, required = _default(info)
+        rows.append(FieldDoc(name, _type_name(info.annotation), unit, default, _bounds(info),
+                             info.description or "", required))
+    return rows
+
+
+SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
+    ("Top level", "", S.Scenario),
+    ("[referrals]", "referrals", S.Referrals),
+    ("[[referrals.cohort]]", "referrals.cohort", S.CohortRelease),
+    ("[[referrals.rates]]", "referrals.rates", S.RatePeriod),
+    ("[families]", "families", S.Families),
+    ("[engagement]", "engagement", S.Engagement),
+    ("[waiting_list]", "waiting_list", S.WaitingList),
+    ("[[roles]]", "roles", S.Role),
+    ("[roles.outcomes] and [roles.outcomes_by_level.LEVEL]", "roles.outcomes", S.Outcomes),
+]
+
+INTRO = """\
+# Scenario file format (schema version {version})
+
+<!-- Generated from tfsim/scenario/schema.py by `tfsim docs`. Do not edit by hand:
+     a test fails when this file no longer matches the schema. -->
+
+A scenario is a TOML file describing one district's programme. It starts with
+`schema_version = {version}`. Keys are checked strictly: an unknown key is an error (with a
+"did you mean ...?" suggestion), so a typo is never silently ignored. `tfsim validate FILE`
+checks a file and prints each problem as `FILE:LINE: key.path: reason`.
+
+Conventions:
+
+- Units are in key names: `_days`, `_weeks`, `_months`, `_per_month`, `_fte`. A month is
+  365.25/12 days. Dates are TOML dates (`2014-07-14`). Money is in pounds.
+- Probabilities and shares are numbers from 0 to 1.
+- The clock runs from the start of `start_date` to the end of `end_date`.
+- Files are plain data: nothing in them is ever executed, they hold no file paths, and
+  they may be at most 1 MB.
+
+## Distributions
+
+A key holding a distribution (for example `duration_months`) takes either a plain
+number, meaning that fixed value, or an inline table with a `distribution` key. The
+unit is the one in the key's name.
+
+| distribution | keys | meaning |
+|---|---|---|
+{distributions}
+
+Example: `duration_months = {{ distribution = "triangular", low = 6, mode = 12, high = 18 }}`.
+"""
+
+
+def _distribution_table() -> str:
+    rows = []
+    for kind, cls in S.DISTRIBUTION_KINDS.items():
+        keys = ", ".join(f"`{k}`" for k in cls.model_fields if k != "distribution")
+        rows.append(f"| `{kind}` | {keys} | {(cls.__doc__ or '').strip()} |")
+    return "\n".join(rows)
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def scenario_reference() -> str:
+    """The whole reference document as Markdown."""
+    out = [INTRO.format(version=S.SCHEMA_VERSION, distributions=_distribution_table())]
+    for title, path, model in SECTIONS:
+        out.append(f"## {title}\n")
+        doc = (model.__doc__ or "").strip().splitlines()[0]
+        out.append(f"{doc}\n")
+        out.append("| key | type | unit | default | allowed | meaning |")
+        out.append("|---|---|---|---|---|---|")
+        for row in field_rows(model):
+            out.append(
+                f"| `{row.key}` | {_escape(row.type)} | {row.unit} | {_escape(row.default)} | "
+                f"{_escape(row.bounds)} | {_escape(row.help)} |"
+            )
+        out.append("")
+    out.append(CHECKS)
+    return "\n".join(out).rstrip() + "\n"
+
+
+CHECKS = """\
+## Checks across keys
+
+Besides each key's own bounds, a scenario is checked as a whole; each problem is reported
+at the key it concerns:
+
+- `end_date` must be after `start_date`, the horizon at most {years} years, and the
+  warm-up must end before `end_date`.
+- Every cohort release date and rate start must fall inside the scenario.
+- Rate periods must be in date order.
+- Intensity shares must sum to 1; outcome chances of each role must sum to 1.
+- Every intensity level with families must appear in `[allocation]`, and every role named
+  there (or in a role's `outcomes_by_level`) must be defined in `[[roles]]`; role ids are
+  unique.
+- The expected number of referrals may be at most {families:,}.
+""".format(years=S.MAX_HORIZON_YEARS, families=S.MAX_EXPECTED_FAMILIES)

@@ -1,0 +1,531 @@
+"""The scenario schema: the single source of truth for tfsim's file format.
+
+Every field carries its type, default, bounds, unit and a one-line help text
+(``description``).  The same metadata drives validation, the reference document
+``docs/scenario-format.md`` (see :mod:`tfsim.scenario.reference`) and the app's
+editor forms.
+
+Units live in key names (``_days``, ``_weeks``, ``_months``, ``_per_month``,
+``_fte``); dates are TOML dates; money is in pounds.  A month is 365.25/12 days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+SCHEMA_VERSION = 1
+DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_WEEK = 7.0
+
+#: Hard limits that keep a shared (possibly hostile) file from exhausting a laptop.
+MAX_HORIZON_YEARS = 60
+MAX_EXPECTED_FAMILIES = 2_000_000
+MAX_LIST_ROWS = 5_000
+
+_IDENT = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+def unit_of(key: str) -> str:
+    """Return the unit implied by a key name's suffix (``""`` when none)."""
+    for suffix, unit in (
+        ("_per_month", "per month"),
+        ("_days", "days"),
+        ("_weeks", "weeks"),
+        ("_months", "months"),
+        ("_fte", "FTE"),
+        ("_probability", "probability 0-1"),
+        ("_share", "share 0-1"),
+        ("_gbp", "£"),
+    ):
+        if key.endswith(suffix):
+            return unit
+    return ""
+
+
+class StrictModel(BaseModel):
+    """Base for every table: unknown keys are errors, values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+# --------------------------------------------------------------------------------------
+# Distributions.  The unit comes from the key that holds the distribution, e.g.
+# ``duration_months = {distribution = "lognormal", mean = 12, sd = 3}``; a plain number
+# means a fixed value.
+# --------------------------------------------------------------------------------------
+
+Positive = Annotated[float, Field(ge=0, le=1e6)]
+
+
+class Fixed(StrictModel):
+    """Always the same value."""
+
+    distribution: Literal["fixed"] = "fixed"
+    value: Positive = Field(description="The value every draw takes.")
+
+    @property
+    def mean_value(self) -> float:
+        return self.value
+
+
+class Exponential(StrictModel):
+    """Exponential (memoryless) with the given mean."""
+
+    distribution: Literal["exponential"] = "exponential"
+    mean: Annotated[float, Field(gt=0, le=1e6)] = Field(description="Mean of the draws.")
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class Uniform(StrictModel):
+    """Uniform between low and high."""
+
+    distribution: Literal["uniform"] = "uniform"
+    low: Positive = Field(description="Smallest value.")
+    high: Positive = Field(description="Largest value.")
+
+    @model_validator(mode="after")
+    def _order(self) -> "Uniform":
+        if self.high < self.low:
+            raise ValueError("high must be at least low")
+        return self
+
+    @property
+    def mean_value(self) -> float:
+        return (self.low + self.high) / 2
+
+
+class Triangular(StrictModel):
+    """Triangular: low, most likely (mode), high."""
+
+    distribution: Literal["triangular"] = "triangular"
+    low: Positive = Field(description="Smallest value.")
+    mode: Positive = Field(description="Most likely value.")
+    high: Positive = Field(description="Largest value.")
+
+    @model_validator(mode="after")
+    def _order(self) -> "Triangular":
+        if not (self.low <= self.mode <= self.high):
+            raise ValueError("needs low <= mode <= high")
+        if self.high == self.low:
+            raise ValueError("high must be greater than low (use a fixed value instead)")
+        return self
+
+    @property
+    def mean_value(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+
+class LogNormal(StrictModel):
+    """Log-normal given by the mean and standard deviation of the values themselves."""
+
+    distribution: Literal["lognormal"] = "lognormal"
+    mean: Annotated[float, Field(gt=0, le=1e6)] = Field(description="Mean of the draws.")
+    sd: Annotated[float, Field(gt=0, le=1e6)] = Field(description="Standard deviation of the draws.")
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class Gamma(StrictModel):
+    """Gamma given by its mean and standard deviation."""
+
+    distribution: Literal["gamma"] = "gamma"
+    mean: Annotated[float, Field(gt=0, le=1e6)] = Field(description="Mean of the draws.")
+    sd: Annotated[float, Field(gt=0, le=1e6)] = Field(description="Standard deviation of the draws.")
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class Empirical(StrictModel):
+    """Values drawn with the given weights (equal weights when omitted)."""
+
+    distribution: Literal["empirical"] = "empirical"
+    values: list[Positive] = Field(min_length=1, max_length=1000, description="The possible values.")
+    weights: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None, max_length=1000, description="Relative weight of each value (need not sum to 1)."
+    )
+
+    @model_validator(mode="after")
+    def _weights(self) -> "Empirical":
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"weights has {len(self.weights)} entries but values has {len(self.values)}"
+                )
+            if sum(self.weights) <= 0:
+                raise ValueError("weights must not all be zero")
+        return self
+
+    @property
+    def mean_value(self) -> float:
+        w = self.weights or [1.0] * len(self.values)
+        return sum(v * x for v, x in zip(self.values, w)) / sum(w)
+
+
+def _number_is_fixed(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return {"distribution": "fixed", "value": value}
+    return value
+
+
+Distribution = Annotated[
+    Union[Fixed, Exponential, Uniform, Triangular, LogNormal, Gamma, Empirical],
+    Field(discriminator="distribution"),
+    BeforeValidator(_number_is_fixed),
+]
+
+DISTRIBUTION_KINDS = {
+    cls.model_fields["distribution"].default: cls
+    for cls in (Fixed, Exponential, Uniform, Triangular, LogNormal, Gamma, Empirical)
+}
+
+
+# --------------------------------------------------------------------------------------
+# Referrals
+# --------------------------------------------------------------------------------------
+
+
+class CohortRelease(StrictModel):
+    """A batch of identified families released to the programme on one date."""
+
+    date: dt.date = Field(description="Date the batch is referred.")
+    families: int = Field(ge=1, le=100_000, description="Number of families in the batch.")
+    label: str = Field(default="", max_length=200, description="Free note, e.g. 'first 10 families profiled'.")
+
+
+class RatePeriod(StrictModel):
+    """A Poisson referral rate that holds from its start date until the next period starts."""
+
+    start: dt.date = Field(description="First day this rate applies.")
+    per_month: float = Field(ge=0, le=100_000, description="Mean referrals a month (Poisson).")
+
+
+class Referrals(StrictModel):
+    """How families arrive: an identified cohort released in batches and/or a Poisson stream."""
+
+    cohort: list[CohortRelease] = Field(
+        default_factory=list, max_length=MAX_LIST_ROWS, description="Batches of identified families."
+    )
+    rates: list[RatePeriod] = Field(
+        default_factory=list,
+        max_length=MAX_LIST_ROWS,
+        description="Piecewise-constant monthly referral rates, in date order (none before the first).",
+    )
+
+    @field_validator("rates")
+    @classmethod
+    def _rates_in_order(cls, rates: list[RatePeriod]) -> list[RatePeriod]:
+        for a, b in zip(rates, rates[1:]):
+            if b.start <= a.start:
+                raise ValueError(f"rate periods must be in date order ({b.start} is not after {a.start})")
+        return rates
+
+
+# --------------------------------------------------------------------------------------
+# Families
+# --------------------------------------------------------------------------------------
+
+DEFAULT_NEEDS = {
+    "crime_asb": 0.6,
+    "education": 0.75,
+    "worklessness": 0.55,
+    "domestic_abuse": 0.3,
+    "health": 0.4,
+    "parenting": 0.5,
+}
+
+
+class Families(StrictModel):
+    """Who is referred: family size, needs profile and intensity of need."""
+
+    adults: Distribution = Field(
+        default_factory=lambda: Empirical(values=[1, 2, 3], weights=[0.3, 0.55, 0.15]),
+        description="Adults per family (rounded to whole people).",
+    )
+    children: Distribution = Field(
+        default_factory=lambda: Empirical(values=[1, 2, 3, 4, 5, 6], weights=[0.15, 0.25, 0.25, 0.17, 0.1, 0.08]),
+        description="Children per family (rounded to whole people).",
+    )
+    needs: dict[Annotated[str, Field(pattern=_IDENT)], Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=lambda: dict(DEFAULT_NEEDS),
+        max_length=40,
+        description="Share of families with each need (independent draws).",
+        json_schema_extra={"unit": "share 0-1 per need"},
+    )
+    intensity: dict[Annotated[str, Field(pattern=_IDENT)], Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=lambda: {"high": 0.35, "medium": 0.4, "low": 0.25},
+        min_length=1,
+        max_length=20,
+        description="Share of families at each intensity level, highest need first; shares sum to 1.",
+        json_schema_extra={"unit": "share 0-1 per level"},
+    )
+
+    @field_validator("intensity")
+    @classmethod
+    def _shares_sum_to_one(cls, shares: dict[str, float]) -> dict[str, float]:
+        total = sum(shares.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"intensity shares must sum to 1 (they sum to {total:g})")
+        return shares
+
+
+class Engagement(StrictModel):
+    """Whether families take up the offer and stay engaged."""
+
+    refusal_probability: float = Field(
+        default=0.13, ge=0, le=1, description="Chance a family refuses at first contact (Sevenoaks saw 13%)."
+    )
+    reapproach_probability: float = Field(
+        default=0.0, ge=0, le=1, description="Chance a refusing family is approached again later."
+    )
+    reapproach_delay_months: Distribution = Field(
+        default_factory=lambda: Fixed(value=6), description="Delay before a refusing family is approached again."
+    )
+    disengagement_hazard_per_month: float = Field(
+        default=0.0,
+        ge=0,
+        le=10,
+        description="Monthly hazard of a family disengaging part-way through an intervention.",
+    )
+
+
+class WaitingList(StrictModel):
+    """How families wait for a key worker."""
+
+    discipline: Literal["fifo", "priority"] = Field(
+        default="fifo",
+        description="fifo: first referred, first allocated; priority: highest intensity first, then fifo.",
+    )
+    max_wait_days: float | None = Field(
+        default=None, gt=0, le=3650, description="Longest a family may wait before the rule below applies (none: no limit)."
+    )
+    on_max_wait: Literal["close", "escalate"] = Field(
+        default="close", description="close: the case is closed unallocated; escalate: it goes to the front of the list."
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Roles
+# --------------------------------------------------------------------------------------
+
+
+class Outcomes(StrictModel):
+    """Chances of each outcome when an intervention ends; they sum to 1."""
+
+    turned_around: float = Field(default=0.6, ge=0, le=1, description="Results met: the family is turned around.")
+    improved: float = Field(default=0.2, ge=0, le=1, description="Improved but not yet turned around.")
+    no_progress: float = Field(default=0.15, ge=0, le=1, description="No progress (drift); the case closes.")
+    disengaged: float = Field(default=0.05, ge=0, le=1, description="The family disengaged by the end.")
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> "Outcomes":
+        total = self.turned_around + self.improved + self.no_progress + self.disengaged
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"outcome chances must sum to 1 (they sum to {total:g})")
+        return self
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return (self.turned_around, self.improved, self.no_progress, self.disengaged)
+
+
+OUTCOME_NAMES = ("turned_around", "improved", "no_progress", "disengaged")
+
+
+class Role(StrictModel):
+    """A kind of key worker (FIP, FIP Light, FSW, lead worker, or one you define)."""
+
+    id: str = Field(pattern=_IDENT, description="Short identifier used elsewhere in the file, e.g. 'fip'.")
+    name: str = Field(default="", max_length=80, description="Name shown in reports, e.g. 'Family Intervention Practitioner'.")
+    caseload_cap_per_fte: float = Field(
+        default=5, gt=0, le=60, description="Families one full-time worker may hold at once (rounded down for part-time)."
+    )
+    in_post_fte: list[Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=list,
+        max_length=MAX_LIST_ROWS,
+        description="Workers in post at the start, one FTE figure each (1 = full time, 0.5 = half time).",
+        json_schema_extra={"unit": "FTE each"},
+    )
+    duration_months: Distribution = Field(
+        default_factory=lambda: Triangular(low=6, mode=12, high=18),
+        description="Length of an intervention with this role.",
+    )
+    outcomes: Outcomes = Field(default_factory=Outcomes, description="Outcome chances at the end of an intervention.")
+    outcomes_by_level: dict[str, Outcomes] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="Outcome chances for particular intensity levels, replacing 'outcomes' for them.",
+    )
+    step_up_probability: float = Field(
+        default=0.5, ge=0, le=1, description="Chance an 'improved' family is stepped up and its intervention extended."
+    )
+    extension_months: Distribution = Field(
+        default_factory=lambda: Fixed(value=3), description="Length of one extension after a step-up."
+    )
+    max_extensions: int = Field(default=1, ge=0, le=10, description="Most extensions one family may have.")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    def outcomes_for(self, level: str) -> Outcomes:
+        return self.outcomes_by_level.get(level, self.outcomes)
+
+
+# --------------------------------------------------------------------------------------
+# The scenario
+# --------------------------------------------------------------------------------------
+
+
+class Scenario(StrictModel):
+    """A district's programme: referrals, families, engagement, workers and allocation rules."""
+
+    schema_version: Literal[1] = Field(default=1, description="File format version; this is version 1.")
+    name: str = Field(min_length=1, max_length=120, description="Scenario name shown in reports.")
+    description: str = Field(default="", max_length=5000, description="What the scenario is for and where its figures come from.")
+    start_date: dt.date = Field(description="First day simulated.")
+    end_date: dt.date = Field(description="Last day simulated (the horizon).")
+    warm_up_months: float = Field(
+        default=0, ge=0, le=240, description="Initial period left out of the statistics (for steady-state studies)."
+    )
+    referrals: Referrals = Field(default_factory=Referrals, description="How families arrive.")
+    families: Families = Field(default_factory=Families, description="Who the families are.")
+    engagement: Engagement = Field(default_factory=Engagement, description="Refusal, re-approach and disengagement.")
+    waiting_list: WaitingList = Field(default_factory=WaitingList, description="Waiting-list rules.")
+    roles: list[Role] = Field(min_length=1, max_length=50, description="Key-worker roles and the workers in post.")
+    allocation: dict[str, list[str]] = Field(
+        description="For each intensity level, the roles that may take the family, in order of preference (fallback order).",
+    )
+
+    # ---- cross-field checks: each raises at the field it concerns --------------------
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "Scenario":
+        problems: list[tuple[tuple, str]] = []
+        if self.end_date <= self.start_date:
+            problems.append((("end_date",), "must be after start_date"))
+        elif (self.end_date - self.start_date).days > MAX_HORIZON_YEARS * 365.25:
+            problems.append((("end_date",), f"the horizon may be at most {MAX_HORIZON_YEARS} years"))
+        elif self.warm_up_months * DAYS_PER_MONTH >= self.horizon_days:
+            problems.append((("warm_up_months",), "the warm-up must end before end_date"))
+        for i, release in enumerate(self.referrals.cohort):
+            if not (self.start_date <= release.date <= self.end_date):
+                problems.append(
+                    (("referrals", "cohort", i, "date"), f"{release.date} is outside the scenario ({self.start_date} to {self.end_date})")
+                )
+        for i, period in enumerate(self.referrals.rates):
+            if not (self.start_date <= period.start <= self.end_date):
+                problems.append(
+                    (("referrals", "rates", i, "start"), f"{period.start} is outside the scenario ({self.start_date} to {self.end_date})")
+                )
+        role_ids = [r.id for r in self.roles]
+        seen: set[str] = set()
+        for i, rid in enumerate(role_ids):
+            if rid in seen:
+                problems.append((("roles", i, "id"), f"role '{rid}' is defined twice"))
+            seen.add(rid)
+        levels = list(self.families.intensity)
+        for level, chain in self.allocation.items():
+            if level not in self.families.intensity:
+                problems.append((("allocation", level), f"'{level}' is not an intensity level{_suggest(level, levels)}"))
+            if not chain:
+                problems.append((("allocation", level), "lists no role"))
+            for j, rid in enumerate(chain):
+                if rid not in seen:
+                    problems.append((("allocation", level, j), f"role '{rid}' is not defined{_suggest(rid, role_ids)}"))
+            if len(set(chain)) != len(chain):
+                problems.append((("allocation", level), "names a role twice"))
+        for level, share in self.families.intensity.items():
+            if level not in self.allocation and share > 0:
+                problems.append((("allocation",), f"intensity level '{level}' has no roles to go to"))
+        for i, role in enumerate(self.roles):
+            for level in role.outcomes_by_level:
+                if level not in self.families.intensity:
+                    problems.append(
+                        (("roles", i, "outcomes_by_level", level), f"'{level}' is not an intensity level{_suggest(level, levels)}")
+                    )
+        expected = self.expected_referrals()
+        if expected > MAX_EXPECTED_FAMILIES:
+            problems.append(
+                (("referrals",), f"about {expected:,.0f} referrals expected; at most {MAX_EXPECTED_FAMILIES:,} are allowed")
+            )
+        if problems:
+            raise ScenarioCrossCheckError(problems)
+        return self
+
+    # ---- derived quantities ------------------------------------------------------------
+
+    @property
+    def horizon_days(self) -> float:
+        """Length of the run in days: from the start of start_date to the end of end_date."""
+        return float((self.end_date - self.start_date).days + 1)
+
+    @property
+    def warm_up_days(self) -> float:
+        return self.warm_up_months * DAYS_PER_MONTH
+
+    def day_of(self, date: dt.date) -> float:
+        """Clock time (days since start_date) of the start of ``date``."""
+        return float((date - self.start_date).days)
+
+    def expected_referrals(self) -> float:
+        """Expected number of referrals over the horizon (cohort plus Poisson)."""
+        total = float(sum(c.families for c in self.referrals.cohort))
+        for period, until in self.rate_periods():
+            total += period.per_month * until / DAYS_PER_MONTH
+        return total
+
+    def rate_periods(self) -> list[tuple[RatePeriod, float]]:
+        """Each rate period with its length in days, clipped to the horizon."""
+        out = []
+        rates = self.referrals.rates
+        for i, period in enumerate(rates):
+            end = rates[i + 1].start if i + 1 < len(rates) else self.end_date + dt.timedelta(days=1)
+            end = min(end, self.end_date + dt.timedelta(days=1))
+            length = max(0.0, float((end - max(period.start, self.start_date)).days))
+            out.append((period, length))
+        return out
+
+    def role(self, role_id: str) -> Role:
+        for r in self.roles:
+            if r.id == role_id:
+                return r
+        raise KeyError(role_id)
+
+
+class ScenarioCrossCheckError(ValueError):
+    """Raised by cross-field checks; carries problems located at the field they concern."""
+
+    def __init__(self, problems: list[tuple[tuple, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in problems))
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def is_identifier(text: str) -> bool:
+    return re.match(_IDENT, text) is not None
