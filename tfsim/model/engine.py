@@ -44,11 +44,12 @@ class Family:
 
     __slots__ = (
         "id", "level", "needs", "adults", "children", "state", "joined", "ticket", "tier",
-        "worker", "episode", "extensions", "started", "closed", "outcome",
+        "worker", "episode", "extensions", "referred", "started", "closed", "outcome",
     )
 
-    def __init__(self, fid: int, level: int, needs: int, adults: int, children: int):
+    def __init__(self, fid: int, level: int, needs: int, adults: int, children: int, referred: float = 0.0):
         self.id = fid
+        self.referred = referred  # referral time (days)
         self.level = level
         self.needs = needs
         self.adults = adults
@@ -129,6 +130,12 @@ class EventLog:
         self.busy: list[list[tuple[float, int]]] = [[] for _ in range(n_roles)]
         self.capacity: list[list[tuple[float, int]]] = [[] for _ in range(n_roles)]
         self.fte: list[list[tuple[float, float]]] = [[] for _ in range(n_roles)]
+        # workforce (issue 3): per role (time, change) of funded FTE and agency cover FTE;
+        # hires and leavers as (time, role index)
+        self.establishment: list[list[tuple[float, float]]] = [[] for _ in range(n_roles)]
+        self.agency_fte: list[list[tuple[float, float]]] = [[] for _ in range(n_roles)]
+        self.hires: list[tuple[float, int]] = []
+        self.leavers: list[tuple[float, int]] = []
         self.max_load_exceeded = False
 
 
@@ -182,6 +189,8 @@ class Engine:
         self.max_wait = wl.max_wait_days
         self.escalate = wl.on_max_wait == "escalate"
         self._profile = FamilyProfiles(scenario, self.streams)
+        #: Called as ``hook(family, now)`` when a family is turned around (claims, issue 4).
+        self.on_turned_around: Callable[[Family, float], None] | None = None
 
     # ---- scheduling helpers ---------------------------------------------------------------
 
@@ -223,7 +232,7 @@ class Engine:
         now = times[i]
         # all referrals due at this instant are handled in one event (cohort batches)
         while True:
-            fam = self._profile.new_family(len(self.families))
+            fam = self._profile.new_family(len(self.families), now)
             self.families.append(fam)
             self.log.referred.append(now)
             self._contact(fam, first=True)
@@ -398,6 +407,8 @@ class Engine:
         fam.closed = now
         fam.outcome = outcome
         self.log.closures.append((now, outcome))
+        if outcome == TURNED_AROUND and self.on_turned_around is not None:
+            self.on_turned_around(fam, now)
 
 
 class FamilyProfiles:
@@ -427,13 +438,13 @@ class FamilyProfiles:
         self._need_i += 1
         return self._need_buf[self._need_i - 1]
 
-    def new_family(self, fid: int) -> Family:
+    def new_family(self, fid: int, now: float) -> Family:
         u = self._u_level()
         level = 0
         for level, edge in enumerate(self._level_cum):
             if u < edge:
                 break
-        return Family(fid, level, self._needs(), int(round(self._adults())), int(round(self._children())))
+        return Family(fid, level, self._needs(), int(round(self._adults())), int(round(self._children())), now)
 
 
 def _exp_months(mean: float):
