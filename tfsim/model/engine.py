@@ -29,7 +29,7 @@ from simpy.events import Timeout
 
 from tfsim.scenario.schema import DAYS_PER_MONTH, OUTCOME_NAMES, Scenario
 
-from .random import Streams
+from .random import Sampler, Streams
 
 # Family states
 REFUSED, WAITING, IN_SERVICE, CLOSED, REFERRED = range(5)
@@ -179,9 +179,10 @@ class Engine:
         self.p_refusal = eng.refusal_probability
         self.p_reapproach = eng.reapproach_probability
         self.hazard = eng.disengagement_hazard_per_month
-        self.disengage_after = (
-            self.streams.sampler("disengagement", _exp_months(1.0 / self.hazard)) if self.hazard > 0 else None
-        )
+        self.disengage_after = None
+        if self.hazard > 0:  # time to disengage is exponential with mean 1/hazard months
+            gen, mean = self.streams.generator("disengagement"), 1.0 / self.hazard
+            self.disengage_after = Sampler(lambda n: gen.exponential(mean, n))
         self.u_outcome = self.streams.uniform("outcome")
         self.u_step_up = self.streams.uniform("step_up")
         wl = scenario.waiting_list
@@ -445,12 +446,6 @@ class FamilyProfiles:
             if u < edge:
                 break
         return Family(fid, level, self._needs(), int(round(self._adults())), int(round(self._children())), now)
-
-
-def _exp_months(mean: float):
-    from tfsim.scenario.schema import Exponential
-
-    return Exponential(mean=mean)
 
 
 def referral_times(scenario: Scenario, gen: np.random.Generator) -> np.ndarray:

@@ -107,9 +107,12 @@ def parse_scenario_text(raw: bytes | str, filename: str = "<scenario>") -> LoadR
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return _fail(filename, (), f"not valid TOML: {_toml_reason(exc)}", _toml_line(exc), text=text)
+        return _fail(filename, (), f"not valid TOML: {_toml_reason(exc)}", _toml_line(exc, text), text=text)
     except RecursionError:
         return _fail(filename, (), "not valid TOML: nested too deeply", text=text)
+    if not data:
+        return _fail(filename, (), "file is empty (only comments or blank lines); a scenario needs at least "
+                     "schema_version, name, dates, roles and allocation", text=text)
     problems = check_data(data, text)
     scenario = None
     if not problems:
@@ -186,7 +189,8 @@ def _message(err: dict, loc: tuple, data: Any) -> str:
     if kind == "missing":
         return "is required but missing"
     if kind == "union_tag_invalid":
-        return f"unknown distribution {err['input']!r}; use one of {', '.join(sorted(_DIST_TAGS))}"
+        tag = (err.get("ctx") or {}).get("tag", "?")
+        return f"unknown distribution '{tag}'; use one of {', '.join(sorted(_DIST_TAGS))}"
     if kind == "union_tag_not_found":
         return "needs a 'distribution' key (or give a plain number for a fixed value)"
     msg = err["msg"]
@@ -245,11 +249,15 @@ def _toml_reason(exc: tomllib.TOMLDecodeError) -> str:
     return msg[:cut] if cut > 0 else msg
 
 
-def _toml_line(exc: tomllib.TOMLDecodeError) -> int:
+def _toml_line(exc: tomllib.TOMLDecodeError, text: str) -> int:
     import re
 
     found = re.search(r"\(at line (\d+)", str(exc))
-    return int(found.group(1)) if found else 1
+    if found:
+        return int(found.group(1))
+    if "end of document" in str(exc):
+        return max(1, len(text.rstrip("\n").splitlines()))
+    return 1
 
 
 def _fail(filename: str, path: tuple, message: str, line: int = 1, text: str | None = None) -> LoadResult:

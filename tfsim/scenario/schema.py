@@ -57,7 +57,7 @@ def unit_of(key: str) -> str:
 class StrictModel(BaseModel):
     """Base for every table: unknown keys are errors, values are checked on assignment."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, validate_default=True)
 
 
 # --------------------------------------------------------------------------------------
