@@ -34,8 +34,10 @@ def test_run_writes_summary_with_exact_header_and_metrics(run_out):
     assert text.splitlines()[0] == SUMMARY_HEADER
     frame = pd.read_csv(run_out / "summary.csv")
     assert set(SUMMARY_NEEDED) <= set(frame["metric"])
-    assert (frame["ci_low"] <= frame["mean"] + 1e-9).all() and (frame["mean"] <= frame["ci_high"] + 1e-9).all()
-    assert (frame["p05"] <= frame["p50"]).all() and (frame["p50"] <= frame["p95"]).all()
+    known = frame.dropna()  # e.g. mean_time_to_fill_days has no value when no post was filled
+    assert len(known) >= len(SUMMARY_NEEDED)
+    assert (known["ci_low"] <= known["mean"] + 1e-9).all() and (known["mean"] <= known["ci_high"] + 1e-9).all()
+    assert (known["p05"] <= known["p50"]).all() and (known["p50"] <= known["p95"]).all()
 
 
 def test_run_writes_monthly_long_form(run_out):

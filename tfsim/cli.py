@@ -57,12 +57,14 @@ def format_summary(results) -> str:
     for row in results.summary.itertuples(index=False):
         _, unit = metric_label(row.metric)
         digits = 3 if unit in {"share", "FTE"} else 1
-        fmt = f"{{:,.{digits}f}}"
-        ci = f"{fmt.format(row.ci_low)} to {fmt.format(row.ci_high)}" if row.ci_low == row.ci_low else "-"
-        lines.append(
-            f"{row.metric:<30} {fmt.format(row.mean):>11} {ci:>23} "
-            f"{fmt.format(row.p05) + ' to ' + fmt.format(row.p95):>23}"
-        )
+        spec = f"{{:,.{digits}f}}"
+
+        def fmt(value: float, spec: str = spec) -> str:
+            return "-" if value != value else spec.format(value)  # NaN: nothing to report
+
+        ci = f"{fmt(row.ci_low)} to {fmt(row.ci_high)}" if row.ci_low == row.ci_low else "-"
+        spread = f"{fmt(row.p05)} to {fmt(row.p95)}" if row.p05 == row.p05 else "-"
+        lines.append(f"{row.metric:<30} {fmt(row.mean):>11} {ci:>23} {spread:>23}")
     return "\n".join(lines)
 
 

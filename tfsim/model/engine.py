@@ -20,6 +20,7 @@ are computed afterwards by :mod:`tfsim.model.metrics`.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import Callable
 
@@ -44,7 +45,7 @@ class Family:
 
     __slots__ = (
         "id", "level", "needs", "adults", "children", "state", "joined", "ticket", "tier",
-        "worker", "episode", "extensions", "referred", "started", "closed", "outcome",
+        "worker", "episode", "extensions", "referred", "started", "closed", "outcome", "end_at", "remaining",
     )
 
     def __init__(self, fid: int, level: int, needs: int, adults: int, children: int, referred: float = 0.0):
@@ -64,21 +65,34 @@ class Family:
         self.started = -1.0  # first start of an intervention (days), -1 if never
         self.closed = -1.0
         self.outcome = NOT_CLOSED
+        self.end_at = -1.0  # planned end of the current intervention (days)
+        self.remaining = -1.0  # intervention time still to do after a handover (days), -1 if none
+
+
+# Kinds of worker
+PERMANENT, AGENCY, SECONDEE = range(3)
 
 
 class Worker:
     """A key worker in post: FTE, caseload cap and the families they hold."""
 
-    __slots__ = ("id", "role", "fte", "cap", "load", "accepting", "families")
+    __slots__ = ("id", "role", "fte", "cap", "full_cap", "load", "accepting", "families", "kind", "post", "since",
+                 "inducting", "gone")
 
-    def __init__(self, wid: int, role: "RoleState", fte: float, cap: int):
+    def __init__(self, wid: int, role: "RoleState", fte: float, cap: int, kind: int = PERMANENT, since: float = 0.0):
         self.id = wid
         self.role = role
         self.fte = fte
-        self.cap = cap
+        self.full_cap = cap  # cap once fully inducted
+        self.cap = cap  # cap now
         self.load = 0
-        self.accepting = True
+        self.accepting = True  # False during a notice period and after leaving
         self.families: dict[int, Family] = {}  # insertion-ordered for determinism
+        self.kind = kind
+        self.post = None  # the funded post held (workforce module), if any
+        self.since = since  # start date (days): tenure drives the learning curve
+        self.inducting = False
+        self.gone = False
 
 
 def caseload_cap(cap_per_fte: float, fte: float) -> int:
@@ -94,9 +108,10 @@ class RoleState:
     pool being rebuilt; the pool always holds at least one token per free slot.
     """
 
-    __slots__ = ("index", "id", "spec", "workers", "tokens", "levels", "duration", "extension", "outcome_cum")
+    __slots__ = ("index", "id", "spec", "workers", "tokens", "levels", "duration", "extension", "outcome_cum",
+                 "stretch", "learned_factor", "experience_months")
 
-    def __init__(self, index: int, spec, streams: Streams, levels: list[str]):
+    def __init__(self, index: int, spec, streams: Streams, levels: list[str], workforce):
         self.index = index
         self.id = spec.id
         self.spec = spec
@@ -106,6 +121,17 @@ class RoleState:
         self.duration = streams.sampler(f"duration:{spec.id}", spec.duration_months)
         self.extension = streams.sampler(f"extension:{spec.id}", spec.extension_months)
         self.outcome_cum = [tuple(np.cumsum(spec.outcomes_for(level).as_tuple()).tolist()) for level in levels]
+        # sickness absence stretches interventions; experience shortens them (learning curve)
+        self.stretch = 1.0 / (1.0 - workforce.sickness_absence_share)
+        self.learned_factor = workforce.experienced_duration_factor
+        self.experience_months = workforce.experience_months
+
+    def duration_factor(self, w: "Worker", now: float) -> float:
+        """Multiplier of a new intervention's length with worker ``w`` at time ``now``."""
+        if self.learned_factor >= 1.0:
+            return self.stretch
+        tenure = (now - w.since) / DAYS_PER_MONTH
+        return self.stretch * (1.0 - (1.0 - self.learned_factor) * (1.0 - math.exp(-tenure / self.experience_months)))
 
     def take_slot(self) -> Worker | None:
         tokens = self.tokens
@@ -136,6 +162,10 @@ class EventLog:
         self.agency_fte: list[list[tuple[float, float]]] = [[] for _ in range(n_roles)]
         self.hires: list[tuple[float, int]] = []
         self.leavers: list[tuple[float, int]] = []
+        self.vacant: list[list[tuple[float, float]]] = [[] for _ in range(n_roles)]
+        self.induction: list[tuple[float, int]] = []  # workers in induction
+        self.handovers: list[float] = []
+        self.fill_days: list[tuple[float, float]] = []  # (hire time, days the post stood vacant)
         self.max_load_exceeded = False
 
 
@@ -155,7 +185,8 @@ class Engine:
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.levels = list(scenario.families.intensity)
-        self.roles = [RoleState(i, spec, self.streams, self.levels) for i, spec in enumerate(scenario.roles)]
+        self.roles = [RoleState(i, spec, self.streams, self.levels, scenario.workforce_of(spec))
+                      for i, spec in enumerate(scenario.roles)]
         by_id = {r.id: r for r in self.roles}
         self.chains: list[list[RoleState]] = []
         for li, level in enumerate(self.levels):
@@ -192,6 +223,12 @@ class Engine:
         self._profile = FamilyProfiles(scenario, self.streams)
         #: Called as ``hook(family, now)`` when a family is turned around (claims, issue 4).
         self.on_turned_around: Callable[[Family, float], None] | None = None
+        self.handover_extra = scenario.handover.extra_weeks * 7.0
+        self.p_handover_quit = scenario.handover.disengagement_probability
+        self.u_handover = self.streams.uniform("handover")
+        from .workforce import WorkforceProcess  # noqa: PLC0415 (the workforce drives this engine)
+
+        self.workforce = WorkforceProcess(self)
 
     # ---- scheduling helpers ---------------------------------------------------------------
 
@@ -201,22 +238,74 @@ class Engine:
 
     # ---- set-up -------------------------------------------------------------------------------
 
-    def add_worker(self, role: RoleState, fte: float) -> Worker:
-        w = Worker(len(self.workers), role, fte, caseload_cap(role.spec.caseload_cap_per_fte, fte))
+    def add_worker(self, role: RoleState, fte: float, kind: int = PERMANENT, cap: int | None = None) -> Worker:
+        """Put a worker in post now, holding ``cap`` families at first (default: the full cap)."""
+        now = self.env.now
+        full = caseload_cap(role.spec.caseload_cap_per_fte, fte)
+        w = Worker(len(self.workers), role, fte, full, kind, since=now)
+        w.cap = full if cap is None else min(cap, full)
         self.workers.append(w)
         role.workers.append(w)
-        now = self.env.now
         self.log.capacity[role.index].append((now, w.cap))
-        self.log.fte[role.index].append((now, fte))
+        if kind == AGENCY:
+            self.log.agency_fte[role.index].append((now, fte))
+        else:
+            self.log.fte[role.index].append((now, fte))
         for _ in range(w.cap):
             self._free_slot(w)
         return w
 
+    def set_cap(self, w: Worker, cap: int) -> None:
+        """Change how many families ``w`` may hold (induction); a rise is offered to waiting families."""
+        if w.gone or cap == w.cap:
+            return
+        rise = cap - w.cap
+        self.log.capacity[w.role.index].append((self.env.now, rise))
+        w.cap = cap
+        for _ in range(max(0, rise)):
+            self._free_slot(w)
+
+    def remove_worker(self, w: Worker) -> None:
+        """``w`` leaves now: each of their families is handed over (see :meth:`_hand_over`)."""
+        if w.gone:
+            return
+        now = self.env.now
+        w.gone = True
+        w.accepting = False
+        w.role.workers.remove(w)
+        self.log.capacity[w.role.index].append((now, -w.cap))
+        if w.kind == AGENCY:
+            self.log.agency_fte[w.role.index].append((now, -w.fte))
+        else:
+            self.log.fte[w.role.index].append((now, -w.fte))
+        for fam in list(w.families.values()):
+            self._hand_over(fam, w)
+
+    def _hand_over(self, fam: Family, w: Worker) -> None:
+        """Move a leaver's family to a colleague with a free slot, or to the front of the list."""
+        now = self.env.now
+        remaining = max(0.0, fam.end_at - now)
+        del w.families[fam.id]
+        w.load -= 1
+        self.log.busy[w.role.index].append((now, -1))
+        fam.worker = None
+        fam.episode += 1  # the old worker's end-of-intervention event no longer applies
+        self.log.handovers.append(now)
+        if self.u_handover() < self.p_handover_quit:
+            self._close(fam, DISENGAGED)
+            return
+        fam.remaining = remaining + self.handover_extra
+        for role in self.chains[fam.level]:
+            w2 = role.take_slot()
+            if w2 is not None:
+                self._start(fam, w2, waited=0.0)
+                return
+        fam.state = REFERRED  # rejoins the list, at the front
+        self._enqueue(fam, tier=0)
+
     def run(self) -> EventLog:
         sc = self.scenario
-        for role in self.roles:
-            for fte in role.spec.in_post_fte:
-                self.add_worker(role, fte)
+        self.workforce.start()
         times = referral_times(sc, self.streams.generator("referrals"))
         if len(times):
             self._referral_times = times
@@ -346,10 +435,15 @@ class Engine:
             fam.started = now
             self.log.first_start.append(now)
             self.log.waits.append((now, waited))
-        self._schedule_end(fam, role.duration() * DAYS_PER_MONTH)
+        if fam.remaining >= 0:  # resuming after a handover
+            length, fam.remaining = fam.remaining, -1.0
+        else:
+            length = role.duration() * DAYS_PER_MONTH * role.duration_factor(w, now)
+        self._schedule_end(fam, length)
 
     def _schedule_end(self, fam: Family, length: float) -> None:
         fam.episode += 1
+        fam.end_at = self.env.now + length
         if self.disengage_after is not None:
             quit_after = self.disengage_after() * DAYS_PER_MONTH
             if quit_after < length:
@@ -375,7 +469,7 @@ class Engine:
             outcome = IMPROVED
             if fam.extensions < role.spec.max_extensions and self.u_step_up() < role.spec.step_up_probability:
                 fam.extensions += 1  # stepped up: same worker, longer intervention
-                self._schedule_end(fam, role.extension() * DAYS_PER_MONTH)
+                self._schedule_end(fam, role.extension() * DAYS_PER_MONTH * role.duration_factor(fam.worker, self.env.now))
                 return
         elif u < cum[2]:
             outcome = NO_PROGRESS

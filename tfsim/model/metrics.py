@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tfsim.scenario.schema import Scenario
+from tfsim.scenario.schema import DAYS_PER_MONTH, Scenario
 
 from .engine import (
     CLOSED,
@@ -49,6 +49,13 @@ SUMMARY_METRICS: dict[str, tuple[str, str]] = {
     "mean_intervention_days": ("Mean time in an intervention, closed cases", "days"),
     "caseload_utilisation": ("Share of caseload slots in use (time average)", "share"),
     "fte_in_post_end": ("Staff in post at the end", "FTE"),
+    "leavers": ("Permanent staff who left", "workers"),
+    "hires": ("New starters in funded posts (recruited or planned)", "workers"),
+    "vacancy_fte_months": ("Vacant funded posts, summed over time", "FTE-months"),
+    "vacancy_share": ("Share of the funded establishment vacant (time average)", "share"),
+    "agency_fte_months": ("Agency cover, summed over time", "FTE-months"),
+    "handovers": ("Families handed over when their worker left", "families"),
+    "mean_time_to_fill_days": ("Mean time a post stood vacant before its new starter began", "days"),
 }
 
 #: Monthly series, with description and unit.
@@ -65,6 +72,13 @@ MONTHLY_METRICS: dict[str, tuple[str, str]] = {
     "fte_in_post": ("Staff in post at month end", "FTE"),
     "capacity": ("Caseload slots at month end", "families"),
     "caseload_utilisation": ("Share of caseload slots in use in the month", "share"),
+    "fte_establishment": ("Funded establishment at month end", "FTE"),
+    "vacant_fte": ("Vacant funded posts at month end", "FTE"),
+    "agency_fte": ("Agency cover at month end", "FTE"),
+    "workers_in_induction": ("New starters still in induction at month end", "workers"),
+    "leavers_cumulative": ("Permanent staff who have left so far", "workers"),
+    "hires_cumulative": ("New starters so far", "workers"),
+    "handovers_cumulative": ("Families handed over so far", "families"),
 }
 
 
@@ -195,10 +209,24 @@ def replication_statistics(scenario: Scenario, engine: Engine, log: EventLog, ca
     cap_area = np.diff(cap.area(bounds))
     busy_area = np.diff(busy.area(bounds))
     monthly["caseload_utilisation"] = np.divide(busy_area, cap_area, out=np.zeros_like(busy_area), where=cap_area > 0)
-    for role, b, c, f in zip(engine.roles, busy_roles, cap_roles, fte_roles):
+    establishment = Step.merged(*log.establishment)
+    vacant = Step.merged(*log.vacant)
+    agency = Step.merged(*log.agency_fte)
+    monthly["fte_establishment"] = establishment.before(ends)
+    monthly["vacant_fte"] = vacant.before(ends)
+    monthly["agency_fte"] = agency.before(ends)
+    monthly["workers_in_induction"] = Step(log.induction).before(ends)
+    hire_t = [t for t, _ in log.hires]
+    leaver_t = [t for t, _ in log.leavers]
+    _, monthly["leavers_cumulative"] = _counts(leaver_t, bounds)
+    _, monthly["hires_cumulative"] = _counts(hire_t, bounds)
+    _, monthly["handovers_cumulative"] = _counts(log.handovers, bounds)
+    for i, (role, b, c, f) in enumerate(zip(engine.roles, busy_roles, cap_roles, fte_roles)):
         monthly[f"in_service.{role.id}"] = b.before(ends)
         monthly[f"capacity.{role.id}"] = c.before(ends)
         monthly[f"fte_in_post.{role.id}"] = f.before(ends)
+        monthly[f"fte_establishment.{role.id}"] = Step(log.establishment[i]).before(ends)
+        monthly[f"vacant_fte.{role.id}"] = Step(log.vacant[i]).before(ends)
     monthly = {k: np.asarray(v, dtype=float) for k, v in monthly.items()}
 
     # ---- summary over [W, H) ---------------------------------------------------------
@@ -231,6 +259,17 @@ def replication_statistics(scenario: Scenario, engine: Engine, log: EventLog, ca
     spells = [f.closed - f.started for f in engine.families if f.started >= 0 and W <= f.closed < H]
     s["mean_intervention_days"] = float(np.mean(spells)) if spells else float("nan")
     s["fte_in_post_end"] = float(fte.before([H])[0])
+    s["leavers"] = _window_count(leaver_t, W, H)
+    s["hires"] = _window_count(hire_t, W, H)
+    vacant_area = float(np.diff(vacant.area([W, H]))[0])
+    establishment_area = float(np.diff(establishment.area([W, H]))[0])
+    s["vacancy_fte_months"] = vacant_area / DAYS_PER_MONTH
+    s["vacancy_share"] = vacant_area / establishment_area if establishment_area > 0 else 0.0
+    s["agency_fte_months"] = float(np.diff(agency.area([W, H]))[0]) / DAYS_PER_MONTH
+    s["handovers"] = _window_count(log.handovers, W, H)
+    fills = np.asarray(log.fill_days, dtype=float).reshape(-1, 2)
+    fills = fills[(fills[:, 0] >= W) & (fills[:, 0] < H), 1]
+    s["mean_time_to_fill_days"] = float(fills.mean()) if len(fills) else float("nan")
     s = {k: float(v) for k, v in s.items()}
 
     # ---- checks over the whole run -------------------------------------------------------

@@ -9,6 +9,7 @@ it).  The same :func:`field_rows` walk drives the app's editor forms.
 from __future__ import annotations
 
 import datetime as dt
+import types
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +40,7 @@ def _type_name(annotation: Any) -> str:
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
         return _type_name(args[0])
-    if origin is typing.Union or str(origin) == "types.UnionType":
+    if origin is typing.Union or origin is types.UnionType:
         names = [_type_name(a) for a in args if a is not type(None)]
         kinds = {S.Fixed, S.Exponential, S.Uniform, S.Triangular, S.LogNormal, S.Gamma, S.Empirical}
         if set(a for a in args if isinstance(a, type)) >= kinds:
@@ -67,10 +68,11 @@ def _bounds(info: FieldInfo) -> str:
             if value is not None and isinstance(meta, (annotated_types.Ge, annotated_types.Gt, annotated_types.Le,
                                                        annotated_types.Lt, annotated_types.Interval)):
                 parts.append(f"{sym} {value:g}" if isinstance(value, (int, float)) else f"{sym} {value}")
+        noun = "characters" if info.annotation is str else "entries"
         if isinstance(meta, annotated_types.MaxLen):
-            parts.append(f"at most {meta.max_length} entries")
+            parts.append(f"at most {meta.max_length} {noun}")
         if isinstance(meta, annotated_types.MinLen) and meta.min_length:
-            parts.append(f"at least {meta.min_length} entries")
+            parts.append(f"at least {meta.min_length} {noun}")
     return ", ".join(parts)
 
 
@@ -79,6 +81,8 @@ def _default(info: FieldInfo) -> tuple[str, bool]:
         value = info.default
         if value is None:
             return "none", False
+        if isinstance(value, bool):
+            return str(value).lower(), False
         if isinstance(value, str):
             return f'"{value}"' if value else '""', False
         return str(value), False
@@ -132,6 +136,10 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("[waiting_list]", "waiting_list", S.WaitingList),
     ("[[roles]]", "roles", S.Role),
     ("[roles.outcomes] and [roles.outcomes_by_level.LEVEL]", "roles.outcomes", S.Outcomes),
+    ("[workforce] and [roles.workforce]", "workforce", S.Workforce),
+    ("[[staffing_plan]]", "staffing_plan", S.StaffingChange),
+    ("[[recruitment_freezes]]", "recruitment_freezes", S.RecruitmentFreeze),
+    ("[handover]", "handover", S.Handover),
 ]
 
 INTRO = """\

@@ -325,6 +325,119 @@ class WaitingList(StrictModel):
 
 
 # --------------------------------------------------------------------------------------
+# Workforce: recruitment, attrition, induction, absence, learning (issue 3)
+# --------------------------------------------------------------------------------------
+
+
+class Workforce(StrictModel):
+    """How staff come and go: turnover, recruitment, induction, absence and experience."""
+
+    turnover_per_year: float = Field(
+        default=0.0, ge=0, le=5,
+        description="Leavers a year per worker in post (0.16 = 16% turnover; the social work census shows 15-17%).",
+        json_schema_extra={"unit": "per year"},
+    )
+    early_leaving_multiplier: float = Field(
+        default=1.0, ge=1, le=20, description="How many times likelier a new starter is to leave during their first months."
+    )
+    early_leaving_months: float = Field(default=6.0, ge=0, le=60, description="How long the higher early leaving risk lasts.")
+    notice_weeks: float = Field(
+        default=4.0, ge=0, le=52, description="Notice period: a leaver takes no new families during it."
+    )
+    decision_delay_weeks: float = Field(
+        default=2.0, ge=0, le=104, description="Delay between a post falling vacant and recruitment starting."
+    )
+    time_to_fill_weeks: Distribution = Field(
+        default_factory=lambda: Uniform(low=10, high=14),
+        description="One recruitment round, advert to start date (NHS proxy 10 to 14 weeks; no council figure found).",
+    )
+    round_failure_probability: float = Field(
+        default=0.0, ge=0, le=0.95, description="Chance a round finds no suitable applicant and is re-advertised."
+    )
+    agency_cover: bool = Field(default=False, description="Cover vacancies with interim or agency staff until the post is filled.")
+    agency_start_weeks: float = Field(default=2.0, ge=0, le=52, description="Delay before agency cover starts in a vacant post.")
+    induction_months: float = Field(
+        default=3.0, ge=0, le=24, description="Months a new starter takes to reach a full caseload (0: at once)."
+    )
+    induction_start_share: float = Field(
+        default=0.4, ge=0, le=1, description="Share of the full caseload a new starter holds in their first month; rises evenly."
+    )
+    sickness_absence_share: float = Field(
+        default=0.0, ge=0, le=0.5,
+        description="Share of working time lost to sickness (census: 3% to 4%); interventions take longer to match.",
+        json_schema_extra={"unit": "share 0-1"},
+    )
+    experienced_duration_factor: float = Field(
+        default=1.0, gt=0, le=1,
+        description="Learning curve: an experienced worker's interventions take this share of a new worker's time (1: no effect).",
+    )
+    experience_months: float = Field(
+        default=12.0, gt=0, le=120, description="Time scale of the learning curve (about 63% of the gain after this long in post)."
+    )
+
+
+class StaffingChange(StrictModel):
+    """A dated change to the staff: a planned start or leaver, a secondment, or a change of establishment."""
+
+    date: dt.date = Field(description="When the change happens.")
+    role: str = Field(description="Role id the change applies to.")
+    action: Literal["start", "leave", "secondment", "establishment"] = Field(
+        description="start: a planned starter fills a vacant post (or a new one); leave: a worker leaves; "
+        "secondment: a seconded worker joins until 'until'; establishment: funded posts change."
+    )
+    fte: float = Field(default=1.0, gt=0, le=1, description="FTE of the person starting, leaving or seconded.")
+    until: dt.date | None = Field(default=None, description="Last day of a secondment.")
+    establishment_change_fte: float | None = Field(
+        default=None, ge=-200, le=200, description="For 'establishment': funded FTE added (or removed, if negative)."
+    )
+    establishment_factor: float | None = Field(
+        default=None, gt=0, le=20, description="For 'establishment': multiply the funded FTE (3 = Phase 2's threefold expansion)."
+    )
+    label: str = Field(default="", max_length=200, description="Free note, e.g. 'full-time FIP starts (seed 000)'.")
+
+    @model_validator(mode="after")
+    def _fields_fit_action(self) -> "StaffingChange":
+        if self.action == "establishment":
+            if (self.establishment_change_fte is None) == (self.establishment_factor is None):
+                raise ValueError("an establishment change needs exactly one of establishment_change_fte or establishment_factor")
+        elif self.establishment_change_fte is not None or self.establishment_factor is not None:
+            raise ValueError(f"establishment_change_fte and establishment_factor apply only to action 'establishment', not '{self.action}'")
+        if self.action == "secondment":
+            if self.until is None:
+                raise ValueError("a secondment needs 'until', its last day")
+            if self.until < self.date:
+                raise ValueError("'until' must not be before 'date'")
+        elif self.until is not None:
+            raise ValueError("'until' applies only to action 'secondment'")
+        return self
+
+
+class RecruitmentFreeze(StrictModel):
+    """A period when no recruitment round starts (rounds wait for its end)."""
+
+    start: dt.date = Field(description="First day of the freeze.")
+    end: dt.date = Field(description="Last day of the freeze.")
+    roles: list[str] = Field(default_factory=list, max_length=50, description="Roles frozen (empty: all roles).")
+
+    @model_validator(mode="after")
+    def _order(self) -> "RecruitmentFreeze":
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class Handover(StrictModel):
+    """What happens to a leaver's families."""
+
+    extra_weeks: float = Field(
+        default=2.0, ge=0, le=52, description="Time a handover adds to the family's intervention (getting to know the new worker)."
+    )
+    disengagement_probability: float = Field(
+        default=0.1, ge=0, le=1, description="Chance a family disengages when its worker leaves."
+    )
+
+
+# --------------------------------------------------------------------------------------
 # Roles
 # --------------------------------------------------------------------------------------
 
@@ -362,8 +475,17 @@ class Role(StrictModel):
     in_post_fte: list[Annotated[float, Field(gt=0, le=1)]] = Field(
         default_factory=list,
         max_length=MAX_LIST_ROWS,
-        description="Workers in post at the start, one FTE figure each (1 = full time, 0.5 = half time).",
+        description="Workers in funded posts at the start, one FTE figure each (1 = full time, 0.5 = half time).",
         json_schema_extra={"unit": "FTE each"},
+    )
+    vacant_fte: list[Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=list,
+        max_length=MAX_LIST_ROWS,
+        description="Funded posts empty at the start, one FTE figure each; they go to recruitment.",
+        json_schema_extra={"unit": "FTE each"},
+    )
+    workforce: Workforce | None = Field(
+        default=None, description="Turnover, recruitment and induction for this role (default: the scenario's [workforce])."
     )
     duration_months: Distribution = Field(
         default_factory=lambda: Triangular(low=6, mode=12, high=18),
@@ -415,6 +537,14 @@ class Scenario(StrictModel):
     allocation: dict[str, list[str]] = Field(
         description="For each intensity level, the roles that may take the family, in order of preference (fallback order).",
     )
+    workforce: Workforce = Field(default_factory=Workforce, description="Default turnover, recruitment and induction for every role.")
+    staffing_plan: list[StaffingChange] = Field(
+        default_factory=list, max_length=MAX_LIST_ROWS, description="Dated starts, leavers, secondments and establishment changes."
+    )
+    recruitment_freezes: list[RecruitmentFreeze] = Field(
+        default_factory=list, max_length=100, description="Periods when recruitment is frozen."
+    )
+    handover: Handover = Field(default_factory=Handover, description="What happens to a leaver's families.")
 
     # ---- cross-field checks: each raises at the field it concerns --------------------
 
@@ -463,6 +593,15 @@ class Scenario(StrictModel):
                     problems.append(
                         (("roles", i, "outcomes_by_level", level), f"'{level}' is not an intensity level{_suggest(level, levels)}")
                     )
+        for i, change in enumerate(self.staffing_plan):
+            if change.role not in seen:
+                problems.append((("staffing_plan", i, "role"), f"role '{change.role}' is not defined{_suggest(change.role, role_ids)}"))
+            if not (self.start_date <= change.date <= self.end_date):
+                problems.append((("staffing_plan", i, "date"), f"{change.date} is outside the scenario ({self.start_date} to {self.end_date})"))
+        for i, freeze in enumerate(self.recruitment_freezes):
+            for j, rid in enumerate(freeze.roles):
+                if rid not in seen:
+                    problems.append((("recruitment_freezes", i, "roles", j), f"role '{rid}' is not defined{_suggest(rid, role_ids)}"))
         expected = self.expected_referrals()
         if expected > MAX_EXPECTED_FAMILIES:
             problems.append(
@@ -504,6 +643,10 @@ class Scenario(StrictModel):
             length = max(0.0, float((end - max(period.start, self.start_date)).days))
             out.append((period, length))
         return out
+
+    def workforce_of(self, role: Role) -> Workforce:
+        """The workforce parameters that apply to ``role``."""
+        return role.workforce or self.workforce
 
     def role(self, role_id: str) -> Role:
         for r in self.roles:
