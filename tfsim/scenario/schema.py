@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (
     BaseModel,
@@ -472,31 +472,31 @@ class Money(StrictModel):
         default="phase1",
         description="phase1 or phase2 fill in every fee key below left out; custom needs them all set.",
     )
-    fee_per_family_gbp: float | None = Field(
+    fee_per_family_gbp: Optional[float] = Field(
         default=None, ge=0, le=1e6, description="Attachment fee plus results payment per family (none: the framework's)."
     )
-    attachment_share_by_year: dict[Annotated[str, Field(pattern=_FY)], Annotated[float, Field(ge=0, le=1)]] | None = Field(
+    attachment_share_by_year: Optional[dict[Annotated[str, Field(pattern=_FY)], Annotated[float, Field(ge=0, le=1)]]] = Field(
         default=None,
         max_length=100,
         description="Share of the fee paid on attachment, by financial year of attachment ('2013' = 2013/14); none: the framework's.",
         json_schema_extra={"unit": "share 0-1 per year"},
     )
-    attachment_share: float | None = Field(
+    attachment_share: Optional[float] = Field(
         default=None, ge=0, le=1, description="Attachment share for financial years not in attachment_share_by_year (none: the framework's)."
     )
-    families_funded_share: float | None = Field(
+    families_funded_share: Optional[float] = Field(
         default=None, ge=0, le=1, description="Share of families the fees are paid for; every fee is scaled by it (Phase 1: 5 of 6)."
     )
-    progress_sustain_months: float | None = Field(
+    progress_sustain_months: Optional[float] = Field(
         default=None, ge=0, le=60, description="Months the progress result (crime/ASB + education) must be sustained before a claim."
     )
-    employment_sustain_weeks: float | None = Field(
+    employment_sustain_weeks: Optional[float] = Field(
         default=None, ge=0, le=260, description="Weeks of continuous employment before an employment claim (13, or 26)."
     )
     long_sustain_share: float = Field(
         default=0.0, ge=0, le=1, description="Share of employment results that must be sustained 26 weeks instead (some benefits)."
     )
-    progress_to_work_gbp: float | None = Field(
+    progress_to_work_gbp: Optional[float] = Field(
         default=None, ge=0, le=1e6, description="Part of the results payment paid for progress to work (none: the framework's)."
     )
     employment_support_share: float = Field(
@@ -534,7 +534,7 @@ class Money(StrictModel):
         default=1, ge=0, le=24, description="Time from a claim to its payment."
     )
     costs: Costs = Field(default_factory=Costs, description="Staff costs, agency, recruitment and overheads.")
-    target: Target | None = Field(default=None, description="A cohort target and deadline (none: no target).")
+    target: Optional[Target] = Field(default=None, description="A cohort target and deadline (none: no target).")
 
     @model_validator(mode="after")
     def _custom_complete(self) -> "Money":
@@ -603,7 +603,7 @@ class Scenario(StrictModel):
     allocation: dict[str, list[str]] = Field(
         description="For each intensity level, the roles that may take the family, in order of preference (fallback order).",
     )
-    money: Money | None = Field(  # payment by results (issue 4)
+    money: Optional[Money] = Field(  # payment by results (issue 4)
         default=None, description="Payment by results, costs and target (none: money is not modelled)."
     )
 
