@@ -41,6 +41,7 @@ MONEY_SUMMARY: dict[str, tuple[str, str]] = {
     "income_attachment": ("Attachment fees received", "£"),
     "income_results": ("Results payments received", "£"),
     "income_total": ("Attachment fees plus results payments received", "£"),
+    "income_results_outstanding": ("Results sustained by the end but paid after it", "£"),
     "staff_cost": ("Staff cost: salaries with on-costs, plus agency cover", "£"),
     "agency_cost": ("Agency cover cost (part of staff cost)", "£"),
     "recruitment_cost": ("Recruitment cost", "£"),
@@ -153,6 +154,7 @@ def money_statistics(scenario: Scenario, engine, log, bounds: np.ndarray, s: dic
     s["income_attachment"] = _window_sum(att_t, att_v, W, H)
     s["income_results"] = _window_sum(paid_t, paid_v, W, H)
     s["income_total"] = s["income_attachment"] + s["income_results"]
+    s["income_results_outstanding"] = float(sum(c.amount_gbp for c in claims if c.eligible < H <= c.paid))
     span = cost_flows(scenario, log, np.asarray([W, H]))
     for name, key in (("staff_cost", "staff"), ("agency_cost", "agency"), ("recruitment_cost", "recruitment"),
                       ("overhead_cost", "overhead")):
