@@ -100,7 +100,7 @@ def target_lines(results) -> list[str]:
     days = days[~(days != days)]
     if len(days):
         start = results.scenario.start_date
-        d05, d50, d95 = (start + dt.timedelta(days=int(v)) for v in np.percentile(days, [5, 50, 95]))
+        d05, d50, d95 = (start + dt.timedelta(days=int(v)) for v in np.percentile(days, [5, 50, 95], method="inverted_cdf"))
         out.append(f"Date reached (in the {len(days)} replications that reach it within the run): "
                    f"median {d50:%d %b %Y}, 5th to 95th percentile {d05:%d %b %Y} to {d95:%d %b %Y}")
     else:

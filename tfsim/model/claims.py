@@ -61,10 +61,10 @@ class Claim(NamedTuple):
     amount_gbp: float
 
 
-def add_months(date: dt.date, months: int) -> dt.date:
+def first_of_month_after(date: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` months after ``date``'s month."""
     y, m = divmod(date.month - 1 + months, 12)
-    return date.replace(year=date.year + y, month=m + 1, day=1) if date.day == 1 else \
-        dt.date(date.year + y, m + 1, min(date.day, 28))
+    return dt.date(date.year + y, m + 1, 1)
 
 
 def financial_year(date: dt.date) -> int:
@@ -83,7 +83,7 @@ def claim_windows(scenario: Scenario, months: int, beyond_years: int = 20) -> np
     last = scenario.end_date + dt.timedelta(days=366 * beyond_years)
     out, k = [], 0
     while True:
-        d = add_months(first, k * months)
+        d = first_of_month_after(first, k * months)
         if d > last:
             break
         out.append(scenario.day_of(d))
