@@ -68,6 +68,8 @@ def plot_forecast(ax, results, baseline=None, target: float | None = None, deadl
     """Families turned around over time: mean with the 90% band across replications."""
     _band(ax, results, "turned_around_cumulative", PALETTE["blue"], "Turned around (mean)")
     _band(ax, results, "started_cumulative", PALETTE["green"], "Started (mean)", baseline=True)
+    if _has(results, "claims_cumulative"):  # payment by results (issue 4)
+        _band(ax, results, "claims_cumulative", PALETTE["purple"], "Claims made (mean)")
     if baseline is not None:
         _band(ax, baseline, "turned_around_cumulative", PALETTE["black"], "Baseline: turned around", baseline=True)
     if target is not None:
@@ -118,11 +120,73 @@ def plot_staffing(ax, results, baseline=None) -> None:
     _finish(ax, "Staff in post", "FTE")
 
 
+# ---- payment by results (issue 4) ---------------------------------------------------------
+
+
+def _has(results, metric: str) -> bool:
+    return metric in set(results.monthly["metric"])
+
+
+def forecast_target(results) -> dict:
+    """``target=`` and ``deadline=`` for :func:`plot_forecast` from the scenario's money target."""
+    money = getattr(results.scenario, "money", None)
+    if money is None or money.target is None:
+        return {}
+    return {"target": float(money.target.families), "deadline": money.target.deadline}
+
+
+def money_by_financial_year(results):
+    """Mean income (attachment, results) and cost per financial year (April to March).
+
+    Returns ``(labels, attachment, results, cost)``; the monthly means add up exactly, so
+    each year's figure is the mean over replications of that year's total.
+    """
+    years: dict[int, list[float]] = {}
+    series = {k: results.series(k)["mean"] for k in ("income_attachment", "income_results", "cost")}
+    for month in series["cost"].index:
+        y, m = int(month[:4]), int(month[5:7])
+        fy = y if m >= 4 else y - 1
+        row = years.setdefault(fy, [0.0, 0.0, 0.0])
+        for i, k in enumerate(series):
+            row[i] += float(series[k].loc[month])
+    labels = [f"{fy}/{(fy + 1) % 100:02d}" for fy in years]
+    values = np.asarray(list(years.values())).reshape(-1, 3)
+    return labels, values[:, 0], values[:, 1], values[:, 2]
+
+
+def plot_money(ax, results, baseline=None) -> None:
+    """Income (attachment fees and results payments, stacked) against cost by financial year."""
+    if not _has(results, "cost"):
+        ax.text(0.5, 0.5, "No [money] section in this scenario", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return
+    labels, attach, res, cost = money_by_financial_year(results)
+    x = np.arange(len(labels))
+    w = 0.38
+    ax.bar(x - w / 2, attach, w, color=PALETTE["blue"], label="Attachment fees")
+    ax.bar(x - w / 2, res, w, bottom=attach, color=PALETTE["sky"], label="Results payments")
+    ax.bar(x + w / 2, cost, w, color=PALETTE["vermillion"], label="Cost")
+    ax.plot(x, cost - attach - res, "o-", color=PALETTE["black"], lw=1.5, label="Net cost")
+    if baseline is not None and _has(baseline, "cost"):
+        bl, ba, br, bc = money_by_financial_year(baseline)
+        ax.plot(np.arange(len(bl)), bc - ba - br, "o--", color=PALETTE["orange"], lw=1.5, label="Baseline: net cost")
+    ax.set_xticks(x, labels)
+    ax.set_title(f"Money by financial year (means) - {results.scenario.name}", loc="left", fontsize=11)
+    ax.set_ylabel("£")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.axhline(0, color=PALETTE["black"], lw=0.8)
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"£{v:,.0f}")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+
+
+# ---- end of payment by results ------------------------------------------------------------
+
 CHARTS = {
     "forecast": ("Turned around", plot_forecast),
     "waiting": ("Waiting list", plot_waiting_list),
     "in_service": ("In service by role", plot_in_service),
     "staffing": ("Staff in post", plot_staffing),
+    "money": ("Money by financial year", plot_money),
 }
 
 

@@ -70,12 +70,16 @@ def write_chart(plot, results, path: str | os.PathLike, **kwargs) -> Path:
 
 
 def write_outputs(results, out_dir: str | os.PathLike) -> list[Path]:
-    """The CLI's standard outputs: ``summary.csv``, ``monthly.csv`` and ``forecast.png``."""
-    from tfsim.charts import plot_forecast
+    """The CLI's standard outputs: ``summary.csv``, ``monthly.csv`` and ``forecast.png``
+    (with the scenario's target and deadline), plus ``money.png`` when money is modelled."""
+    from tfsim.charts import forecast_target, plot_forecast, plot_money
 
     out = Path(out_dir)
-    return [
+    paths = [
         write_csv(results.summary, out / "summary.csv"),
         write_csv(results.monthly, out / "monthly.csv"),
-        write_chart(plot_forecast, results, out / "forecast.png"),
+        write_chart(plot_forecast, results, out / "forecast.png", **forecast_target(results)),
     ]
+    if getattr(results.scenario, "money", None) is not None:  # payment by results (issue 4)
+        paths.append(write_chart(plot_money, results, out / "money.png"))
+    return paths

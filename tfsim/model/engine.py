@@ -230,6 +230,13 @@ class Engine:
 
         self.workforce = WorkforceProcess(self)
 
+        # ---- payment by results (issue 4): claim timelines, see tfsim.model.claims ----
+        self.claims = None
+        if scenario.money is not None:
+            from .claims import ClaimsBook
+
+            self.claims = ClaimsBook(self)  # sets on_turned_around
+
     # ---- scheduling helpers ---------------------------------------------------------------
 
     def at(self, delay: float, callback: Callable, value=None) -> None:
@@ -344,6 +351,22 @@ class Engine:
                 self.at(self.reapproach_delay() * DAYS_PER_MONTH, self._on_reapproach, fam)
             return
         self._offer(fam)
+
+    # ---- re-referral (issue 4: a relapsed family referred again) ---------------------------
+
+    def rerefer(self, source: Family) -> Family:
+        """Refer ``source`` again now, as a NEW Family record with the same profile.
+
+        A re-referral counts as a referral (``log.referred``, a new id), so the identity
+        referred = refused + waiting + in service + closed still holds over Family records;
+        :class:`tfsim.model.claims.ClaimsBook` links the new record to the original one so
+        the family earns one attachment fee and at most one results payment in all.
+        """
+        fam = Family(len(self.families), source.level, source.needs, source.adults, source.children, self.env.now)
+        self.families.append(fam)
+        self.log.referred.append(self.env.now)
+        self._contact(fam, first=True)
+        return fam
 
     def _on_reapproach(self, event) -> None:
         fam = event.value

@@ -81,6 +81,12 @@ MONTHLY_METRICS: dict[str, tuple[str, str]] = {
     "handovers_cumulative": ("Families handed over so far", "families"),
 }
 
+# payment by results (issue 4): names and descriptions live in tfsim/model/money.py
+from .money import MONEY_MONTHLY, MONEY_SUMMARY  # noqa: E402
+
+SUMMARY_METRICS.update(MONEY_SUMMARY)
+MONTHLY_METRICS.update(MONEY_MONTHLY)
+
 
 @dataclass
 class Calendar:
@@ -283,4 +289,8 @@ def replication_statistics(scenario: Scenario, engine: Engine, log: EventLog, ca
         "families": float(len(engine.families)),
         "cap_exceeded": float(log.max_load_exceeded),
     }
+    if engine.claims is not None:  # payment by results (issue 4): tfsim/model/money.py
+        from .money import money_statistics
+
+        money_statistics(scenario, engine, log, bounds, s, monthly, checks)
     return ReplicationResult(summary=s, monthly=monthly, checks=checks)

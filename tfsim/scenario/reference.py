@@ -140,6 +140,9 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("[[staffing_plan]]", "staffing_plan", S.StaffingChange),
     ("[[recruitment_freezes]]", "recruitment_freezes", S.RecruitmentFreeze),
     ("[handover]", "handover", S.Handover),
+    ("[money]", "money", S.Money),  # payment by results (issue 4)
+    ("[money.costs]", "money.costs", S.Costs),
+    ("[money.target]", "money.target", S.Target),
 ]
 
 INTRO = """\
@@ -222,4 +225,11 @@ at the key it concerns:
   there (or in a role's `outcomes_by_level`) must be defined in `[[roles]]`; role ids are
   unique.
 - The expected number of referrals may be at most {families:,}.
+- `[money]`: with `framework = "custom"` the fee and sustain keys must all be set (the
+  presets fill in any left out: phase1 = £4,000 a family, 80% / 60% / 40% on attachment in
+  2012/13 / 2013/14 / 2014/15, £100 of the results payment for progress to work, 5 of 6
+  families funded, 6 months' sustained progress or 13 weeks' employment; phase2 = £1,000
+  + £800, 6 months or 13 weeks); every role in `money.costs.salary_gbp` must be defined;
+  the target deadline must fall inside the scenario; the progress-to-work payment may not
+  exceed the smallest results payment.
 """.format(years=S.MAX_HORIZON_YEARS, families=S.MAX_EXPECTED_FAMILIES)

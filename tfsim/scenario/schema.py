@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (
     BaseModel,
@@ -514,6 +514,194 @@ class Role(StrictModel):
 
 
 # --------------------------------------------------------------------------------------
+# Payment by results (issue 4): results framework, claims, costs and the target.
+# Model code: tfsim/model/claims.py (claim timelines) and tfsim/model/money.py (cash).
+# --------------------------------------------------------------------------------------
+
+_FY = r"^(19|20)\d\d$"
+
+#: Values a preset framework gives to every key left out (``None``) of ``[money]``.
+FRAMEWORK_PRESETS: dict[str, dict[str, Any]] = {
+    # Phase 1: £4,000 a family; attachment share 80% / 60% / 40% by financial year of
+    # attachment (2012/13 to 2014/15), the rest on results; £100 of the results payment for
+    # progress to work; 5 of 6 families funded (domain.md, "Money").
+    "phase1": {
+        "fee_per_family_gbp": 4000.0,
+        "attachment_share_by_year": {"2012": 0.8, "2013": 0.6, "2014": 0.4},
+        "attachment_share": 0.4,
+        "families_funded_share": 5 / 6,
+        "progress_sustain_months": 6.0,
+        "employment_sustain_weeks": 13.0,
+        "progress_to_work_gbp": 100.0,
+    },
+    # Phase 2: £1,000 attachment + £800 results; significant and sustained progress
+    # (6 months) or continuous employment (domain.md).
+    "phase2": {
+        "fee_per_family_gbp": 1800.0,
+        "attachment_share_by_year": {},
+        "attachment_share": 1000.0 / 1800.0,
+        "families_funded_share": 1.0,
+        "progress_sustain_months": 6.0,
+        "employment_sustain_weeks": 13.0,
+        "progress_to_work_gbp": 0.0,
+    },
+}
+
+
+class Costs(StrictModel):
+    """What the programme costs: salaries with on-costs, agency cover, recruitment and overheads."""
+
+    salary_gbp: dict[Annotated[str, Field(pattern=_IDENT)], Annotated[float, Field(ge=0, le=1e6)]] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Annual salary of one full-time worker, per role id (roles left out use default_salary_gbp).",
+        json_schema_extra={"unit": "£ per FTE per year"},
+    )
+    default_salary_gbp: float = Field(
+        default=25_000, ge=0, le=1e6, description="Annual salary per FTE of roles not in salary_gbp (FSW £20k to £26k).",
+        json_schema_extra={"unit": "£ per FTE per year"},
+    )
+    on_cost_share: float = Field(
+        default=0.3, ge=0, le=2, description="Employer on-costs (national insurance, pension) as a share of salary."
+    )
+    agency_premium_share: float = Field(
+        default=0.4, ge=0, le=5, description="Extra cost of an agency worker covering a vacancy, as a share of salaried cost."
+    )
+    recruitment_gbp: float = Field(default=3_000, ge=0, le=1e6, description="Cost of recruiting one worker (per hire).")
+    overhead_gbp_per_month: float = Field(
+        default=0, ge=0, le=1e8, description="Fixed programme overheads (management, premises, systems).",
+        json_schema_extra={"unit": "£ per month"},
+    )
+    overhead_share: float = Field(
+        default=0.15, ge=0, le=5, description="Overheads in proportion to staff cost, as a share of it."
+    )
+
+
+class Target(StrictModel):
+    """A cohort target and its deadline, e.g. all 1,370 families by May 2015."""
+
+    families: int = Field(ge=1, le=MAX_EXPECTED_FAMILIES, description="Number of families to reach.")
+    deadline: dt.date = Field(description="Last day on which the target may be met (within the scenario).")
+    measure: Literal["claims", "turned_around"] = Field(
+        default="claims", description="What counts: results claims made, or families turned around at exit."
+    )
+
+
+class Money(StrictModel):
+    """Payment by results: framework preset or custom fees, the claim timeline, costs and target."""
+
+    framework: Literal["phase1", "phase2", "custom"] = Field(
+        default="phase1",
+        description="phase1 or phase2 fill in every fee key below left out; custom needs them all set.",
+    )
+    fee_per_family_gbp: Optional[float] = Field(
+        default=None, ge=0, le=1e6, description="Attachment fee plus results payment per family (none: the framework's)."
+    )
+    attachment_share_by_year: Optional[dict[Annotated[str, Field(pattern=_FY)], Annotated[float, Field(ge=0, le=1)]]] = Field(
+        default=None,
+        max_length=100,
+        description="Share of the fee paid on attachment, by financial year of attachment ('2013' = 2013/14); none: the framework's.",
+        json_schema_extra={"unit": "share 0-1 per year"},
+    )
+    attachment_share: Optional[float] = Field(
+        default=None, ge=0, le=1, description="Attachment share for financial years not in attachment_share_by_year (none: the framework's)."
+    )
+    families_funded_share: Optional[float] = Field(
+        default=None, ge=0, le=1, description="Share of families the fees are paid for; every fee is scaled by it (Phase 1: 5 of 6)."
+    )
+    progress_sustain_months: Optional[float] = Field(
+        default=None, ge=0, le=60, description="Months the progress result (crime/ASB + education) must be sustained before a claim."
+    )
+    employment_sustain_weeks: Optional[float] = Field(
+        default=None, ge=0, le=260, description="Weeks of continuous employment before an employment claim (13, or 26)."
+    )
+    long_sustain_share: float = Field(
+        default=0.0, ge=0, le=1, description="Share of employment results that must be sustained 26 weeks instead (some benefits)."
+    )
+    progress_to_work_gbp: Optional[float] = Field(
+        default=None, ge=0, le=1e6, description="Part of the results payment paid for progress to work (none: the framework's)."
+    )
+    employment_support_share: float = Field(
+        default=0.8, ge=0, le=1, description="Share of workless families given employment support (the JCP adviser supports 80%)."
+    )
+    employment_supported_probability: float = Field(
+        default=0.25, ge=0, le=1, description="Chance a workless turned-around family with employment support gets an employment result."
+    )
+    employment_unsupported_probability: float = Field(
+        default=0.05, ge=0, le=1, description="Chance a workless turned-around family without employment support gets an employment result."
+    )
+    progress_to_work_probability: float = Field(
+        default=0.2, ge=0, le=1, description="Chance a workless family without an employment result earns progress to work."
+    )
+    result_lag_months: Distribution = Field(
+        default_factory=lambda: Fixed(value=0),
+        description="Time from exit until the result is achieved and its sustain period starts.",
+    )
+    relapse_probability: float = Field(
+        default=0.1, ge=0, le=1, description="Chance a result is not sustained (relapse voids the claim)."
+    )
+    rereferral_probability: float = Field(
+        default=0.3, ge=0, le=1, description="Chance a relapsed family is referred again (as a new referral)."
+    )
+    rereferral_delay_months: Distribution = Field(
+        default_factory=lambda: Fixed(value=1), description="Delay from a relapse coming to light to the re-referral."
+    )
+    follow_up_months: float = Field(
+        default=4, ge=0, le=60, description="Follow-up after exit; a result is not claimed, nor a relapse seen, before it."
+    )
+    claim_window_months: int = Field(
+        default=3, ge=1, le=12, description="Claims go in at windows this many months apart, counted from 1 April."
+    )
+    payment_lag_months: float = Field(
+        default=1, ge=0, le=24, description="Time from a claim to its payment."
+    )
+    costs: Costs = Field(default_factory=Costs, description="Staff costs, agency, recruitment and overheads.")
+    target: Optional[Target] = Field(default=None, description="A cohort target and deadline (none: no target).")
+
+    @model_validator(mode="after")
+    def _custom_complete(self) -> "Money":
+        if self.framework == "custom":
+            missing = [k for k in FRAMEWORK_PRESETS["phase1"] if getattr(self, k) is None]
+            missing = [k for k in missing if k not in ("attachment_share_by_year", "families_funded_share", "progress_to_work_gbp")]
+            if missing:
+                raise ValueError("the custom framework needs " + ", ".join(missing))
+        return self
+
+    def resolved(self, key: str) -> Any:
+        """The value of ``key``: as set, or else the framework preset's (custom: empty/1/0)."""
+        value = getattr(self, key)
+        if value is not None:
+            return value
+        preset = FRAMEWORK_PRESETS.get(self.framework)
+        if preset is not None:
+            return preset[key]
+        return {"attachment_share_by_year": {}, "families_funded_share": 1.0, "progress_to_work_gbp": 0.0}[key]
+
+
+def _money_checks(sc: "Scenario") -> list[tuple[tuple, str]]:
+    """Cross-checks of the [money] section against the rest of the scenario."""
+    m = sc.money
+    if m is None:
+        return []
+    problems: list[tuple[tuple, str]] = []
+    role_ids = [r.id for r in sc.roles]
+    for rid in m.costs.salary_gbp:
+        if rid not in role_ids:
+            problems.append((("money", "costs", "salary_gbp", rid), f"role '{rid}' is not defined{_suggest(rid, role_ids)}"))
+    if m.target is not None and not (sc.start_date <= m.target.deadline <= sc.end_date):
+        problems.append((("money", "target", "deadline"),
+                         f"{m.target.deadline} is outside the scenario ({sc.start_date} to {sc.end_date})"))
+    fee, ptw = m.resolved("fee_per_family_gbp"), m.resolved("progress_to_work_gbp")
+    shares = list(m.resolved("attachment_share_by_year").values()) + [m.resolved("attachment_share")]
+    if ptw > fee * (1 - max(shares)) + 1e-9:
+        problems.append((("money", "progress_to_work_gbp"), f"£{ptw:g} is more than the smallest results payment"))
+    return problems
+
+
+# ---- end of payment by results --------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------
 # The scenario
 # --------------------------------------------------------------------------------------
 
@@ -545,6 +733,9 @@ class Scenario(StrictModel):
         default_factory=list, max_length=100, description="Periods when recruitment is frozen."
     )
     handover: Handover = Field(default_factory=Handover, description="What happens to a leaver's families.")
+    money: Optional[Money] = Field(  # payment by results (issue 4)
+        default=None, description="Payment by results, costs and target (none: money is not modelled)."
+    )
 
     # ---- cross-field checks: each raises at the field it concerns --------------------
 
@@ -607,6 +798,7 @@ class Scenario(StrictModel):
             problems.append(
                 (("referrals",), f"about {expected:,.0f} referrals expected; at most {MAX_EXPECTED_FAMILIES:,} are allowed")
             )
+        problems += _money_checks(self)  # payment by results (issue 4)
         if problems:
             raise ScenarioCrossCheckError(problems)
         return self

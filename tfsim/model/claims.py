@@ -1,0 +1,218 @@
+"""Claim timelines for payment by results (issue 4).
+
+A :class:`ClaimsBook` is attached to an :class:`~tfsim.model.engine.Engine` whose scenario
+has a ``[money]`` section.  It listens to ``engine.on_turned_around`` and, for each family
+turned around at exit, lays out the family's claim timeline at once:
+
+1. **Result achieved** ``result_lag_months`` after exit.  A family with the
+   ``worklessness`` need may get an *employment* result: it gets employment support with
+   probability ``employment_support_share`` and then an employment result with
+   ``employment_supported_probability`` (else ``employment_unsupported_probability``).
+   Every other family gets the *progress* result (Phase 1: crime/ASB + education; Phase 2:
+   significant and sustained progress); a workless family without an employment result
+   may also earn *progress to work* (``progress_to_work_probability``; no sustain period).
+2. **Sustained** for ``progress_sustain_months`` or ``employment_sustain_weeks`` (26 weeks
+   for ``long_sustain_share`` of employment results).  With ``relapse_probability`` the
+   family relapses at a uniformly drawn time in that period: the claim is void.  A relapse
+   comes to light at the later of the relapse and the follow-up (``follow_up_months``
+   after exit); with ``rereferral_probability`` the family is then referred again
+   ``rereferral_delay_months`` later (:meth:`Engine.rerefer`, a new Family record).
+3. **Claimed** at the first claim window (every ``claim_window_months`` months from
+   1 April) on or after the later of the end of the sustain period and the follow-up.
+4. **Paid** ``payment_lag_months`` after the claim.
+
+Fees follow the family, not the claim: a family's attachment fee and results payment are
+set by the financial year in which it was first attached (its first intervention
+started).  A family earns one attachment fee and, in all its episodes together, at most
+its results payment (an employment result earns all of it; the progress result earns it
+less the progress-to-work part).  Re-referred episodes are linked to the original family
+through :attr:`ClaimsBook.origin`.
+
+Nothing is paid here: the book only records claims.  :mod:`tfsim.model.money` turns the
+records into income, costs and cash flow at the end of the replication.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+import numpy as np
+
+from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK, Money, Scenario
+
+PROGRESS, EMPLOYMENT, PROGRESS_TO_WORK = "progress", "employment", "progress_to_work"
+#: Kinds of claim that mean the family's results were met ("claimed as turned around").
+MAIN_KINDS = (PROGRESS, EMPLOYMENT)
+LONG_SUSTAIN_WEEKS = 26.0
+
+
+class Claim(NamedTuple):
+    """One results claim (clock times in days)."""
+
+    kind: str
+    family: int  # Family record the result belongs to
+    root: int  # original Family record (same as family unless re-referred)
+    exited: float
+    achieved: float
+    eligible: float  # end of sustain period and follow-up
+    claimed: float  # claim window
+    paid: float
+    amount_gbp: float
+
+
+def first_of_month_after(date: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` months after ``date``'s month."""
+    y, m = divmod(date.month - 1 + months, 12)
+    return dt.date(date.year + y, m + 1, 1)
+
+
+def financial_year(date: dt.date) -> int:
+    """Starting year of the financial year (April to March) containing ``date``."""
+    return date.year if date.month >= 4 else date.year - 1
+
+
+def date_of(scenario: Scenario, t: float) -> dt.date:
+    """Calendar date of clock time ``t`` (days since the start of start_date)."""
+    return scenario.start_date + dt.timedelta(days=int(np.floor(t)))
+
+
+def claim_windows(scenario: Scenario, months: int, beyond_years: int = 20) -> np.ndarray:
+    """Clock times of the claim windows: the 1st of every ``months``-th month from 1 April."""
+    first = dt.date(financial_year(scenario.start_date), 4, 1)
+    last = scenario.end_date + dt.timedelta(days=366 * beyond_years)
+    out, k = [], 0
+    while True:
+        d = first_of_month_after(first, k * months)
+        if d > last:
+            break
+        out.append(scenario.day_of(d))
+        k += 1
+    return np.asarray(out, dtype=float)
+
+
+class FeeSchedule:
+    """Attachment fee and results payment of a family, by financial year of attachment."""
+
+    def __init__(self, money: Money):
+        self.fee = money.resolved("fee_per_family_gbp")
+        self.by_year = {int(k): v for k, v in money.resolved("attachment_share_by_year").items()}
+        self.share = money.resolved("attachment_share")
+        self.funded = money.resolved("families_funded_share")
+        self.ptw = round(money.resolved("progress_to_work_gbp") * self.funded, 2)
+
+    def fees(self, year: int) -> tuple[float, float]:
+        """(attachment, results) in £ for a family attached in financial year ``year``, to the penny."""
+        share = self.by_year.get(year, self.share)
+        fee = self.fee * self.funded
+        attachment = round(fee * share, 2)
+        return attachment, round(fee - attachment, 2)
+
+
+class ClaimsBook:
+    """Claim timelines of one replication (see the module docstring)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        sc: Scenario = engine.scenario
+        m: Money = sc.money
+        self.scenario = sc
+        self.money = m
+        self.schedule = FeeSchedule(m)
+        st = engine.streams
+        self.u_support = st.uniform("claims:employment_support")
+        self.u_employment = st.uniform("claims:employment")
+        self.u_long = st.uniform("claims:long_sustain")
+        self.u_ptw = st.uniform("claims:progress_to_work")
+        self.u_relapse = st.uniform("claims:relapse")
+        self.u_relapse_time = st.uniform("claims:relapse_time")
+        self.u_rerefer = st.uniform("claims:rereferral")
+        self.lag = st.sampler("claims:result_lag", m.result_lag_months)
+        self.rerefer_delay = st.sampler("claims:rereferral_delay", m.rereferral_delay_months)
+        needs = list(sc.families.needs)
+        self.workless_bit = (1 << needs.index("worklessness")) if "worklessness" in needs else 0
+        self.progress_sustain = m.resolved("progress_sustain_months") * DAYS_PER_MONTH
+        self.employment_sustain = m.resolved("employment_sustain_weeks") * DAYS_PER_WEEK
+        self.follow_up = m.follow_up_months * DAYS_PER_MONTH
+        self.payment_lag = m.payment_lag_months * DAYS_PER_MONTH
+        self.windows = claim_windows(sc, m.claim_window_months)
+        #: Re-referred Family record id -> original Family record id.
+        self.origin: dict[int, int] = {}
+        self.claims: list[Claim] = []
+        self.voided: list[tuple[float, int]] = []  # (time the relapse came to light, root)
+        self.rereferrals: list[float] = []
+        self._committed: dict[int, float] = {}  # root -> results £ claimed (not void)
+        self._main: set[int] = set()  # roots with a sustained main result
+        self._ptw: set[int] = set()  # roots that earned progress to work
+        engine.on_turned_around = self.turned_around
+
+    # ---- fees ------------------------------------------------------------------------------
+
+    def root_of(self, fid: int) -> int:
+        return self.origin.get(fid, fid)
+
+    def fees_of(self, root: int) -> tuple[float, float]:
+        """(attachment, results) of a family, set by the year its first intervention started."""
+        started = self.engine.families[root].started
+        return self.schedule.fees(financial_year(date_of(self.scenario, started)))
+
+    def next_window(self, t: float) -> float:
+        i = int(np.searchsorted(self.windows, t, side="left"))
+        return float(self.windows[i]) if i < len(self.windows) else float("inf")
+
+    # ---- the timeline ----------------------------------------------------------------------
+
+    def turned_around(self, fam, now: float) -> None:
+        root = self.root_of(fam.id)
+        if root in self._main:
+            return
+        m = self.money
+        _, results = self.fees_of(root)
+        achieved = now + self.lag() * DAYS_PER_MONTH
+        follow = now + self.follow_up
+        workless = bool(fam.needs & self.workless_bit)
+        employment = False
+        if workless:
+            supported = self.u_support() < m.employment_support_share
+            p = m.employment_supported_probability if supported else m.employment_unsupported_probability
+            employment = self.u_employment() < p
+        if employment:
+            kind, amount = EMPLOYMENT, results
+            long = m.long_sustain_share > 0 and self.u_long() < m.long_sustain_share
+            sustain = LONG_SUSTAIN_WEEKS * DAYS_PER_WEEK if long else self.employment_sustain
+        else:
+            kind, amount = PROGRESS, results - self.schedule.ptw
+            sustain = self.progress_sustain
+            if (workless and self.schedule.ptw > 0 and root not in self._ptw
+                    and self.u_ptw() < m.progress_to_work_probability):
+                self._ptw.add(root)
+                self._record(PROGRESS_TO_WORK, fam.id, root, now, achieved, max(achieved, follow),
+                             self.schedule.ptw, results)
+        if sustain > 0 and self.u_relapse() < m.relapse_probability:
+            relapse = achieved + self.u_relapse_time() * sustain
+            seen = max(relapse, follow)
+            self.voided.append((seen, root))
+            if self.u_rerefer() < m.rereferral_probability:
+                delay = seen - now + self.rerefer_delay() * DAYS_PER_MONTH
+                self.engine.at(delay, self._on_rerefer, fam)
+            return
+        self._main.add(root)
+        self._record(kind, fam.id, root, now, achieved, max(achieved + sustain, follow), amount, results)
+
+    def _record(self, kind, fid, root, exited, achieved, eligible, amount, cap) -> None:
+        amount = round(max(0.0, min(amount, cap - self._committed.get(root, 0.0))), 2)
+        self._committed[root] = self._committed.get(root, 0.0) + amount
+        claimed = self.next_window(eligible)
+        self.claims.append(Claim(kind, fid, root, exited, achieved, eligible, claimed, claimed + self.payment_lag, amount))
+
+    def _on_rerefer(self, event) -> None:
+        fam = event.value
+        new = self.engine.rerefer(fam)
+        self.origin[new.id] = self.root_of(fam.id)
+        self.rereferrals.append(self.engine.env.now)
+
+    # ---- views for the statistics ----------------------------------------------------------
+
+    def claim_array(self, kinds=MAIN_KINDS) -> np.ndarray:
+        """Claim times of the given kinds, sorted."""
+        return np.sort(np.asarray([c.claimed for c in self.claims if c.kind in kinds], dtype=float))
