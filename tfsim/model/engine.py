@@ -280,13 +280,13 @@ class Engine:
         w.gone = True
         w.accepting = False
         w.role.workers.remove(w)
+        for fam in list(w.families.values()):  # families leave the worker before its slots go
+            self._hand_over(fam, w)
         self.log.capacity[w.role.index].append((now, -w.cap))
         if w.kind == AGENCY:
             self.log.agency_fte[w.role.index].append((now, -w.fte))
         else:
             self.log.fte[w.role.index].append((now, -w.fte))
-        for fam in list(w.families.values()):
-            self._hand_over(fam, w)
 
     def _hand_over(self, fam: Family, w: Worker) -> None:
         """Move a leaver's family to a colleague with a free slot, or to the front of the list."""

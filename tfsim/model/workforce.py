@@ -121,9 +121,6 @@ class WorkforceProcess:
         post.campaign += 1  # any recruitment still running for this post stops
         post.worker = w
         w.post = post
-        if post.cover is not None:  # the agency cover hands its families over and goes
-            cover, post.cover = post.cover, None
-            eng.remove_worker(cover)
         if induct:
             self._induct(w)
         self._schedule_leaving(w)
@@ -170,6 +167,11 @@ class WorkforceProcess:
     def _hire(self, post: Post) -> None:
         eng = self.engine
         wf = self.roles[post.role.id]
+        if post.cover is not None:
+            # the agency cover goes first, so its families wait at the front of the list and
+            # the new starter's first slots go to them rather than to newly waiting families
+            cover, post.cover = post.cover, None
+            eng.remove_worker(cover)
         cap = self._induction_cap(post.role, post.fte, 0, wf.params)
         w = eng.add_worker(post.role, post.fte, PERMANENT, cap=cap)
         eng.log.hires.append((eng.env.now, post.role.index))
