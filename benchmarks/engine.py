@@ -98,7 +98,7 @@ def run_tfsim(scenario: Scenario, seed: int) -> dict:
     t1 = time.perf_counter()
     result = replication_statistics(scenario, engine, log)
     t2 = time.perf_counter()
-    waits = np.asarray(log.waits, dtype=float).reshape(-1, 2)
+    starts, waits = np.asarray(log.first_start, dtype=float), np.asarray(log.waits, dtype=float)
     return dict(
         seconds=t2 - t0,
         engine_seconds=t1 - t0,
@@ -106,7 +106,7 @@ def run_tfsim(scenario: Scenario, seed: int) -> dict:
         families=len(log.referred),
         mean_wait_days=result.summary["mean_wait_days"],
         share_waited=result.summary["share_waited"],
-        wait_se=batch_se(waits[:, 0], waits[:, 1], scenario.warm_up_days, scenario.horizon_days),
+        wait_se=batch_se(starts, waits, scenario.warm_up_days, scenario.horizon_days),
         mean_waiting_list=result.summary["mean_waiting_list"],
         utilisation=result.summary["caseload_utilisation"],
     )

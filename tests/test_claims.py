@@ -232,8 +232,7 @@ def test_invariants_on_the_bundled_scenario(bundled, seed):
     sc = bundled.model_copy(update={"money": money})
     engine, book = run_book(sc, seed)
     H = sc.horizon_days
-    closures = np.asarray(engine.log.closures).reshape(-1, 2)
-    ta = np.sort(closures[closures[:, 1] == 0, 0])
+    ta = np.sort(np.asarray(engine.log.close_t)[np.asarray(engine.log.close_kind) == 0])
     main = [c for c in book.claims if c.kind in MAIN_KINDS]
     claimed = np.sort([c.claimed for c in main if c.claimed < H])
     # claims never exceed families turned around, at any time

@@ -174,3 +174,13 @@ def test_cohort_on_one_day_is_referred_together():
     e = run(tiny(referrals=dict(cohort=[dict(date="2020-03-01", families=7)])))
     assert len(e.families) == 7
     assert {f.referred for f in e.families} == {60.0}
+
+
+def test_zero_length_intervention_starts_and_ends_in_order():
+    from tfsim.model.metrics import Step
+
+    e = run(tiny(roles=[dict(id="kw", caseload_cap_per_fte=1, in_post_fte=[1.0], duration_months=0.0,
+                              outcomes=ALL_TURNED_AROUND)]))
+    assert [f.closed for f in e.families] == [0.0, 0.0, 0.0]
+    busy = Step.changes(*e.log.busy[0])
+    assert list(busy.level) == [1, 0, 1, 0, 1, 0]  # never below zero nor above the cap

@@ -313,8 +313,8 @@ def test_workforce_invariants(scenario, seed):
         assert not (w.gone and w.families)
     for events in (*log.fte, *log.establishment, *log.vacant, *log.agency_fte, *log.capacity):
         assert (Step(events).level >= -1e-9).all()
-    for busy_events, cap_events in zip(log.busy, log.capacity):
-        busy, cap = Step(busy_events), Step(cap_events)
+    for (times, changes), cap_events in zip(log.busy, log.capacity):
+        busy, cap = Step.changes(times, changes), Step(cap_events)
         if len(busy.t):
             # levels once every event at each instant has happened (a leaver's handovers and
             # their slots going happen at the same instant)

@@ -20,13 +20,16 @@ are computed afterwards by :mod:`tfsim.model.metrics`.
 
 from __future__ import annotations
 
+import gc
 import math
+from array import array
 from collections import deque
+from heapq import heappop, heappush
 from typing import Callable
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL
 
 from tfsim.scenario.schema import DAYS_PER_MONTH, OUTCOME_NAMES, Scenario
 
@@ -38,6 +41,28 @@ REFUSED, WAITING, IN_SERVICE, CLOSED, REFERRED = range(5)
 TURNED_AROUND, IMPROVED, NO_PROGRESS, DISENGAGED, CLOSED_UNALLOCATED = range(5)
 CLOSURE_NAMES = OUTCOME_NAMES + ("closed_unallocated",)
 NOT_CLOSED = -1
+
+
+class Call:
+    """A scheduled callback: all that SimPy's ``Environment.step`` needs of an event.
+
+    ``Environment.step`` pops ``(time, priority, id, event)`` from the queue, calls each
+    of ``event.callbacks`` with the event and checks ``event._ok``.  Pushing these
+    small objects straight onto the queue costs a third of a full ``Timeout``, and the
+    engine schedules hundreds of thousands of them (SimPy 4's documented queue layout).
+    """
+
+    __slots__ = ("callbacks", "_ok", "_value", "tag")
+
+    def __init__(self, callback: Callable, value, tag: int = 0):
+        self.callbacks = [callback]
+        self._ok = True
+        self._value = value
+        self.tag = tag  # e.g. the family's episode when the call was made
+
+    @property
+    def value(self):
+        return self._value
 
 
 class Family:
@@ -109,7 +134,7 @@ class RoleState:
     """
 
     __slots__ = ("index", "id", "spec", "workers", "tokens", "levels", "duration", "extension", "outcome_cum",
-                 "stretch", "learned_factor", "experience_months")
+                 "certain", "stretch", "learned_factor", "experience_months", "adjusted", "busy_t", "busy_d")
 
     def __init__(self, index: int, spec, streams: Streams, levels: list[str], workforce):
         self.index = index
@@ -121,10 +146,16 @@ class RoleState:
         self.duration = streams.sampler(f"duration:{spec.id}", spec.duration_months)
         self.extension = streams.sampler(f"extension:{spec.id}", spec.extension_months)
         self.outcome_cum = [tuple(np.cumsum(spec.outcomes_for(level).as_tuple()).tolist()) for level in levels]
+        # an outcome with chance 1 needs no draw (the outcome stream is this decision's own)
+        self.certain = [next((k for k, p in enumerate(spec.outcomes_for(level).as_tuple()) if p >= 1.0), -1)
+                        for level in levels]
+        self.busy_t = array("d")  # families in service with this role: times of change
+        self.busy_d = array("b")  # ... and the changes (+1 start, -1 leave), in event order
         # sickness absence stretches interventions; experience shortens them (learning curve)
         self.stretch = 1.0 / (1.0 - workforce.sickness_absence_share)
         self.learned_factor = workforce.experienced_duration_factor
         self.experience_months = workforce.experience_months
+        self.adjusted = self.stretch != 1.0 or self.learned_factor < 1.0
 
     def duration_factor(self, w: "Worker", now: float) -> float:
         """Multiplier of a new intervention's length with worker ``w`` at time ``now``."""
@@ -146,14 +177,19 @@ class EventLog:
     """What happened and when; everything the statistics are computed from."""
 
     def __init__(self, n_roles: int):
-        self.referred: list[float] = []
+        # The long logs are arrays of doubles: appending costs what a list append does, and
+        # NumPy reads them without converting a Python float object per entry.
+        self.referred = array("d")
         self.refused_first: list[float] = []  # first refusal of each family
-        self.refused_level: list[tuple[float, int]] = []  # stock of families in refused state
-        self.waiting_level: list[tuple[float, int]] = []
-        self.first_start: list[float] = []
-        self.waits: list[tuple[float, float]] = []  # (start time, days waited) at each first start
-        self.closures: list[tuple[float, int]] = []  # (time, closure reason)
-        self.busy: list[list[tuple[float, int]]] = [[] for _ in range(n_roles)]
+        # levels as (time, change) in event order: families refused, families waiting
+        self.refused_t, self.refused_d = array("d"), array("b")
+        self.waiting_t, self.waiting_d = array("d"), array("b")
+        self.first_start = array("d")  # each family's first intervention start
+        self.waits = array("d")  # days waited, aligned with first_start
+        self.close_t = array("d")  # closures: time,
+        self.close_kind = array("q")  # reason (outcome code),
+        self.close_started = array("d")  # and when the family first started (-1: never)
+        self.busy: list[tuple[array, array]] = []  # per role: families in service as (times, changes)
         self.capacity: list[list[tuple[float, int]]] = [[] for _ in range(n_roles)]
         self.fte: list[list[tuple[float, float]]] = [[] for _ in range(n_roles)]
         # workforce (issue 3): per role (time, change) of funded FTE and agency cover FTE;
@@ -197,6 +233,16 @@ class Engine:
         self.families: list[Family] = []
         self.workers: list[Worker] = []
         self.log = EventLog(len(self.roles))
+        self.log.busy = [(role.busy_t, role.busy_d) for role in self.roles]
+        self._queue = self.env._queue
+        self._eid = self.env._eid
+        # bound methods of the log, looked up once: the hot path appends a million times
+        self._log_referred = self.log.referred.append
+        self._log_first_start = self.log.first_start.append
+        self._log_wait = self.log.waits.append
+        self._log_close_t = self.log.close_t.append
+        self._log_close_kind = self.log.close_kind.append
+        self._log_close_started = self.log.close_started.append
         # Waiting list: per tier (0 escalated, 1 normal) and level, a FIFO of (seq, family, ticket)
         self.queues: list[list[deque]] = [[deque() for _ in self.levels] for _ in range(2)]
         self._seq = 0
@@ -239,9 +285,11 @@ class Engine:
 
     # ---- scheduling helpers ---------------------------------------------------------------
 
-    def at(self, delay: float, callback: Callable, value=None) -> None:
+    def at(self, delay: float, callback: Callable, value=None, tag: int = 0) -> None:
         """Call ``callback(event)`` after ``delay`` days; ``event.value`` is ``value``."""
-        Timeout(self.env, delay, value).callbacks.append(callback)
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), Call(callback, value, tag)))
 
     # ---- set-up -------------------------------------------------------------------------------
 
@@ -294,7 +342,8 @@ class Engine:
         remaining = max(0.0, fam.end_at - now)
         del w.families[fam.id]
         w.load -= 1
-        self.log.busy[w.role.index].append((now, -1))
+        w.role.busy_t.append(now)
+        w.role.busy_d.append(-1)
         fam.worker = None
         fam.episode += 1  # the old worker's end-of-intervention event no longer applies
         self.log.handovers.append(now)
@@ -313,44 +362,93 @@ class Engine:
     def run(self) -> EventLog:
         sc = self.scenario
         self.workforce.start()
-        times = referral_times(sc, self.streams.generator("referrals"))
-        if len(times):
-            self._referral_times = times
-            self.at(times[0], self._on_referral, 0)
-        self.env.run(until=sc.horizon_days)
+        self._referral_times = referral_times(sc, self.streams.generator("referrals")).tolist()
+        # The run keeps every family and log entry alive and makes no garbage cycles worth
+        # collecting, so the collector's repeated full scans only cost time (about 40%).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._run_until(sc.horizon_days)
+        finally:
+            if collecting:
+                gc.enable()
         return self.log
+
+    def _run_until(self, until: float) -> None:
+        """Process events before ``until``: SimPy's ``Environment.run`` loop with ``step`` inlined.
+
+        Same semantics as ``env.run(until=...)`` (events at ``until`` itself are left, a
+        failed event that nobody defused raises), without a method call and exception
+        frame per event; any SimPy event or process scheduled on ``self.env`` works.
+        Referrals, drawn in advance as a sorted array, are merged in rather than pushed
+        through the event queue one by one; at equal times queued events go first, so a
+        slot freed at the instant a family is referred is free for it.
+        """
+        env = self.env
+        queue = env._queue
+        times = self._referral_times
+        n = len(times)
+        i = 0
+        next_referral = times[0] if n else math.inf
+        while True:
+            if next_referral < (queue[0][0] if queue else math.inf):
+                if next_referral >= until:
+                    break
+                env._now = next_referral
+                i = self._refer(i)
+                next_referral = times[i] if i < n else math.inf
+                continue
+            if not queue or queue[0][0] >= until:
+                break
+            env._now, _, _, event = heappop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
+        env._now = until
 
     # ---- referrals and first contact --------------------------------------------------------
 
-    def _on_referral(self, event) -> None:
-        i = event.value
+    def _refer(self, i: int) -> int:
+        """Refer every family due at the time of referral ``i``; return the next index."""
         times = self._referral_times
         n = len(times)
         now = times[i]
-        # all referrals due at this instant are handled in one event (cohort batches)
-        while True:
-            fam = self._profile.new_family(len(self.families), now)
-            self.families.append(fam)
-            self.log.referred.append(now)
-            self._contact(fam, first=True)
+        families = self.families
+        new_family = self._profile.new_family
+        while True:  # cohort batches share one instant
+            fam = new_family(len(families), now)
+            families.append(fam)
+            self._log_referred(now)
+            self._contact(fam, True)
             i += 1
             if i >= n or times[i] != now:
-                break
-        if i < n:
-            self.at(times[i] - now, self._on_referral, i)
+                return i
 
     def _contact(self, fam: Family, first: bool) -> None:
-        if self.u_refusal() < self.p_refusal:
-            now = self.env.now
+        p = self.p_refusal
+        if p > 0.0 and (p >= 1.0 or self.u_refusal() < p):  # no draw when the answer is certain
+            now = self.env._now
             fam.state = REFUSED
             if first:
                 self.log.refused_first.append(now)
             self._refused += 1
-            self.log.refused_level.append((now, 1))
+            self.log.refused_t.append(now)
+            self.log.refused_d.append(1)
             if self.p_reapproach > 0 and self.u_reapproach() < self.p_reapproach:
                 self.at(self.reapproach_delay() * DAYS_PER_MONTH, self._on_reapproach, fam)
             return
-        self._offer(fam)
+        for role in self.chains[fam.level]:  # self._offer(fam), inlined on this hot path
+            tokens = role.tokens
+            while tokens:
+                w = tokens.popleft()
+                if w.accepting and w.load < w.cap:
+                    self._start(fam, w, 0.0)
+                    return
+        self._enqueue(fam, 1)
 
     # ---- re-referral (issue 4: a relapsed family referred again) ---------------------------
 
@@ -371,7 +469,8 @@ class Engine:
     def _on_reapproach(self, event) -> None:
         fam = event.value
         self._refused -= 1
-        self.log.refused_level.append((self.env.now, -1))
+        self.log.refused_t.append(self.env.now)
+        self.log.refused_d.append(-1)
         self._contact(fam, first=False)
 
     # ---- allocation ------------------------------------------------------------------------
@@ -379,11 +478,13 @@ class Engine:
     def _offer(self, fam: Family) -> None:
         """Allocate a worker now if any role in the family's chain has a free slot, else wait."""
         for role in self.chains[fam.level]:
-            w = role.take_slot()
-            if w is not None:
-                self._start(fam, w, waited=0.0)
-                return
-        self._enqueue(fam, tier=1)
+            tokens = role.tokens
+            while tokens:  # RoleState.take_slot, inlined on this hot path
+                w = tokens.popleft()
+                if w.accepting and w.load < w.cap:
+                    self._start(fam, w, 0.0)
+                    return
+        self._enqueue(fam, 1)
 
     def _enqueue(self, fam: Family, tier: int) -> None:
         now = self.env.now
@@ -391,7 +492,8 @@ class Engine:
             fam.state = WAITING
             fam.joined = now
             self._waiting += 1
-            self.log.waiting_level.append((now, 1))
+            self.log.waiting_t.append(now)
+            self.log.waiting_d.append(1)
             if self.max_wait is not None:
                 self.at(self.max_wait, self._on_max_wait, (fam, fam.joined))
         fam.ticket += 1
@@ -412,7 +514,8 @@ class Engine:
     def _leave_waiting(self, fam: Family) -> None:
         fam.ticket += 1  # its queue entry is now stale
         self._waiting -= 1
-        self.log.waiting_level.append((self.env.now, -1))
+        self.log.waiting_t.append(self.env._now)
+        self.log.waiting_d.append(-1)
 
     def _next_waiting(self, role: RoleState) -> Family | None:
         """The family a free slot of ``role`` goes to, removed from the list (or None)."""
@@ -445,59 +548,74 @@ class Engine:
     # ---- interventions -----------------------------------------------------------------------
 
     def _start(self, fam: Family, w: Worker, waited: float) -> None:
-        now = self.env.now
+        now = self.env._now
         fam.state = IN_SERVICE
         fam.worker = w
-        w.load += 1
-        if w.load > w.cap:
+        load = w.load + 1
+        w.load = load
+        if load > w.cap:
             self.log.max_load_exceeded = True
         w.families[fam.id] = fam
         role = w.role
-        self.log.busy[role.index].append((now, 1))
+        role.busy_t.append(now)
+        role.busy_d.append(1)
         if fam.started < 0:
             fam.started = now
-            self.log.first_start.append(now)
-            self.log.waits.append((now, waited))
+            self._log_first_start(now)
+            self._log_wait(waited)
         if fam.remaining >= 0:  # resuming after a handover
-            length, fam.remaining = fam.remaining, -1.0
+            length = fam.remaining
+            fam.remaining = -1.0
         else:
-            length = role.duration() * DAYS_PER_MONTH * role.duration_factor(w, now)
-        self._schedule_end(fam, length)
+            length = role.duration() * DAYS_PER_MONTH
+            if role.adjusted:
+                length *= role.duration_factor(w, now)
+        if self.disengage_after is not None:
+            self._schedule_end(fam, length)
+            return
+        # self._schedule_end(fam, length) without disengagement, inlined on this hot path
+        episode = fam.episode + 1
+        fam.episode = episode
+        end = now + length
+        fam.end_at = end
+        heappush(self._queue, (end, NORMAL, next(self._eid), Call(self._on_end, fam, episode)))
 
     def _schedule_end(self, fam: Family, length: float) -> None:
-        fam.episode += 1
-        fam.end_at = self.env.now + length
+        now = self.env._now
+        episode = fam.episode + 1
+        fam.episode = episode
+        fam.end_at = now + length
         if self.disengage_after is not None:
             quit_after = self.disengage_after() * DAYS_PER_MONTH
             if quit_after < length:
-                self.at(quit_after, self._on_disengage, (fam, fam.episode))
+                heappush(self._queue, (now + quit_after, NORMAL, next(self._eid), Call(self._on_disengage, fam, episode)))
                 return
-        self.at(length, self._on_end, (fam, fam.episode))
+        heappush(self._queue, (now + length, NORMAL, next(self._eid), Call(self._on_end, fam, episode)))
 
     def _on_disengage(self, event) -> None:
-        fam, episode = event.value
-        if fam.episode == episode and fam.state == IN_SERVICE:
+        fam = event._value
+        if fam.episode == event.tag and fam.state == IN_SERVICE:
             self._finish(fam, DISENGAGED)
 
     def _on_end(self, event) -> None:
-        fam, episode = event.value
-        if fam.episode != episode or fam.state != IN_SERVICE:
-            return
+        fam = event._value
+        if fam.episode != event.tag or fam.state != IN_SERVICE:
+            return  # superseded by a handover, a disengagement or a step-up
         role = fam.worker.role
-        u = self.u_outcome()
-        cum = role.outcome_cum[fam.level]
-        if u < cum[0]:
-            outcome = TURNED_AROUND
-        elif u < cum[1]:
-            outcome = IMPROVED
-            if fam.extensions < role.spec.max_extensions and self.u_step_up() < role.spec.step_up_probability:
+        outcome = role.certain[fam.level]
+        if outcome < 0:
+            u = self.u_outcome()
+            cum = role.outcome_cum[fam.level]
+            outcome = TURNED_AROUND if u < cum[0] else IMPROVED if u < cum[1] else NO_PROGRESS if u < cum[2] else DISENGAGED
+        if outcome == IMPROVED:
+            spec = role.spec
+            if fam.extensions < spec.max_extensions and self.u_step_up() < spec.step_up_probability:
                 fam.extensions += 1  # stepped up: same worker, longer intervention
-                self._schedule_end(fam, role.extension() * DAYS_PER_MONTH * role.duration_factor(fam.worker, self.env.now))
+                length = role.extension() * DAYS_PER_MONTH
+                if role.adjusted:
+                    length *= role.duration_factor(fam.worker, self.env._now)
+                self._schedule_end(fam, length)
                 return
-        elif u < cum[2]:
-            outcome = NO_PROGRESS
-        else:
-            outcome = DISENGAGED
         self._finish(fam, outcome)
 
     def _finish(self, fam: Family, outcome: int) -> None:
@@ -505,64 +623,78 @@ class Engine:
         fam.worker = None
         del w.families[fam.id]
         w.load -= 1
-        self.log.busy[w.role.index].append((self.env.now, -1))
+        role = w.role
+        role.busy_t.append(self.env._now)
+        role.busy_d.append(-1)
         self._close(fam, outcome)
         self._free_slot(w)
 
     def _free_slot(self, w: Worker) -> None:
         """A slot of ``w`` has become free: give it to the next waiting family or pool it."""
-        if not (w.accepting and w.load < w.cap):
+        if not w.accepting or w.load >= w.cap:
             return
-        fam = self._next_waiting(w.role)
-        if fam is not None:
-            self._start(fam, w, waited=self.env.now - fam.joined)
-        else:
-            w.role.tokens.append(w)
+        if self._waiting:
+            fam = self._next_waiting(w.role)
+            if fam is not None:
+                self._start(fam, w, self.env._now - fam.joined)
+                return
+        w.role.tokens.append(w)
 
     def _close(self, fam: Family, outcome: int) -> None:
-        now = self.env.now
+        now = self.env._now
         fam.state = CLOSED
         fam.closed = now
         fam.outcome = outcome
-        self.log.closures.append((now, outcome))
+        self._log_close_t(now)
+        self._log_close_kind(outcome)
+        self._log_close_started(fam.started)
         if outcome == TURNED_AROUND and self.on_turned_around is not None:
             self.on_turned_around(fam, now)
 
 
 class FamilyProfiles:
-    """Draws each new family's intensity level, needs and size, from one stream each."""
+    """Draws each new family's intensity level, needs and size, each from its own stream.
+
+    Profiles are drawn a block at a time (one NumPy call per attribute per block) and
+    handed out one by one.
+    """
+
+    BLOCK = 1024
 
     def __init__(self, scenario: Scenario, streams: Streams):
-        fam = scenario.families
-        self._level_cum = np.cumsum(list(fam.intensity.values())).tolist()
-        self._level_cum[-1] = 1.0 + 1e-12
-        self._u_level = streams.uniform("family_level")
-        needs = list(fam.needs.values())
-        self._need_p = np.asarray(needs, dtype=float)
-        self._need_gen = streams.generator("family_needs")
-        self._powers = (1 << np.arange(len(needs), dtype=np.int64)) if needs else None
-        self._need_buf: list[int] = []
-        self._need_i = 0
-        self._adults = streams.sampler("family_adults", fam.adults)
-        self._children = streams.sampler("family_children", fam.children)
+        from .random import block_function
 
-    def _needs(self) -> int:
-        if self._powers is None:
-            return 0
-        if self._need_i >= len(self._need_buf):
-            block = self._need_gen.random((1024, len(self._need_p))) < self._need_p
-            self._need_buf = (block.astype(np.int64) @ self._powers).tolist()
-            self._need_i = 0
-        self._need_i += 1
-        return self._need_buf[self._need_i - 1]
+        fam = scenario.families
+        self._level_cum = np.cumsum(list(fam.intensity.values()))
+        self._level_cum[-1] = 1.0 + 1e-12
+        self._level_gen = streams.generator("family_level")
+        self._need_p = np.asarray(list(fam.needs.values()), dtype=float)
+        self._need_gen = streams.generator("family_needs")
+        self._powers = 1 << np.arange(len(self._need_p), dtype=np.int64)
+        self._adults = block_function(fam.adults, streams.generator("family_adults"))
+        self._children = block_function(fam.children, streams.generator("family_children"))
+        self._buffer: list[tuple[int, int, int, int]] = []
+        self._index = self.BLOCK  # empty: the first family fills the buffer
+
+    def _refill(self) -> None:
+        n = self.BLOCK
+        levels = np.searchsorted(self._level_cum, self._level_gen.random(n), side="right")
+        if len(self._need_p):
+            needs = (self._need_gen.random((n, len(self._need_p))) < self._need_p).astype(np.int64) @ self._powers
+        else:
+            needs = np.zeros(n, dtype=np.int64)
+        adults = np.rint(self._adults(n)).astype(np.int64)
+        children = np.rint(self._children(n)).astype(np.int64)
+        self._buffer = list(zip(levels.tolist(), needs.tolist(), adults.tolist(), children.tolist()))
+        self._index = 0
 
     def new_family(self, fid: int, now: float) -> Family:
-        u = self._u_level()
-        level = 0
-        for level, edge in enumerate(self._level_cum):
-            if u < edge:
-                break
-        return Family(fid, level, self._needs(), int(round(self._adults())), int(round(self._children())), now)
+        i = self._index
+        if i >= self.BLOCK:
+            self._refill()
+            i = 0
+        self._index = i + 1
+        return Family(fid, *self._buffer[i], now)
 
 
 def referral_times(scenario: Scenario, gen: np.random.Generator) -> np.ndarray:

@@ -136,8 +136,11 @@ class Step:
         arr = np.asarray(events, dtype=float).reshape(-1, 2)
         if len(arr) > 1 and np.any(np.diff(arr[:, 0]) < 0):
             arr = arr[np.argsort(arr[:, 0], kind="stable")]
-        self.t = arr[:, 0]
-        self.level = initial + np.cumsum(arr[:, 1])
+        self._init(arr[:, 0], arr[:, 1], initial)
+
+    def _init(self, t: np.ndarray, change: np.ndarray, initial: float) -> None:
+        self.t = t
+        self.level = initial + np.cumsum(change)
         self.initial = initial
         seg = np.diff(self.t) * self.level[:-1] if len(self.t) else np.empty(0)
         # area from 0 up to each event time
@@ -148,6 +151,23 @@ class Step:
     def merged(cls, *event_lists) -> "Step":
         events = [e for lst in event_lists for e in lst]
         return cls(events)
+
+    @classmethod
+    def changes(cls, times, changes) -> "Step":
+        """A level from parallel sequences of times and changes, already in event order."""
+        step = cls.__new__(cls)
+        step._init(np.asarray(times, dtype=float), np.asarray(changes, dtype=float), 0.0)
+        return step
+
+    @classmethod
+    def combined(cls, pairs) -> "Step":
+        """The sum of several levels given as (times, changes) pairs, each in event order."""
+        if len(pairs) == 1:
+            return cls.changes(*pairs[0])
+        t = np.concatenate([np.asarray(a, dtype=float) for a, _ in pairs])
+        d = np.concatenate([np.asarray(b, dtype=float) for _, b in pairs])
+        order = np.argsort(t, kind="stable")
+        return cls.changes(t[order], d[order])
 
     def before(self, points) -> np.ndarray:
         """Level just before each point (events at the point not yet applied)."""
@@ -190,16 +210,16 @@ def replication_statistics(scenario: Scenario, engine: Engine, log: EventLog, ca
     ends = cal.ends
     W, H = scenario.warm_up_days, scenario.horizon_days
 
-    waiting = Step(log.waiting_level)
-    refused = Step(log.refused_level)
-    busy_roles = [Step(ev) for ev in log.busy]
+    waiting = Step.changes(log.waiting_t, log.waiting_d)
+    refused = Step.changes(log.refused_t, log.refused_d)
+    busy_roles = [Step.changes(t, d) for t, d in log.busy]
     cap_roles = [Step(ev) for ev in log.capacity]
     fte_roles = [Step(ev) for ev in log.fte]
-    busy = Step.merged(*log.busy)
+    busy = Step.combined(log.busy) if len(log.busy) > 1 else busy_roles[0]
     cap = Step.merged(*log.capacity)
     fte = Step.merged(*log.fte)
-    closures = np.asarray(log.closures, dtype=float).reshape(-1, 2)
-    close_t, close_kind = closures[:, 0], closures[:, 1].astype(int)
+    close_t = np.asarray(log.close_t, dtype=float)
+    close_kind = np.asarray(log.close_kind, dtype=np.int64)
 
     monthly: dict[str, np.ndarray] = {}
     monthly["referrals"], monthly["referred_cumulative"] = _counts(log.referred, bounds)
@@ -251,8 +271,8 @@ def replication_statistics(scenario: Scenario, engine: Engine, log: EventLog, ca
         s[name] = int(np.count_nonzero(in_window & (close_kind == code)))
     s["families_waiting_end"] = engine._waiting
     s["families_in_service_end"] = sum(w.load for w in engine.workers)
-    waits = np.asarray(log.waits, dtype=float).reshape(-1, 2)
-    w_in = waits[(waits[:, 0] >= W) & (waits[:, 0] < H), 1]
+    first = np.asarray(log.first_start, dtype=float)
+    w_in = np.asarray(log.waits, dtype=float)[(first >= W) & (first < H)]
     s["mean_wait_days"] = float(w_in.mean()) if len(w_in) else float("nan")
     s["share_waited"] = float(np.mean(w_in > 1e-9)) if len(w_in) else float("nan")
     span = H - W
@@ -262,8 +282,9 @@ def replication_statistics(scenario: Scenario, engine: Engine, log: EventLog, ca
     cap_w = float(np.diff(cap.area([W, H]))[0])
     s["mean_in_service"] = busy_w / span
     s["caseload_utilisation"] = busy_w / cap_w if cap_w > 0 else 0.0
-    spells = [f.closed - f.started for f in engine.families if f.started >= 0 and W <= f.closed < H]
-    s["mean_intervention_days"] = float(np.mean(spells)) if spells else float("nan")
+    close_started = np.asarray(log.close_started, dtype=float)
+    spells = (close_t - close_started)[in_window & (close_started >= 0)]
+    s["mean_intervention_days"] = float(spells.mean()) if len(spells) else float("nan")
     s["fte_in_post_end"] = float(fte.before([H])[0])
     s["leavers"] = _window_count(leaver_t, W, H)
     s["hires"] = _window_count(hire_t, W, H)
@@ -279,7 +300,8 @@ def replication_statistics(scenario: Scenario, engine: Engine, log: EventLog, ca
     s = {k: float(v) for k, v in s.items()}
 
     # ---- checks over the whole run -------------------------------------------------------
-    states = np.bincount([f.state for f in engine.families], minlength=5) if engine.families else np.zeros(5, int)
+    states = np.bincount(np.fromiter((f.state for f in engine.families), dtype=np.int64, count=len(engine.families)),
+                         minlength=5)
     checks = {
         "referred": float(len(log.referred)),
         "refused_now": float(states[REFUSED]),

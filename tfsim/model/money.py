@@ -171,15 +171,13 @@ def money_statistics(scenario: Scenario, engine, log, bounds: np.ndarray, s: dic
         if target.measure == "claims":
             events = main
         else:
-            closures = np.asarray(log.closures, dtype=float).reshape(-1, 2)
-            events = closures[closures[:, 1] == TURNED_AROUND, 0]
+            events = np.asarray(log.close_t, dtype=float)[np.asarray(log.close_kind) == TURNED_AROUND]
         day = target_day(events[events < H], target.families)
         s["target_met_date_p50"] = day
         s["p_target_met"] = float(day == day and day < scenario.day_of(target.deadline) + 1)
 
     # ---- checks over the whole run -------------------------------------------------------
-    closures = np.asarray(log.closures, dtype=float).reshape(-1, 2)
-    ta_times = np.sort(closures[closures[:, 1] == TURNED_AROUND, 0])
+    ta_times = np.sort(np.asarray(log.close_t, dtype=float)[np.asarray(log.close_kind) == TURNED_AROUND])
     checks["claims"] = float(len(main))
     checks["claims_over_turned_around"] = float(np.any(np.searchsorted(ta_times, main, side="left")
                                                        < np.arange(1, len(main) + 1)))
