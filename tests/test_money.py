@@ -137,7 +137,7 @@ def test_plot_money_and_forecast_target(results, tmp_path):
     assert kw["target"] == 101.0 and str(kw["deadline"]) == "2015-03-31"
     ax2 = Figure().add_subplot()
     plot_forecast(ax2, results, **kw)
-    assert any("Target (101)" in t.get_text() for t in ax2.get_legend().get_texts())
+    assert any("Target: 101 claims by 31 Mar 2015" in t.get_text() for t in ax2.get_legend().get_texts())
 
 
 def test_cli_summary_reports_the_target(results):

@@ -176,3 +176,19 @@ def test_reference_doc_lists_every_key_with_unit_and_default():
         cells = [c.strip() for c in row.split("|")]
         assert cells[4], f"{key} has no default"
     assert re.search(r"\| `max_wait_days` \|.*\| days \|", doc)
+
+
+def test_atomic_save_keeps_permissions(tmp_path):
+    path = tmp_path / "shared.toml"
+    path.write_text("old", encoding="utf-8")
+    os.chmod(path, 0o644)
+    atomic_write_text(path, "new")
+    assert path.read_text(encoding="utf-8") == "new"
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    old_umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.toml"
+        atomic_write_text(fresh, "x")
+        assert os.stat(fresh).st_mode & 0o777 == 0o644  # not mkstemp's private 0600
+    finally:
+        os.umask(old_umask)

@@ -41,10 +41,11 @@ def _band(ax, results, metric: str, colour: str, label: str, baseline: bool = Fa
     rows = results.series(metric)
     x = _dates(list(rows.index))
     style = "--" if baseline else "-"
-    ax.plot(x, rows["mean"] * scale, style, color=colour, lw=2, label=label)
+    # one legend entry per series: the shaded band in the line's colour explains itself
+    text = label if baseline else f"{label}; shaded: 90% of runs"
+    ax.plot(x, rows["mean"] * scale, style, color=colour, lw=2, label=text)
     if not baseline:
-        ax.fill_between(x, rows["p05"] * scale, rows["p95"] * scale, color=colour, alpha=0.2, lw=0,
-                        label="90% of replications")
+        ax.fill_between(x, rows["p05"] * scale, rows["p95"] * scale, color=colour, alpha=0.2, lw=0)
     return rows
 
 
@@ -53,7 +54,7 @@ def _finish(ax, title: str, ylabel: str) -> None:
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
     ax.set_ylim(bottom=0)
-    ax.margins(x=0)
+    ax.margins(x=0.01)  # a deadline on the last day stays visible
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
@@ -64,7 +65,8 @@ def _finish(ax, title: str, ylabel: str) -> None:
         ax.legend(loc="upper left", fontsize=8, frameon=False)
 
 
-def plot_forecast(ax, results, baseline=None, target: float | None = None, deadline: dt.date | None = None) -> None:
+def plot_forecast(ax, results, baseline=None, target: float | None = None, deadline: dt.date | None = None,
+                  target_label: str | None = None) -> None:
     """Families turned around over time: mean with the 90% band across replications."""
     _band(ax, results, "turned_around_cumulative", PALETTE["blue"], "Turned around (mean)")
     _band(ax, results, "started_cumulative", PALETTE["green"], "Started (mean)", baseline=True)
@@ -73,10 +75,10 @@ def plot_forecast(ax, results, baseline=None, target: float | None = None, deadl
     if baseline is not None:
         _band(ax, baseline, "turned_around_cumulative", PALETTE["black"], "Baseline: turned around", baseline=True)
     if target is not None:
-        ax.axhline(target, color=PALETTE["vermillion"], lw=1.5, ls=":", label=f"Target ({target:,.0f})")
+        ax.axhline(target, color=PALETTE["vermillion"], lw=1.5, ls=":", label=target_label or f"Target ({target:,.0f})")
     if deadline is not None:
         ax.axvline(deadline, color=PALETTE["vermillion"], lw=1.5, ls="-.", label=f"Deadline ({deadline:%b %Y})")
-    _finish(ax, f"Families turned around - {results.scenario.name}", "Families (cumulative)")
+    _finish(ax, f"Families turned around – {results.scenario.name}", "Families (cumulative)")
 
 
 def plot_waiting_list(ax, results, baseline=None) -> None:
@@ -132,7 +134,10 @@ def forecast_target(results) -> dict:
     money = getattr(results.scenario, "money", None)
     if money is None or money.target is None:
         return {}
-    return {"target": float(money.target.families), "deadline": money.target.deadline}
+    t = money.target
+    what = "claims" if t.measure == "claims" else "families turned around"
+    return {"target": float(t.families), "deadline": t.deadline,
+            "target_label": f"Target: {t.families:,} {what} by {t.deadline:%-d %b %Y}"}
 
 
 def money_by_financial_year(results):
@@ -165,18 +170,19 @@ def plot_money(ax, results, baseline=None) -> None:
     w = 0.38
     ax.bar(x - w / 2, attach, w, color=PALETTE["blue"], label="Attachment fees")
     ax.bar(x - w / 2, res, w, bottom=attach, color=PALETTE["sky"], label="Results payments")
-    ax.bar(x + w / 2, cost, w, color=PALETTE["vermillion"], label="Cost")
+    ax.bar(x + w / 2, cost, w, color=PALETTE["vermillion"], label="Cost (staff, agency, recruitment, overheads)")
     ax.plot(x, cost - attach - res, "o-", color=PALETTE["black"], lw=1.5, label="Net cost")
     if baseline is not None and _has(baseline, "cost"):
         bl, ba, br, bc = money_by_financial_year(baseline)
         ax.plot(np.arange(len(bl)), bc - ba - br, "o--", color=PALETTE["orange"], lw=1.5, label="Baseline: net cost")
     ax.set_xticks(x, labels)
-    ax.set_title(f"Money by financial year (means) - {results.scenario.name}", loc="left", fontsize=11)
-    ax.set_ylabel("£")
+    ax.set_title(f"Money by financial year (April to March) – {results.scenario.name}", loc="left", fontsize=11)
+    ax.set_ylabel("£ in the year (mean of runs)")
     ax.grid(True, axis="y", alpha=0.3)
     ax.axhline(0, color=PALETTE["black"], lw=0.8)
     ax.yaxis.set_major_formatter(lambda v, _pos: f"£{v:,.0f}")
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    # below the axes, where no bar can be hidden behind it
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncols=3, fontsize=8, frameon=False)
 
 
 # ---- end of payment by results ------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tfsim.scenario.io import atomic_write_text
+from tfsim.scenario.io import atomic_write_text, file_mode_for
 
 FLOAT_FORMAT = "%.10g"
 
@@ -25,6 +25,7 @@ def _atomic_path(target: Path, writer) -> None:
     os.close(fd)
     try:
         writer(tmp)
+        os.chmod(tmp, file_mode_for(target))
         os.replace(tmp, target)
     except BaseException:
         try:

@@ -307,6 +307,16 @@ def scenario_to_toml(scenario: Scenario) -> str:
     return tomli_w.dumps(scenario_to_data(scenario))
 
 
+def file_mode_for(target: Path) -> int:
+    """Permissions for a file about to replace ``target``: its own, or the umask default."""
+    try:
+        return os.stat(target).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` atomically: the old file survives any failure."""
     target = Path(path)
@@ -317,6 +327,7 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, file_mode_for(target))  # mkstemp makes 0600; keep what a user expects
         os.replace(tmp, target)
     except BaseException:
         try:
