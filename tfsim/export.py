@@ -8,31 +8,13 @@ file in place of a good one.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from tfsim.scenario.io import atomic_write_text, file_mode_for
+from tfsim.scenario.io import atomic_write, atomic_write_text
 
 FLOAT_FORMAT = "%.10g"
-
-
-def _atomic_path(target: Path, writer) -> None:
-    """Call ``writer(tmp_path)`` then move the finished file onto ``target``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    try:
-        writer(tmp)
-        os.chmod(tmp, file_mode_for(target))
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
@@ -57,7 +39,8 @@ def write_xlsx(results, path: str | os.PathLike) -> Path:
             )
             about.to_excel(xl, sheet_name="about", index=False)
 
-    _atomic_path(target, writer)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, writer)
     return target
 
 
@@ -66,7 +49,8 @@ def write_chart(plot, results, path: str | os.PathLike, **kwargs) -> Path:
     from tfsim.charts import render_figure
 
     target = Path(path)
-    _atomic_path(target, lambda tmp: render_figure(plot, results, tmp, **kwargs))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, lambda tmp: render_figure(plot, results, tmp, **kwargs))
     return target
 
 

@@ -317,16 +317,20 @@ def file_mode_for(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: the old file survives any failure."""
+def atomic_write(path: str | os.PathLike, writer) -> Path:
+    """Have ``writer(tmp_path)`` write a temporary file beside ``path``, then move it onto ``path``.
+
+    The rename is atomic, so readers see the old file or the new one, never half of
+    one; on any failure (a full disk, a crash in ``writer``) the old file is untouched
+    and the temporary file removed.  The temporary name keeps the target's extension,
+    which some writers use to choose the format.
+    """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix or ".tmp", dir=folder)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+        writer(tmp)
         os.chmod(tmp, file_mode_for(target))  # mkstemp makes 0600; keep what a user expects
         os.replace(tmp, target)
     except BaseException:
@@ -335,6 +339,19 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
         except OSError:
             pass
         raise
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` (UTF-8, LF line ends) to ``path`` atomically."""
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    atomic_write(path, write)
 
 
 def save_scenario(scenario: Scenario, path: str | os.PathLike) -> None:
