@@ -75,7 +75,7 @@ def test_shares_must_sum_to_one():
 
 
 def test_outcome_chances_must_sum_to_one():
-    text = SEVENOAKS.replace("turned_around = 0.55", "turned_around = 0.75", 1)
+    text = SEVENOAKS.replace("turned_around = 0.85", "turned_around = 0.95", 1)
     (p,) = problems_of(text)
     assert p.key == "roles.0.outcomes" and "sum to 1" in p.message
 
