@@ -426,7 +426,7 @@ def render(results: list[tuple[Case, list]]) -> str:
     missed = ("Not reproduced: " + "; ".join(misses) + " (reasons in the tables).") if misses else ""
     out = [HEADER.format(seed=SEED, held=held, total=total, missed=missed)]
     for case, rows in results:
-        out.append(f"## {case.title}\n")
+        out.append(f"\n## {case.title}\n\n")
         out.append(f"Scenario `scenarios/{case.file}`, {case.replications} replications.")
         if case.intro:
             out.append(" " + case.intro)
