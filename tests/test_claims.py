@@ -298,3 +298,27 @@ def test_unknown_money_key_is_an_error(tiny):
 
 def test_scenario_without_money_still_validates():
     assert Scenario.model_validate(TINY).money is None
+
+
+def test_result_achieved_during_the_intervention_can_be_claimed_soon_after_exit():
+    # the result comes part-way through the year-long intervention; its 6-month sustain
+    # period may end before exit, and the claim then waits only for the follow-up
+    engine, book = run_book(make_tiny({"framework": "phase1", "result_during_share": 1.0, "follow_up_months": 0}))
+    (c,) = book.claims
+    assert 0.0 <= c.achieved <= c.exited == 365.25
+    assert c.eligible == pytest.approx(max(c.achieved + 6 * DPM, c.exited))
+    assert c.claimed == book.next_window(c.eligible)
+    # against the default (result at exit) the claim comes no later
+    _, after = run_book(make_tiny({"framework": "phase1", "follow_up_months": 0}))
+    assert c.claimed <= after.claims[0].claimed
+
+
+def test_results_during_share_spreads_achievement_dates():
+    sc = make_tiny({"framework": "phase1", "result_during_share": 0.5, "follow_up_months": 0},
+                   referrals={"cohort": [{"date": "2012-04-01", "families": 40}]},
+                   roles=[{"id": "fip", "caseload_cap_per_fte": 40, "in_post_fte": [1.0], "duration_months": 12,
+                           "outcomes": {"turned_around": 1, "improved": 0, "no_progress": 0, "disengaged": 0}}])
+    _, book = run_book(sc, seed=3)
+    during = [c for c in book.claims if c.achieved < c.exited]
+    assert 8 <= len(during) <= 32  # about half of 40
+    assert all(c.achieved == c.exited for c in book.claims if c not in during)

@@ -4,7 +4,9 @@ A :class:`ClaimsBook` is attached to an :class:`~tfsim.model.engine.Engine` whos
 has a ``[money]`` section.  It listens to ``engine.on_turned_around`` and, for each family
 turned around at exit, lays out the family's claim timeline at once:
 
-1. **Result achieved** ``result_lag_months`` after exit.  A family with the
+1. **Result achieved** ``result_lag_months`` after exit, or, for ``result_during_share``
+   of families, at a uniformly drawn time during the intervention (from its first start to
+   exit), so the sustain period may run while the family is supported.  A family with the
    ``worklessness`` need may get an *employment* result: it gets employment support with
    probability ``employment_support_share`` and then an employment result with
    ``employment_supported_probability`` (else ``employment_unsupported_probability``).
@@ -128,6 +130,8 @@ class ClaimsBook:
         self.u_relapse_time = st.uniform("claims:relapse_time")
         self.u_rerefer = st.uniform("claims:rereferral")
         self.lag = st.sampler("claims:result_lag", m.result_lag_months)
+        self.u_during = st.uniform("claims:result_during")
+        self.u_during_time = st.uniform("claims:result_during_time")
         self.rerefer_delay = st.sampler("claims:rereferral_delay", m.rereferral_delay_months)
         needs = list(sc.families.needs)
         self.workless_bit = (1 << needs.index("worklessness")) if "worklessness" in needs else 0
@@ -168,7 +172,10 @@ class ClaimsBook:
             return
         m = self.money
         _, results = self.fees_of(root)
-        achieved = now + self.lag() * DAYS_PER_MONTH
+        if m.result_during_share > 0 and self.u_during() < m.result_during_share:
+            achieved = fam.started + self.u_during_time() * (now - fam.started)  # during the intervention
+        else:
+            achieved = now + self.lag() * DAYS_PER_MONTH
         follow = now + self.follow_up
         workless = bool(fam.needs & self.workless_bit)
         employment = False

@@ -637,6 +637,11 @@ class Money(StrictModel):
         default_factory=lambda: Fixed(value=0),
         description="Time from exit until the result is achieved and its sustain period starts.",
     )
+    result_during_share: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Share of results achieved part-way through the intervention (at a uniformly drawn time) rather than "
+        "after exit; their sustain period may run while the family is still supported.",
+    )
     relapse_probability: float = Field(
         default=0.1, ge=0, le=1, description="Chance a result is not sustained (relapse voids the claim)."
     )
