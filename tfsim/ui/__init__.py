@@ -1,0 +1,1 @@
+"""The tfsim desktop app (PySide6).  All Qt code lives in this package."""
