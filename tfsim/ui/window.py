@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1000, 600)
         self.doc = ScenarioDocument(parent=self)
         self.doc.undo_stack.cleanChanged.connect(self._update_title)
-        self.doc.undo_stack.indexChanged.connect(lambda _i: self.revalidate())
+        self.doc.undo_stack.indexChanged.connect(self._on_index_changed)
         self.problems: list = []
         self.results = None
         self.baseline = None
@@ -414,8 +414,14 @@ class MainWindow(QMainWindow):
 
     # ---- problems ------------------------------------------------------------------------
 
+    def _form_active(self) -> bool:
+        return self.form is not None and not self.form.isHidden()
+
+    def _on_index_changed(self, _index: int) -> None:
+        self.revalidate()
+
     def revalidate(self) -> None:
-        if self.form is None or not self.form.isVisible() and not self.doc.data:
+        if not self._form_active() or not self.doc.data:
             return
         text = self.doc.text if not self.doc.modified else None
         problems = check_data(self.doc.data, text)
@@ -435,11 +441,11 @@ class MainWindow(QMainWindow):
         n = len(problems)
         self.problems_label.setText(f"Problems ({n})" if n else "Problems: none, the scenario is ready to run")
         self.problems_label.setStyleSheet("font-weight: bold; color: %s;" % ("#D55E00" if n else "#009E73"))
-        if self.form is not None and self.form.isVisible():
+        if self._form_active():
             self.form.show_problems(problems)
 
     def _problem_clicked(self, item: QListWidgetItem) -> None:
-        if self.form is not None and self.form.isVisible():
+        if self._form_active():
             self.form.focus_problem(item.data(Qt.UserRole))
 
     # ---- running ---------------------------------------------------------------------------

@@ -1,0 +1,244 @@
+import datetime as dt
+import shutil
+import tomllib
+
+import openpyxl
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox
+
+from tfsim.scenario.io import read_scenario
+from tfsim.ui import app as gui_app
+from tfsim.ui.form import DistributionEditor, ScalarEditor, TableEditor
+
+from pathlib import Path
+
+SEVENOAKS = Path(__file__).resolve().parents[2] / "scenarios" / "sevenoaks-2014.toml"
+
+
+def run_and_wait(qtbot, win):
+    with qtbot.waitSignal(win.runFinished, timeout=60000) as blocker:
+        assert win.start_run()
+    qtbot.waitUntil(lambda: not win.run_controller.running)
+    return blocker.args[0]
+
+
+# ---- state <-> widgets -----------------------------------------------------------------
+
+
+def test_state_to_widgets(window):
+    form = window.form
+    name = form.editors[("name",)]
+    assert isinstance(name, ScalarEditor)
+    assert name.w.text() == "Sevenoaks 2014"
+    refusal = form.editors[("engagement", "refusal_probability")]
+    assert refusal.w.text() == "0.13"
+    dist = form.editors[("roles", 0, "duration_months")]
+    assert isinstance(dist, DistributionEditor)
+    assert dist.kind.currentData() == "triangular"
+    assert dist.params["mode"].text() == "12"
+    cohort = form.editors[("referrals", "cohort")]
+    assert isinstance(cohort, TableEditor)
+    assert cohort.table.rowCount() == 1
+    # a change of state (e.g. undo or a loaded file) shows in the widget
+    window.doc.set_value(("engagement", "refusal_probability"), 0.2)
+    assert refusal.w.text() == "0.2"
+
+
+def test_widgets_to_state_and_validation_at_the_field(window, qtbot):
+    form = window.form
+    refusal = form.editors[("engagement", "refusal_probability")]
+    refusal.w.clear()
+    qtbot.keyClicks(refusal.w, "0.25")
+    assert window.doc.data["engagement"]["refusal_probability"] == 0.25
+    assert window.doc.modified
+    assert window.isWindowModified()
+    # an out-of-range value is kept in the state and flagged at the field
+    refusal.w.clear()
+    qtbot.keyClicks(refusal.w, "1.5")
+    assert window.doc.data["engagement"]["refusal_probability"] == 1.5
+    assert any(p.path == ("engagement", "refusal_probability") for p in window.problems)
+    assert "D55E00" in refusal.w.styleSheet()
+    assert window.problem_list.count() >= 1
+    # distribution kind change writes a table; a table cell edit writes the list
+    dist = form.editors[("roles", 0, "duration_months")]
+    dist.kind.setCurrentIndex(dist.kind.findData("fixed"))
+    assert window.doc.data["roles"][0]["duration_months"] == 12
+    cohort = form.editors[("referrals", "cohort")]
+    cohort.table.item(0, 1).setText("25")
+    assert window.doc.data["referrals"]["cohort"][0]["families"] == 25
+    cohort.add_row()
+    assert len(window.doc.data["referrals"]["cohort"]) == 2
+    cohort.table.selectRow(1)
+    cohort.move(-1)
+    assert window.doc.data["referrals"]["cohort"][0]["families"] == 25  # copied row moved up
+    fte = form.editors[("roles", 1, "in_post_fte")]
+    fte.add_row()
+    assert window.doc.data["roles"][1]["in_post_fte"] == [1.0, 0.5, 0.5]
+
+
+def test_undo_redo(window, qtbot):
+    refusal = window.form.editors[("engagement", "refusal_probability")]
+    window.doc.set_value(("engagement", "refusal_probability"), 0.3)
+    roles = window.form.editors[("roles",)]
+    roles.add()
+    assert len(window.doc.data["roles"]) == 5
+    assert roles.tabs.count() == 5
+    stack = window.doc.undo_stack
+    stack.undo()
+    assert len(window.doc.data["roles"]) == 4 and roles.tabs.count() == 4
+    stack.undo()
+    assert window.doc.data["engagement"]["refusal_probability"] == 0.13
+    assert refusal.w.text() == "0.13"
+    assert not window.doc.modified
+    stack.redo()
+    assert refusal.w.text() == "0.3"
+    stack.redo()
+    assert roles.tabs.count() == 5
+
+
+# ---- runs --------------------------------------------------------------------------------
+
+
+def test_run_in_background(window, qtbot):
+    results = run_and_wait(qtbot, window)
+    assert results.replications == 3
+    assert "families_turned_around" in window.kpis.cards
+    assert "cost_per_turned_around" not in window.kpis.cards  # only metrics that are present
+    assert window.chart_tabs.charts["forecast"].available
+    assert window.progress.value() == 3
+
+
+def test_cancel(window, qtbot):
+    window.reps.setValue(100000)
+    with qtbot.waitSignal(window.run_controller.cancelled, timeout=60000):
+        window.start_run()
+        qtbot.waitUntil(lambda: window.progress.value() >= 1, timeout=30000)
+        window.cancel_run()
+    qtbot.waitUntil(lambda: window.run_button.isEnabled())
+    assert window.results is None
+
+
+def test_compare_with_baseline(window, qtbot):
+    run_and_wait(qtbot, window)
+    window.pin_baseline()
+    window.doc.set_value(("engagement", "refusal_probability"), 0.5)
+    run_and_wait(qtbot, window)
+    card = window.kpis.cards["families_turned_around"]
+    assert "vs baseline" in card.delta.text()
+    assert window.chart_tabs.charts["forecast"].available
+
+
+# ---- files -------------------------------------------------------------------------------
+
+
+def test_unsaved_changes_guard(window, qtbot, monkeypatch, tmp_path):
+    window.doc.set_value(("name",), "Changed")
+    answers = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: answers.append(a) or QMessageBox.Cancel)
+    assert not window.open_file(SEVENOAKS)
+    assert window.doc.data["name"] == "Changed"
+    assert not window.close()
+    assert len(answers) == 2
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.Discard)
+    assert window.open_file(SEVENOAKS)
+    assert window.doc.data["name"] == "Sevenoaks 2014"
+    # Save writes the file atomically and clears the modified mark
+    copy = tmp_path / "copy.toml"
+    shutil.copy(SEVENOAKS, copy)
+    window.open_file(copy)
+    window.doc.set_value(("name",), "Saved name")
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.Save)
+    assert window.maybe_save()
+    assert read_scenario(copy).scenario.name == "Saved name"
+    assert not window.isWindowModified()
+
+
+def test_exports_write_valid_files(window, qtbot, tmp_path):
+    run_and_wait(qtbot, window)
+    png = window.export_chart(tmp_path / "forecast.png", "forecast")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = window.export_chart(tmp_path / "wait.svg", "waiting")
+    assert b"<svg" in svg.read_bytes()[:500]
+    pdf = window.export_chart(tmp_path / "x.pdf", "in_service")
+    assert pdf.read_bytes()[:4] == b"%PDF"
+    (xlsx,) = window.export_results(tmp_path / "results.xlsx")
+    book = openpyxl.load_workbook(xlsx)
+    assert {"summary", "monthly"} <= set(book.sheetnames)
+    csvs = window.export_results(tmp_path / "results.csv")
+    assert all(p.exists() for p in csvs) and csvs[0].read_text().startswith("metric,")
+    window.doc.set_value(("name",), "Exported")
+    window.export_scenario(tmp_path / "s.toml")
+    result = read_scenario(tmp_path / "s.toml")
+    assert result.ok and result.scenario.name == "Exported"
+
+
+def test_invalid_file_lists_problems_linked_to_fields(window, qtbot, tmp_path):
+    text = SEVENOAKS.read_text().replace("refusal_probability = 0.13", "refusal_probability = 1.7")
+    text = text.replace("families = 10", "families = 0")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    assert window.open_file(bad)
+    labels = [window.problem_list.item(i).text() for i in range(window.problem_list.count())]
+    assert any(lab.startswith("bad.toml:") and "engagement.refusal_probability" in lab for lab in labels)
+    assert any("referrals.cohort.0.families" in lab for lab in labels)
+    line = next(lab for lab in labels if "refusal_probability" in lab).split(":")[1]
+    assert text.splitlines()[int(line) - 1].startswith("refusal_probability")
+    # clicking a problem focuses its field
+    window.show()
+    qtbot.waitExposed(window)
+    item = next(window.problem_list.item(i) for i in range(window.problem_list.count())
+                if "refusal_probability" in window.problem_list.item(i).text())
+    window._problem_clicked(item)
+    ed = window.form.editors[("engagement", "refusal_probability")]
+    assert window.form.tabs.currentIndex() == window.form.sections[("engagement",)]
+    qtbot.waitUntil(lambda: ed.w.hasFocus())
+    # the cell of the cohort release is marked
+    cohort = window.form.editors[("referrals", "cohort")]
+    assert cohort.table.item(0, 1).toolTip()
+
+
+def test_unparseable_file_keeps_app_usable(window, tmp_path):
+    bad = tmp_path / "broken.toml"
+    bad.write_text("name = [unclosed\n")
+    window.open_file(bad)
+    assert window.problem_list.count() == 1
+    assert "not valid TOML" in window.problem_list.item(0).text()
+    assert window.unreadable.isVisibleTo(window)
+    assert window.new_from(SEVENOAKS)
+    assert window.form.isVisibleTo(window)
+    assert window.windowTitle().startswith("Untitled")
+
+
+def test_recent_files_and_settings(window, tmp_path):
+    copy = tmp_path / "recent.toml"
+    shutil.copy(SEVENOAKS, copy)
+    window.open_file(copy)
+    assert window.recent_files()[0] == str(copy.resolve())
+    assert window.recent_menu.actions()[0].text() == str(copy.resolve())
+
+
+def test_form_covers_every_schema_field(window):
+    """The generated editor has a widget (or table) for every key of every sub-table."""
+    from tfsim.scenario.schema import Scenario
+
+    for key in Scenario.model_fields:
+        if key == "schema_version":
+            continue
+        assert window.form.locate((key,))[0] == (key,), key
+
+
+def test_screenshot_mode(tmp_path):
+    out = tmp_path / "shot.png"
+    code = gui_app.main([str(SEVENOAKS), "--run", "--screenshot", str(out), "--replications", "3"])
+    assert code == 0
+    image = QImage(str(out))
+    assert image.width() >= 1000 and image.height() >= 600
+
+
+def test_date_parsing_in_tables():
+    from tfsim.ui.form import parse
+
+    assert parse("2014-07-01", "date") == dt.date(2014, 7, 1)
+    assert parse("July", "date") == "July"
+    assert parse("12", "float") == 12 and parse("x", "int") == "x"
+    assert tomllib.loads('a = 1')["a"] == 1
