@@ -16,6 +16,7 @@ def isolated_settings(tmp_path, monkeypatch):
     """Keep QSettings (recent files, geometry) out of the user's real settings."""
     from PySide6.QtCore import QSettings
 
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
     yield

@@ -160,6 +160,14 @@ def humanise(key: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+def label_and_unit(key: str, unit: str) -> tuple[str, str]:
+    """Plain label and unit: 'caseload_cap_per_fte' -> ('Caseload cap', 'per FTE')."""
+    label = humanise(key)
+    if label.endswith(" per") and unit:
+        return label[:-4], f"per {unit}"
+    return label, unit
+
+
 def field_docs(model: type[BaseModel]) -> dict:
     return {row.key: row for row in field_rows(model)}
 
@@ -342,7 +350,7 @@ class ScalarEditor(QWidget, Editor):
         self.w.setToolTip(self.base_tooltip)
         lay.addWidget(self.w)
         if doc and doc.unit:
-            unit = QLabel(doc.unit)
+            unit = QLabel(label_and_unit(doc.key, doc.unit)[1])
             unit.setStyleSheet("color: #444;")
             lay.addWidget(unit)
         lay.addStretch(1) if kind in ("int", "float", "date", "bool") else None
@@ -398,15 +406,20 @@ class DistributionEditor(QWidget, Editor):
         self.default = default
         self.base_tooltip = tooltip_for(doc) if doc else ""
         self.unit = doc.unit if doc else ""
-        self.lay = QHBoxLayout(self)
+        self.lay = QVBoxLayout(self)
         self.lay.setContentsMargins(0, 0, 0, 0)
+        self.lay.setSpacing(2)
         self.kind = QComboBox()
+        self.kind.setSizeAdjustPolicy(QComboBox.AdjustToContents)
         for kind, cls in S.DISTRIBUTION_KINDS.items():
             self.kind.addItem(DIST_LABELS.get(kind, kind), kind)
             self.kind.setItemData(self.kind.count() - 1, (cls.__doc__ or "").strip(), Qt.ToolTipRole)
         self.kind.setToolTip(self.base_tooltip)
         self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.lay.addWidget(self.kind)
+        top = QHBoxLayout()
+        top.addWidget(self.kind)
+        top.addStretch(1)
+        self.lay.addLayout(top)
         self.params: dict[str, QLineEdit] = {}
         self.param_box = QWidget()
         self.param_lay = QHBoxLayout(self.param_box)
@@ -439,9 +452,11 @@ class DistributionEditor(QWidget, Editor):
             if key == "distribution":
                 continue
             label = QLabel(PARAM_LABELS.get(key, key))
+            label.setToolTip(docs[key].help)
             edit = QLineEdit()
             edit.setToolTip(docs[key].help)
-            edit.setMaximumWidth(160 if key in ("values", "weights") else 80)
+            edit.setMaximumWidth(180 if key in ("values", "weights") else 70)
+            edit.setAlignment(Qt.AlignRight)
             edit.textEdited.connect(lambda _t, k=key: self._param_edited(k))
             self.param_lay.addWidget(label)
             self.param_lay.addWidget(edit)
@@ -550,7 +565,7 @@ class TableEditor(QWidget, Editor):
             self.columns += [("__key__", "Name", "text"), ("__value__", (doc.unit if doc else "") or "Value", kind)]
         elif mode == "dict_list":
             self.columns += [("__key__", "Name", "text"),
-                             ("__value__", "List, in order (comma separated)", "list")]
+                             ("__value__", "In order of preference (comma-separated)", "list")]
         self.table = QTableWidget(0, len(self.columns))
         self.table.setHorizontalHeaderLabels([c[1] for c in self.columns])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
@@ -611,7 +626,7 @@ class TableEditor(QWidget, Editor):
                     self.table.setItem(r, c, item)
                 elif item.text() != text:
                     item.setText(text)
-        self.table.setMinimumHeight(min(60 + 26 * max(len(rows), 2), 320))
+        self.table.setFixedHeight(min(32 + 26 * (len(rows) + 1), 330))
         self.table.blockSignals(False)
 
     def _store(self, rows: list) -> Any:
@@ -750,6 +765,7 @@ class PanelListEditor(QWidget, Editor):
         self.lay = QVBoxLayout(self)
         self.lay.setContentsMargins(0, 0, 0, 0)
         self.tabs = QTabWidget()
+        self.tabs.setElideMode(Qt.ElideRight)
         self.tabs.setToolTip(self.base_tooltip)
         self.lay.addWidget(self.tabs)
         buttons = QHBoxLayout()
@@ -788,7 +804,8 @@ class PanelListEditor(QWidget, Editor):
             label = ""
             if isinstance(item, dict):
                 label = str(item.get("name") or item.get("id") or "")
-            self.tabs.setTabText(i, label[:28] or f"{i + 1}")
+            self.tabs.setTabText(i, label[:24] + ("..." if len(label) > 24 else "") or f"{i + 1}")
+            self.tabs.setTabToolTip(i, label)
 
     def add(self) -> None:
         items = copy.deepcopy(self.items())
@@ -898,7 +915,7 @@ class ScenarioForm(QWidget):
     def _add_row(self, form: QFormLayout, path: tuple, key: str, kind, detail, optional, doc,
                  default: Any = MISSING) -> None:
         editor = self.build_editor(path, key, kind, detail, optional, doc, default)
-        label = QLabel(humanise(key) + (" *" if doc.required else ""))
+        label = QLabel(label_and_unit(key, doc.unit)[0] + (" *" if doc.required else ""))
         label.setToolTip(tooltip_for(doc))
         label.setBuddy(editor.problem_widget())
         form.addRow(label, editor)

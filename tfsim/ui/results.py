@@ -56,13 +56,12 @@ class KpiCard(QFrame):
         self.value = QLabel("")
         self.value.setStyleSheet("font-size: 17pt; font-weight: bold; color: #0072B2;")
         self.interval = QLabel("")
-        self.interval.setWordWrap(True)
         self.interval.setStyleSheet("color: #444; font-size: 8pt;")
         self.delta = QLabel("")
         self.delta.setStyleSheet("font-size: 9pt;")
         for w in (self.title, self.value, self.interval, self.delta):
             lay.addWidget(w)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Minimum)
 
 
 class KpiPanel(QWidget):
@@ -80,6 +79,8 @@ class KpiPanel(QWidget):
     def show_results(self, results, baseline=None) -> None:
         for card in self.cards.values():
             self.grid.removeWidget(card)
+            card.hide()
+            card.setParent(None)
             card.deleteLater()
         self.cards = {}
         self.placeholder.setVisible(results is None)
@@ -96,9 +97,8 @@ class KpiPanel(QWidget):
             unit_text = "" if unit in ("%", "£") else f" {unit}"
             card.value.setText(_fmt(pattern, mean) + unit_text)
             card.interval.setText(
-                f"Average of {results.replications} runs; 95% sure the true average is "
-                f"{_fmt(pattern, lo)} to {_fmt(pattern, hi)}. Nine runs in ten: "
-                f"{_fmt(pattern, p05)} to {_fmt(pattern, p95)}."
+                f"Average of {results.replications} runs; 95% interval {_fmt(pattern, lo)} to {_fmt(pattern, hi)}\n"
+                f"9 runs in 10 between {_fmt(pattern, p05)} and {_fmt(pattern, p95)}"
             )
             card.setToolTip(f"Metric: {metric}\nMean {mean:.4g}, 95% confidence interval of the mean "
                             f"{lo:.4g} to {hi:.4g}, 5th to 95th percentile across runs {p05:.4g} to {p95:.4g}.")
@@ -193,13 +193,18 @@ class ChartTab(QWidget):
                 try:
                     self.plot(ax, results, **chart_kwargs(self.plot, results, None))
                     self.available = bool(ax.has_data())
-                    self.note = f"The baseline could not be drawn on this chart ({type(exc).__name__}: {exc})."
+                    self.note = f"The baseline is not drawn on this chart (the chart could not draw it: {exc})."
                 except Exception as exc2:
                     exc = exc2
             if not self.available:
                 self.figure.clear()
                 ax = self.figure.add_subplot()
                 self.note = f"This chart is not available for this run ({type(exc).__name__}: {exc})."
+        if self.available and ax.get_legend() is not None:
+            # on screen, put the key under the chart so it never hides a line
+            handles, labels = ax.get_legend_handles_labels()
+            ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, fontsize=8,
+                      frameon=False)
         if not self.available:
             ax.set_axis_off()
             ax.text(0.5, 0.5, self.note or "No figures for this chart in this run.", ha="center", va="center",

@@ -43,7 +43,7 @@ def bundled_scenarios() -> list[Path]:
 
 
 def settings() -> QSettings:
-    return QSettings("tfsim", "tfsim")
+    return QSettings(QSettings.IniFormat, QSettings.UserScope, "tfsim", "tfsim")
 
 
 def data_to_toml(data: dict) -> str:
@@ -127,11 +127,12 @@ class MainWindow(QMainWindow):
         self.problems_label.setStyleSheet("font-weight: bold;")
         left_lay.addWidget(self.problems_label)
         self.problem_list = QListWidget()
-        self.problem_list.setMaximumHeight(130)
+        self.problem_list.setMaximumHeight(110)
         self.problem_list.setToolTip("Click a problem to go to its field.")
         self.problem_list.itemActivated.connect(self._problem_clicked)
         self.problem_list.itemClicked.connect(self._problem_clicked)
         left_lay.addWidget(self.problem_list)
+        left.setMinimumWidth(480)
         split.addWidget(left)
 
         # right: run controls, KPI cards, charts
@@ -164,14 +165,18 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.cancel_run)
         controls.addWidget(self.run_button)
         controls.addWidget(self.cancel_button)
-        self.progress = QProgressBar()
-        self.progress.setFormat("%v of %m runs")
-        self.progress.setValue(0)
-        controls.addWidget(self.progress, 1)
+        controls.addStretch(1)
         rl.addLayout(controls)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v of %m runs done")
+        self.progress.setValue(0)
+        self.progress.setMaximumHeight(18)
+        rl.addWidget(self.progress)
 
         compare = QHBoxLayout()
         self.run_info = QLabel("")
+        self.run_info.setWordWrap(True)
+        self.run_info.setMinimumWidth(100)
         self.run_info.setStyleSheet("color: #444;")
         compare.addWidget(self.run_info, 1)
         self.pin_button = QPushButton("Pin as baseline")
@@ -192,7 +197,7 @@ class MainWindow(QMainWindow):
         split.addWidget(right)
         split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 6)
-        split.setSizes([560, 800])
+        split.setSizes([600, 766])
         self.splitter = split
         self.setCentralWidget(split)
         self.statusBar().showMessage("Ready")
@@ -441,6 +446,7 @@ class MainWindow(QMainWindow):
         n = len(problems)
         self.problems_label.setText(f"Problems ({n})" if n else "Problems: none, the scenario is ready to run")
         self.problems_label.setStyleSheet("font-weight: bold; color: %s;" % ("#D55E00" if n else "#009E73"))
+        self.problem_list.setVisible(bool(n))
         if self._form_active():
             self.form.show_problems(problems)
 
@@ -489,7 +495,6 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, results) -> None:
         self.results = results
-        settings().setValue("replications", self.reps.value())
         self.show_results()
         self.statusBar().showMessage(
             f"Finished {results.replications} runs of {results.scenario.name} in {results.elapsed_seconds:.1f} s", 8000)
