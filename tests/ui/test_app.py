@@ -242,3 +242,22 @@ def test_date_parsing_in_tables():
     assert parse("July", "date") == "July"
     assert parse("12", "float") == 12 and parse("x", "int") == "x"
     assert tomllib.loads('a = 1')["a"] == 1
+
+
+def test_save_keeps_comments_and_values(window, tmp_path):
+    copy = tmp_path / "mine.toml"
+    shutil.copy(SEVENOAKS, copy)
+    window.open_file(copy)
+    window.doc.set_value(("engagement", "refusal_probability"), 0.2)
+    window.form.editors[("roles",)].add()
+    assert window.save()
+    text = copy.read_text()
+    assert "# 13% refused support (seed 000)" in text
+    assert "ASSUMPTION: about 1 in 8 disengage" in text
+    result = read_scenario(copy)
+    assert result.ok
+    assert result.data == window.doc.data
+    assert len(result.scenario.roles) == 5
+    # no temporary files left behind by the atomic write
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml", "settings"] or \
+        [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -93,7 +93,8 @@ class ScenarioDocument(QObject):
         super().__init__(parent)
         self.data: dict = data if data is not None else {}
         self.path: Path | None = Path(path) if path else None
-        self.text = text  # the file's text as loaded (for line numbers and comments)
+        self.text = text  # the file's text as loaded, for line numbers while unmodified
+        self.source_text = text  # text whose comments and layout a save keeps
         self.undo_stack = QUndoStack(self)
 
     @property
@@ -121,5 +122,6 @@ class ScenarioDocument(QObject):
         self.data = data
         self.path = Path(path) if path else None
         self.text = text
+        self.source_text = text
         self.undo_stack.clear()
         self.changed.emit(())

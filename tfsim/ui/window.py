@@ -5,7 +5,6 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-import tomli_w
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -31,6 +30,7 @@ from tfsim.scenario.io import atomic_write_text, check_data, parse_scenario_text
 from .form import ScenarioForm
 from .results import ChartTabs, KpiPanel, chart_kwargs
 from .state import ScenarioDocument
+from .tomlsave import merge_text
 from .worker import RunController
 
 SCENARIO_DIR = Path(tfsim.__file__).resolve().parent.parent / "scenarios"
@@ -46,21 +46,9 @@ def settings() -> QSettings:
     return QSettings(QSettings.IniFormat, QSettings.UserScope, "tfsim", "tfsim")
 
 
-def data_to_toml(data: dict) -> str:
-    """TOML text for the editor's data (schema_version first)."""
-    ordered = {}
-    if "schema_version" in data:
-        ordered["schema_version"] = data["schema_version"]
-    ordered.update({k: v for k, v in data.items() if k != "schema_version"})
-    return tomli_w.dumps(_drop_none(ordered))
-
-
-def _drop_none(node):
-    if isinstance(node, dict):
-        return {k: _drop_none(v) for k, v in node.items() if v is not None}
-    if isinstance(node, list):
-        return [_drop_none(v) for v in node]
-    return node
+def data_to_toml(data: dict, original: str | None = None) -> str:
+    """TOML text for the editor's data, keeping the comments of ``original`` when given."""
+    return merge_text(original, data)
 
 
 def ask_unsaved(parent, name: str):
@@ -358,7 +346,7 @@ class MainWindow(QMainWindow):
             return False
         result = read_scenario(template)
         self.load_result(result, None)
-        self.doc.text = None
+        self.doc.text = None  # line numbers of the template do not apply; its comments do
         self._update_title()
         return True
 
@@ -387,7 +375,7 @@ class MainWindow(QMainWindow):
     def save_to(self, path: Path, mark_clean: bool = True) -> bool:
         """Write the editor's data atomically (problems or not: the user's work is kept)."""
         try:
-            text = data_to_toml(self.doc.data)
+            text = data_to_toml(self.doc.data, self.doc.source_text)
             atomic_write_text(path, text)
         except Exception as exc:
             show_error(self, "Could not save", f"{path} could not be written: {exc}")
@@ -395,6 +383,7 @@ class MainWindow(QMainWindow):
         if mark_clean:
             self.doc.path = Path(path)
             self.doc.text = text
+            self.doc.source_text = text
             self.doc.undo_stack.setClean()
             self._add_recent(Path(path))
             self._update_title()
@@ -593,7 +582,7 @@ class MainWindow(QMainWindow):
             self._guard(lambda: self.export_results(Path(name)), f"Exported results to {name}")
 
     def export_scenario(self, path: Path) -> None:
-        atomic_write_text(path, data_to_toml(self.doc.data))
+        atomic_write_text(path, data_to_toml(self.doc.data, self.doc.source_text))
 
     def export_scenario_dialog(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export scenario as TOML", "scenario-copy.toml",
