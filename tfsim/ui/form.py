@@ -59,6 +59,13 @@ from .state import MISSING, ScenarioDocument
 ERROR_STYLE = "border: 2px solid #D55E00;"
 ERROR_BRUSH = QBrush(QColor("#F9D3C0"))
 
+
+def error_style(widget: QWidget) -> str:
+    """A red border on this widget only (a bare style sheet would cascade to its children)."""
+    if not widget.objectName():
+        widget.setObjectName(f"field{id(widget)}")
+    return f"#{widget.objectName()} {{ {ERROR_STYLE} }}"
+
 # --------------------------------------------------------------------------------------
 # Reading the schema
 # --------------------------------------------------------------------------------------
@@ -300,7 +307,7 @@ class Editor:
     def show_problems(self, items: list[tuple[tuple, str]]) -> None:
         widget = self.problem_widget()
         if items:
-            widget.setStyleSheet(ERROR_STYLE)
+            widget.setStyleSheet(error_style(widget))
             widget.setToolTip(self.base_tooltip + "\n\nProblem: " + "\n".join(m for _, m in items))
         else:
             widget.setStyleSheet("")
@@ -395,6 +402,7 @@ class ScalarEditor(QWidget, Editor):
             if current != value or type(current) is not type(value):
                 if not (value is MISSING and self.w.text() == ""):
                     self.w.setText(fmt(value))
+                    self.w.setCursorPosition(0)
 
 
 class DistributionEditor(QWidget, Editor):
@@ -456,7 +464,8 @@ class DistributionEditor(QWidget, Editor):
             edit = QLineEdit()
             edit.setToolTip(docs[key].help)
             edit.setMaximumWidth(180 if key in ("values", "weights") else 70)
-            edit.setAlignment(Qt.AlignRight)
+            if key not in ("values", "weights"):
+                edit.setAlignment(Qt.AlignRight)
             edit.textEdited.connect(lambda _t, k=key: self._param_edited(k))
             self.param_lay.addWidget(label)
             self.param_lay.addWidget(edit)
@@ -745,7 +754,7 @@ class TableEditor(QWidget, Editor):
                     it.setBackground(ERROR_BRUSH)
                     it.setToolTip(msg)
         self.table.blockSignals(False)
-        self.table.setStyleSheet("QTableWidget {" + ERROR_STYLE + "}" if whole else "")
+        self.table.setStyleSheet(error_style(self.table) if whole else "")
         self.table.setToolTip(self.base_tooltip + ("\n\nProblem: " + "\n".join(whole) if whole else ""))
 
     def focus(self, subpath: tuple) -> None:
@@ -797,7 +806,12 @@ class PanelListEditor(QWidget, Editor):
                 w.deleteLater()
             for i in range(len(items)):
                 page = self.form.build_model_page(self.model, self.path + (i,))
-                self.tabs.addTab(page, "")
+                holder = SectionEditor("", self.path + (i,), self.base_tooltip)
+                holder.setFlat(True)
+                QVBoxLayout(holder).addWidget(page)
+                holder.layout().setContentsMargins(0, 0, 0, 0)
+                self.form.editors[self.path + (i,)] = holder
+                self.tabs.addTab(holder, "")
             self.count = len(items)
             self.tabs.setCurrentIndex(min(max(current, 0), self.count - 1))
         for i, item in enumerate(items):
@@ -829,6 +843,15 @@ class PanelListEditor(QWidget, Editor):
             self.form.doc.set_value(self.path, items, text=f"Reorder {self.title}")
             self.tabs.setCurrentIndex(j)
 
+    def show_problems(self, items: list[tuple[tuple, str]]) -> None:
+        bad = {sub[0] for sub, _ in items if sub and isinstance(sub[0], int)}
+        whole = [m for sub, m in items if not sub or not isinstance(sub[0], int)]
+        bar = self.tabs.tabBar()
+        for i in range(self.tabs.count()):
+            bar.setTabTextColor(i, QColor("#D55E00") if i in bad else QColor())
+        self.tabs.setStyleSheet(error_style(self.tabs) if whole else "")
+        self.tabs.setToolTip(self.base_tooltip + ("\n\nProblem: " + "\n".join(whole) if whole else ""))
+
     def focus(self, subpath: tuple) -> None:
         if subpath and isinstance(subpath[0], int) and subpath[0] < self.tabs.count():
             self.tabs.setCurrentIndex(subpath[0])
@@ -843,10 +866,19 @@ class SectionEditor(QGroupBox, Editor):
         self.path = path
         self.base_tooltip = tooltip
         self.setToolTip(tooltip)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #B34700; font-weight: bold;")
+        self.note.hide()
 
     def show_problems(self, items):
-        self.setStyleSheet("QGroupBox {" + ERROR_STYLE + "}" if items else "")
+        self.setStyleSheet(error_style(self) if items else "")
         self.setToolTip(self.base_tooltip + ("\n\nProblem: " + "\n".join(m for _, m in items) if items else ""))
+        text = "\n".join(("/".join(map(str, sub)) + ": " if sub else "") + m for sub, m in items)
+        if self.layout() is not None and self.note.parent() is not self:
+            self.layout().insertWidget(0, self.note)
+        self.note.setText(text)
+        self.note.setVisible(bool(items) and self.layout() is not None)
 
 
 # --------------------------------------------------------------------------------------

@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         left_lay.addWidget(self.problems_label)
         self.problem_list = QListWidget()
         self.problem_list.setMaximumHeight(110)
+        self.problem_list.setWordWrap(True)
         self.problem_list.setToolTip("Click a problem to go to its field.")
         self.problem_list.itemActivated.connect(self._problem_clicked)
         self.problem_list.itemClicked.connect(self._problem_clicked)
