@@ -261,3 +261,32 @@ def test_save_keeps_comments_and_values(window, tmp_path):
     # no temporary files left behind by the atomic write
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml", "settings"] or \
         [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_compare_with_another_scenario_file(window, qtbot, tmp_path):
+    other = tmp_path / "other.toml"
+    other.write_text(SEVENOAKS.read_text().replace("per_month = 5.0", "per_month = 2.0")
+                     .replace('name = "Sevenoaks 2014"', 'name = "Fewer referrals"'))
+    with qtbot.waitSignal(window.baselineReady, timeout=60000):
+        assert window.compare_with_file(other)
+    qtbot.waitUntil(lambda: not window.run_controller.running)
+    assert window.baseline.scenario.name == "Fewer referrals"
+    assert window.results is None
+    run_and_wait(qtbot, window)
+    assert "vs baseline" in window.kpis.cards["families_turned_around"].delta.text()
+
+
+def test_errors_show_in_a_dialog(qtbot, monkeypatch, no_modal_dialogs):
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    assert QApplication.instance() is not None
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setitem(gui_app.HEADLESS, "on", False)
+    gui_app.install_excepthook()
+    try:
+        raise ValueError("boom")
+    except ValueError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    assert any("boom" in text for text in no_modal_dialogs)

@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.screenshot:
         QTimer.singleShot(300, shoot)
     code = app.exec()
+    HEADLESS["on"] = False
     return status["code"] if args.screenshot else code
 
 

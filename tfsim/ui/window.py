@@ -69,6 +69,7 @@ def show_error(parent, title: str, reason: str, details: str = "") -> None:
 class MainWindow(QMainWindow):
     runFinished = Signal(object)
     runStopped = Signal()
+    baselineReady = Signal(object)
 
     def __init__(self):
         super().__init__()
@@ -226,6 +227,7 @@ class MainWindow(QMainWindow):
         r.addSeparator()
         self._act(r, "&Pin this run as the baseline", self.pin_baseline)
         self._act(r, "C&lear the baseline", self.clear_baseline)
+        self._act(r, "Run &another scenario file as the baseline...", self.compare_with_file_dialog)
 
         h = mb.addMenu("&Help")
         self._act(h, "&About tfsim", self.about)
@@ -465,6 +467,10 @@ class MainWindow(QMainWindow):
         scenario = self.current_scenario()
         if scenario is None:
             return False
+        self._baseline_next = None
+        return self._start(scenario)
+
+    def _start(self, scenario) -> bool:
         n = self.reps.value()
         self.progress.setRange(0, n)
         self.progress.setValue(0)
@@ -484,6 +490,13 @@ class MainWindow(QMainWindow):
         self.progress.setValue(done)
 
     def _on_finished(self, results) -> None:
+        if getattr(self, "_baseline_next", None):
+            self.baseline, self.baseline_name = results, self._baseline_next
+            self._baseline_next = None
+            self.show_results()
+            self.statusBar().showMessage(f"Baseline ready: {self.baseline_name}", 8000)
+            self.baselineReady.emit(results)
+            return
         self.results = results
         self.show_results()
         self.statusBar().showMessage(
@@ -509,6 +522,8 @@ class MainWindow(QMainWindow):
         self.chart_tabs.show_results(r, self.baseline)
         self.pin_button.setEnabled(r is not None)
         self.unpin_button.setEnabled(self.baseline is not None)
+        if r is None and self.baseline is not None:
+            self.run_info.setText(f"Baseline <i>{self.baseline_name}</i> is ready; run this scenario to compare.")
         if r is not None:
             info = (f"<b>{r.scenario.name}</b>: {r.replications} runs, seed {r.seed}, "
                     f"{r.scenario.start_date:%d %b %Y} to {r.scenario.end_date:%d %b %Y}")
@@ -526,6 +541,25 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Pinned {self.baseline_name} as the baseline. Change the scenario or open "
                                      "another one and run it to compare.", 8000)
         self.show_results()
+
+    def compare_with_file(self, path) -> bool:
+        """Run another scenario file (same runs and seed) and draw it as the baseline."""
+        if self.run_controller.running:
+            return False
+        path = Path(path)
+        result = read_scenario(path)
+        if not result.ok:
+            lines = "\n".join(p.format(path.name) for p in result.problems[:8])
+            show_error(self, "Cannot compare with this file", f"{path.name} has problems:\n\n{lines}")
+            return False
+        self._baseline_next = f"{result.scenario.name} ({path.name}, {self.reps.value()} runs)"
+        return self._start(result.scenario)
+
+    def compare_with_file_dialog(self) -> None:
+        start = str(self.doc.path.parent if self.doc.path else SCENARIO_DIR)
+        name, _ = QFileDialog.getOpenFileName(self, "Scenario to compare with", start, "Scenario files (*.toml)")
+        if name:
+            self.compare_with_file(name)
 
     def clear_baseline(self) -> None:
         self.baseline = None
