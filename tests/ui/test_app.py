@@ -290,3 +290,31 @@ def test_errors_show_in_a_dialog(qtbot, monkeypatch, no_modal_dialogs):
     except ValueError as exc:
         sys.excepthook(type(exc), exc, exc.__traceback__)
     assert any("boom" in text for text in no_modal_dialogs)
+
+
+def test_settings_persist(qtbot):
+    from tfsim.ui.window import MainWindow
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.reps.setValue(7)
+    first.resize(1200, 700)
+    assert first.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    assert second.reps.value() == 7
+    from tfsim.ui.window import settings
+
+    assert settings().value("geometry") is not None  # restored on the next start
+
+
+def test_line_edit_undo_keeps_state_in_step(window, qtbot):
+    name = window.form.editors[("name",)]
+    name.w.setFocus()
+    name.w.end(False)
+    qtbot.keyClicks(name.w, " v2")
+    assert window.doc.data["name"] == "Sevenoaks 2014 v2"
+    name.w.undo()  # the line edit's own undo (Ctrl+Z in the field) still updates the state
+    assert window.doc.data["name"] == name.w.text()
+    window.doc.undo_stack.undo()
+    assert window.doc.data["name"] == "Sevenoaks 2014" == name.w.text()

@@ -346,7 +346,7 @@ class ScalarEditor(QWidget, Editor):
             self.w.dateChanged.connect(self._commit)
         else:
             self.w = QLineEdit()
-            self.w.textEdited.connect(self._commit)
+            self.w.textChanged.connect(self._commit)
             if optional:
                 self.w.setPlaceholderText("none")
             elif doc and not doc.required and doc.default not in ("", '""'):
@@ -466,7 +466,7 @@ class DistributionEditor(QWidget, Editor):
             edit.setMaximumWidth(180 if key in ("values", "weights") else 70)
             if key not in ("values", "weights"):
                 edit.setAlignment(Qt.AlignRight)
-            edit.textEdited.connect(lambda _t, k=key: self._param_edited(k))
+            edit.textChanged.connect(lambda _t, k=key: self._param_edited(k))
             self.param_lay.addWidget(label)
             self.param_lay.addWidget(edit)
             self.params[key] = edit

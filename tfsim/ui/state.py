@@ -14,7 +14,20 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-MISSING = object()
+class _Missing:
+    """Marks an absent key (the schema default applies); survives deepcopy as itself."""
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
 _RAISE = object()
 
 
