@@ -318,3 +318,53 @@ def test_line_edit_undo_keeps_state_in_step(window, qtbot):
     assert window.doc.data["name"] == name.w.text()
     window.doc.undo_stack.undo()
     assert window.doc.data["name"] == "Sevenoaks 2014" == name.w.text()
+
+
+def test_form_is_generated_for_sections_added_later(qtbot):
+    """New schema sections (e.g. workforce, money) get editors without UI changes."""
+    from typing import Literal
+
+    from pydantic import Field
+
+    from tfsim.scenario.schema import Distribution, StrictModel
+    from tfsim.ui.form import PanelListEditor, ScenarioForm
+    from tfsim.ui.state import ScenarioDocument
+
+    class PlanStep(StrictModel):
+        date: dt.date = Field(description="When the change happens.")
+        role: str = Field(description="Role id.")
+        change_fte: float = Field(description="FTE added (negative: removed).")
+
+    class Workforce(StrictModel):
+        establishment_fte: dict[str, float] = Field(default_factory=dict, description="Funded posts per role.")
+        recruitment_months: Distribution = Field(default=3, description="Time to fill a vacancy.")
+        staffing_plan: list[PlanStep] = Field(default_factory=list, description="Dated changes.")
+        policy: Literal["replace", "hold"] = Field(default="replace", description="replace: refill; hold: freeze")
+
+    class Money(StrictModel):
+        fee_gbp: float = Field(default=4000, description="Payment per family turned around.")
+
+    class Future(StrictModel):
+        name: str = Field(description="Name.")
+        workforce: Workforce = Field(default_factory=Workforce, description="Staffing.")
+        money: Money | None = Field(default=None, description="Fees and costs.")
+        teams: list[Workforce] = Field(default_factory=list, description="Teams.")
+
+    data = {"name": "x", "workforce": {"establishment_fte": {"fip": 2.0},
+                                       "staffing_plan": [{"date": dt.date(2014, 1, 1), "role": "fip",
+                                                          "change_fte": 1.0}]}}
+    doc = ScenarioDocument(data)
+    form = ScenarioForm(doc, Future)
+    qtbot.addWidget(form)
+    plan = form.editors[("workforce", "staffing_plan")]
+    assert plan.table.rowCount() == 1 and plan.table.item(0, 0).text() == "2014-01-01"
+    plan.add_row()
+    assert len(doc.data["workforce"]["staffing_plan"]) == 2
+    assert form.editors[("workforce", "establishment_fte")].table.item(0, 1).text() == "2"
+    fee = form.editors[("money", "fee_gbp")]
+    fee.w.setText("5000")
+    assert doc.data["money"] == {"fee_gbp": 5000}
+    assert isinstance(form.editors[("teams",)], PanelListEditor)
+    form.editors[("teams",)].add()
+    assert len(doc.data["teams"]) == 1
+    assert ("teams", 0, "staffing_plan") in form.editors

@@ -632,6 +632,10 @@ class TableEditor(QWidget, Editor):
                 item = self.table.item(r, c)
                 if item is None:
                     item = QTableWidgetItem(text)
+                    if _k not in SCALAR_KINDS and _k != "list":
+                        # a nested value this table cannot edit in a cell: shown, kept, not editable
+                        item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+                        item.setToolTip("Edit this value in the scenario file; it is kept as it is.")
                     self.table.setItem(r, c, item)
                 elif item.text() != text:
                     item.setText(text)
