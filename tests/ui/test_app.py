@@ -368,3 +368,17 @@ def test_form_is_generated_for_sections_added_later(qtbot):
     form.editors[("teams",)].add()
     assert len(doc.data["teams"]) == 1
     assert ("teams", 0, "staffing_plan") in form.editors
+
+
+def test_drop_a_toml_file_opens_it(window, qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    dropped = tmp_path / "dropped.toml"
+    shutil.copy(SEVENOAKS, dropped)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(dropped))])
+    event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: window.doc.path == dropped)
+    assert window.windowTitle().startswith("dropped.toml")

@@ -456,8 +456,10 @@ class MainWindow(QMainWindow):
         result = parse_scenario_text(data_to_toml(self.doc.data), self.doc.name)
         if not result.ok:
             self._show_problems(result.problems, self.doc.name, None)
-            lines = "\n".join(f"{p.key}: {p.message}" for p in result.problems[:8])
-            show_error(self, "Cannot run yet", f"Fix these problems in the scenario first:\n\n{lines}")
+            lines = "\n".join(f"\u2022 {p.key}: {p.message}" for p in result.problems[:8])
+            more = f"\n\u2022 ... and {len(result.problems) - 8} more" if len(result.problems) > 8 else ""
+            show_error(self, "Cannot run yet", f"Fix these problems in the scenario first:\n\n{lines}{more}\n\n"
+                       "They are also listed under the form: click one to go to its field.")
             return None
         return result.scenario
 
