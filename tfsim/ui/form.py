@@ -42,8 +42,10 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -165,6 +167,11 @@ def humanise(key: str) -> str:
     words = re.sub(r"\bfte\b", "FTE", words)
     words = re.sub(r"\basb\b", "ASB", words)
     return words[:1].upper() + words[1:]
+
+
+def _max_len(doc) -> int:
+    found = re.search(r"at most (\d+)", doc.bounds or "")
+    return int(found.group(1)) if found else 0
 
 
 def label_and_unit(key: str, unit: str) -> tuple[str, str]:
@@ -344,6 +351,10 @@ class ScalarEditor(QWidget, Editor):
             self.w.setCalendarPopup(True)
             self.w.setDisplayFormat("d MMM yyyy")
             self.w.dateChanged.connect(self._commit)
+        elif kind == "text" and doc and _max_len(doc) > 500:
+            self.w = QPlainTextEdit()  # long free text (e.g. a description): several lines
+            self.w.setFixedHeight(64)
+            self.w.textChanged.connect(self._commit)
         else:
             self.w = QLineEdit()
             self.w.textChanged.connect(self._commit)
@@ -361,6 +372,7 @@ class ScalarEditor(QWidget, Editor):
             unit.setStyleSheet("color: #444;")
             lay.addWidget(unit)
         lay.addStretch(1) if kind in ("int", "float", "date", "bool") else None
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
 
     def problem_widget(self) -> QWidget:
         return self.w
@@ -373,6 +385,8 @@ class ScalarEditor(QWidget, Editor):
         if self.kind == "date":
             q = self.w.date()
             return dt.date(q.year(), q.month(), q.day())
+        if isinstance(self.w, QPlainTextEdit):
+            return self.w.toPlainText()
         value = parse(self.w.text(), self.kind)
         if value == "" and self.kind == "text" and not self.optional:
             return ""
@@ -385,7 +399,7 @@ class ScalarEditor(QWidget, Editor):
     def _commit(self, *_):
         if self.form.refreshing:
             return
-        self.form.doc.set_value(self.path, self.value(), merge=isinstance(self.w, QLineEdit))
+        self.form.doc.set_value(self.path, self.value(), merge=isinstance(self.w, (QLineEdit, QPlainTextEdit)))
 
     def refresh(self) -> None:
         value = self.form.doc.get(self.path, MISSING)
@@ -397,6 +411,9 @@ class ScalarEditor(QWidget, Editor):
         elif self.kind == "date":
             if isinstance(value, dt.date):
                 self.w.setDate(QDate(value.year, value.month, value.day))
+        elif isinstance(self.w, QPlainTextEdit):
+            if self.w.toPlainText() != (value if isinstance(value, str) else ""):
+                self.w.setPlainText(value if isinstance(value, str) else "")
         else:
             current = self.value()
             if current != value or type(current) is not type(value):
@@ -922,8 +939,11 @@ class ScenarioForm(QWidget):
     def _build_top(self) -> None:
         docs = field_docs(self.model)
         general = QWidget()
-        general_form = QFormLayout(general)
+        general_lay = QVBoxLayout(general)
+        general_form = QFormLayout()
         general_form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)
+        general_lay.addLayout(general_form)
+        general_lay.addStretch(1)
         self.tabs.addTab(self._scroll(general), "General")
         for key, info in self.model.model_fields.items():
             kind, detail, optional = classify(info.annotation)
@@ -946,7 +966,6 @@ class ScenarioForm(QWidget):
             self.tabs.addTab(self._scroll(page), humanise(key))
             self.tabs.setTabToolTip(self.tabs.count() - 1, tooltip_for(doc))
             self.sections[(key,)] = self.tabs.count() - 1
-        general_form.parentWidget()
 
     def _add_row(self, form: QFormLayout, path: tuple, key: str, kind, detail, optional, doc,
                  default: Any = MISSING) -> None:
