@@ -118,7 +118,7 @@ def plot_staffing(ax, results, baseline=None) -> None:
         ax.step(_dates(list(rows.index)), rows["mean"], where="post", color=PALETTE["black"], lw=1.5,
                 label="Funded establishment")
     if baseline is not None:
-        _band(baseline, baseline, "fte_in_post", PALETTE["black"], "Baseline: in post", baseline=True)
+        _band(ax, baseline, "fte_in_post", PALETTE["black"], "Baseline: in post", baseline=True)
     _finish(ax, "Staff in post", "FTE")
 
 

@@ -1,1 +1,1 @@
-"""The desktop app: a thin Qt shell over the scenario, experiment and chart layers."""
+"""The tfsim desktop app (PySide6).  All Qt code lives in this package."""

@@ -1,0 +1,209 @@
+"""Results: KPI cards (with their intervals) and chart tabs drawn by tfsim.charts."""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
+from matplotlib.figure import Figure
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QSizePolicy,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import tfsim.charts as charts
+
+#: Cards shown when their metric is in the summary: (metric, title, unit, format, higher is better)
+KPI_CARDS = [
+    ("families_turned_around", "Families turned around by the end date", "families", "{:,.0f}", True),
+    ("p_target_met", "Chance of meeting the target", "%", "{:.0%}", True),
+    ("mean_wait_days", "Average wait for a key worker", "days", "{:,.0f}", False),
+    ("peak_waiting_list", "Longest waiting list", "families", "{:,.0f}", False),
+    ("vacancy_fte_months", "Vacancies", "FTE-months", "{:,.1f}", False),
+    ("cost_per_turned_around", "Cost per family turned around", "£", "£{:,.0f}", False),
+]
+
+
+def _fmt(pattern: str, value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return pattern.format(value)
+
+
+def has_metric(results, metric: str) -> bool:
+    return results is not None and metric in set(results.summary["metric"])
+
+
+class KpiCard(QFrame):
+    def __init__(self, title: str, parent=None):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setStyleSheet("KpiCard { background: #F4F7FB; border: 1px solid #C9D3DF; border-radius: 6px; }")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 6, 8, 6)
+        lay.setSpacing(2)
+        self.title = QLabel(title)
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("color: #333; font-size: 9pt;")
+        self.value = QLabel("")
+        self.value.setStyleSheet("font-size: 17pt; font-weight: bold; color: #0072B2;")
+        self.interval = QLabel("")
+        self.interval.setStyleSheet("color: #444; font-size: 8pt;")
+        self.delta = QLabel("")
+        self.delta.setStyleSheet("font-size: 9pt;")
+        for w in (self.title, self.value, self.interval, self.delta):
+            lay.addWidget(w)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Minimum)
+
+
+class KpiPanel(QWidget):
+    """One card per known headline metric present in the results."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.cards: dict[str, KpiCard] = {}
+        self.placeholder = QLabel("Run the scenario to see the results here.")
+        self.placeholder.setStyleSheet("color: #555; font-size: 11pt; padding: 12px;")
+        self.grid.addWidget(self.placeholder, 0, 0)
+
+    def show_results(self, results, baseline=None) -> None:
+        for card in self.cards.values():
+            self.grid.removeWidget(card)
+            card.hide()
+            card.setParent(None)
+            card.deleteLater()
+        self.cards = {}
+        self.placeholder.setVisible(results is None)
+        if results is None:
+            return
+        shown = [c for c in KPI_CARDS if has_metric(results, c[0])]
+        columns = min(max(len(shown), 1), 4)
+        for i, (metric, title, unit, pattern, higher_better) in enumerate(shown):
+            card = KpiCard(title)
+            scale = 1.0
+            mean = results.value(metric) * scale
+            lo, hi = results.value(metric, "ci_low"), results.value(metric, "ci_high")
+            p05, p95 = results.value(metric, "p05"), results.value(metric, "p95")
+            unit_text = "" if unit in ("%", "£") else f" {unit}"
+            card.value.setText(_fmt(pattern, mean) + unit_text)
+            card.interval.setText(
+                f"Average of {results.replications} runs; 95% interval {_fmt(pattern, lo)} to {_fmt(pattern, hi)}\n"
+                f"9 runs in 10 between {_fmt(pattern, p05)} and {_fmt(pattern, p95)}"
+            )
+            card.setToolTip(f"Metric: {metric}\nMean {mean:.4g}, 95% confidence interval of the mean "
+                            f"{lo:.4g} to {hi:.4g}, 5th to 95th percentile across runs {p05:.4g} to {p95:.4g}.")
+            if baseline is not None and has_metric(baseline, metric):
+                base = baseline.value(metric)
+                diff = mean - base
+                better = (diff > 0) == higher_better
+                sign = "+" if diff > 0 else ("-" if diff < 0 else "±")
+                text = pattern.format(abs(diff)) if not math.isnan(diff) else "n/a"
+                colour = "#555" if diff == 0 or math.isnan(diff) else ("#009E73" if better else "#D55E00")
+                word = "" if diff == 0 else (" (better)" if better else " (worse)")
+                card.delta.setText(f"{sign}{text}{unit_text} vs baseline{word}")
+                card.delta.setStyleSheet(f"font-size: 9pt; color: {colour}; font-weight: bold;")
+            self.grid.addWidget(card, i // columns, i % columns)
+            self.cards[metric] = card
+
+
+def chart_kwargs(plot, results, baseline=None) -> dict:
+    """The optional arguments a chart function accepts and this run can fill."""
+    from tfsim.charts import forecast_target
+
+    params = inspect.signature(plot).parameters
+    kwargs = {}
+    if baseline is not None and "baseline" in params:
+        kwargs["baseline"] = baseline
+    # the target and deadline come from the scenario's [money.target], as in the CLI
+    kwargs.update({k: v for k, v in forecast_target(results).items() if k in params})
+    return kwargs
+
+
+class ChartTab(QWidget):
+    """One chart in a Qt canvas with matplotlib's navigation toolbar."""
+
+    def __init__(self, key: str, title: str, plot, parent=None):
+        super().__init__(parent)
+        self.key, self.title, self.plot = key, title, plot
+        self.figure = Figure(figsize=(8, 4.5), layout="constrained")
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.toolbar = NavigationToolbar2QT(self.canvas, self)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.toolbar)
+        lay.addWidget(self.canvas, 1)
+        self.available = False
+        self.note = ""
+
+    def draw(self, results, baseline=None) -> bool:
+        self.figure.clear()
+        ax = self.figure.add_subplot()
+        self.note = ""
+        self.available = False
+        try:
+            self.plot(ax, results, **chart_kwargs(self.plot, results, baseline))
+            self.available = bool(ax.has_data())
+        except Exception as exc:  # a chart that cannot draw this run says so instead of crashing
+            if baseline is not None:
+                # try without the comparison so the run itself is still shown
+                self.figure.clear()
+                ax = self.figure.add_subplot()
+                try:
+                    self.plot(ax, results, **chart_kwargs(self.plot, results, None))
+                    self.available = bool(ax.has_data())
+                    self.note = f"The baseline is not drawn on this chart (the chart could not draw it: {exc})."
+                except Exception as exc2:
+                    exc = exc2
+            if not self.available:
+                self.figure.clear()
+                ax = self.figure.add_subplot()
+                self.note = f"This chart is not available for this run ({type(exc).__name__}: {exc})."
+        if self.available and ax.get_legend() is not None:
+            # on screen, put the key under the chart so it never hides a line
+            handles, labels = ax.get_legend_handles_labels()
+            ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, fontsize=8,
+                      frameon=False)
+        if not self.available:
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, self.note or "No figures for this chart in this run.", ha="center", va="center",
+                    wrap=True, fontsize=10, transform=ax.transAxes)
+        elif self.note:
+            self.figure.text(0.01, 0.005, self.note, fontsize=7, color="#D55E00")
+        self.canvas.draw_idle()
+        return self.available
+
+
+class ChartTabs(QTabWidget):
+    """A tab per chart in ``tfsim.charts.CHARTS`` (new charts appear automatically)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.charts: dict[str, ChartTab] = {}
+        for key, (title, plot) in charts.CHARTS.items():
+            tab = ChartTab(key, title, plot)
+            self.charts[key] = tab
+            self.addTab(tab, title)
+            self.setTabToolTip(self.count() - 1, (plot.__doc__ or title).strip().splitlines()[0])
+
+    def show_results(self, results, baseline=None) -> None:
+        for i, tab in enumerate(self.charts.values()):
+            ok = results is not None and tab.draw(results, baseline)
+            self.setTabVisible(i, ok or results is None)
+        if results is not None and not self.isTabVisible(self.currentIndex()):
+            for i in range(self.count()):
+                if self.isTabVisible(i):
+                    self.setCurrentIndex(i)
+                    break
+
+    def current_chart(self) -> ChartTab | None:
+        w = self.currentWidget()
+        return w if isinstance(w, ChartTab) else None
