@@ -37,15 +37,23 @@ def _dates(months: list[str]) -> list[dt.date]:
     return out
 
 
-def _band(ax, results, metric: str, colour: str, label: str, baseline: bool = False, scale: float = 1.0):
+def _band(ax, results, metric: str, colour: str, label: str, baseline: bool = False, scale: float = 1.0,
+          steps: bool = False):
+    """Mean line and 5th-95th percentile band of a monthly series.
+
+    ``steps`` draws month-end stocks as steps (the value holds over the month it ends),
+    so they line up with other stepped stocks such as capacity and establishment.
+    """
     rows = results.series(metric)
     x = _dates(list(rows.index))
     style = "--" if baseline else "-"
     # one legend entry per series: the shaded band in the line's colour explains itself
     text = label if baseline else f"{label}; shaded: 90% of runs"
-    ax.plot(x, rows["mean"] * scale, style, color=colour, lw=2, label=text)
+    ax.plot(x, rows["mean"] * scale, style, color=colour, lw=2, label=text,
+            drawstyle="steps-pre" if steps else "default")
     if not baseline:
-        ax.fill_between(x, rows["p05"] * scale, rows["p95"] * scale, color=colour, alpha=0.2, lw=0)
+        ax.fill_between(x, rows["p05"] * scale, rows["p95"] * scale, color=colour, alpha=0.2, lw=0,
+                        step="pre" if steps else None)
     return rows
 
 
@@ -100,9 +108,11 @@ def plot_in_service(ax, results, baseline=None) -> None:
         stack.append(rows["mean"].to_numpy())
     if x is None:
         return
-    ax.stackplot(x, *stack, labels=[r.label for r in roles], colors=SERIES_COLOURS[: len(roles)], alpha=0.85)
+    # month-end stocks drawn as steps, like the capacity line, so the two compare month by month
+    ax.stackplot(x, *stack, labels=[r.label for r in roles], colors=SERIES_COLOURS[: len(roles)], alpha=0.85,
+                 step="pre")
     cap = results.series("capacity")
-    ax.step(x, cap["mean"], where="post", color=PALETTE["black"], lw=1.5, label="Caseload capacity (mean)")
+    ax.step(x, cap["mean"], where="pre", color=PALETTE["black"], lw=1.5, label="Caseload capacity (mean)")
     if baseline is not None:
         rows = baseline.series("families_in_service")
         ax.plot(_dates(list(rows.index)), rows["mean"], "--", color=PALETTE["vermillion"], lw=1.5,
@@ -112,13 +122,13 @@ def plot_in_service(ax, results, baseline=None) -> None:
 
 def plot_staffing(ax, results, baseline=None) -> None:
     """Staff in post (FTE) against the funded establishment when the run reports it."""
-    _band(ax, results, "fte_in_post", PALETTE["blue"], "In post (mean)")
+    _band(ax, results, "fte_in_post", PALETTE["blue"], "In post (mean)", steps=True)
     if "fte_establishment" in set(results.monthly["metric"]):
         rows = results.series("fte_establishment")
-        ax.step(_dates(list(rows.index)), rows["mean"], where="post", color=PALETTE["black"], lw=1.5,
+        ax.step(_dates(list(rows.index)), rows["mean"], where="pre", color=PALETTE["black"], lw=1.5,
                 label="Funded establishment")
     if baseline is not None:
-        _band(ax, baseline, "fte_in_post", PALETTE["black"], "Baseline: in post", baseline=True)
+        _band(ax, baseline, "fte_in_post", PALETTE["black"], "Baseline: in post", baseline=True, steps=True)
     _finish(ax, "Staff in post", "FTE")
 
 

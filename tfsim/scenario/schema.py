@@ -45,8 +45,8 @@ def unit_of(key: str) -> str:
         ("_weeks", "weeks"),
         ("_months", "months"),
         ("_fte", "FTE"),
-        ("_probability", "probability 0-1"),
-        ("_share", "share 0-1"),
+        ("_probability", "0 to 1"),
+        ("_share", "0 to 1"),
         ("_gbp", "£"),
     ):
         if key.endswith(suffix):
@@ -270,14 +270,14 @@ class Families(StrictModel):
         default_factory=lambda: dict(DEFAULT_NEEDS),
         max_length=40,
         description="Share of families with each need (independent draws).",
-        json_schema_extra={"unit": "share 0-1 per need"},
+        json_schema_extra={"unit": "0 to 1, per need"},
     )
     intensity: dict[Annotated[str, Field(pattern=_IDENT)], Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=lambda: {"high": 0.35, "medium": 0.4, "low": 0.25},
         min_length=1,
         max_length=20,
         description="Share of families at each intensity level, highest need first; shares sum to 1.",
-        json_schema_extra={"unit": "share 0-1 per level"},
+        json_schema_extra={"unit": "0 to 1, per level"},
     )
 
     @field_validator("intensity")
@@ -365,7 +365,7 @@ class Workforce(StrictModel):
     sickness_absence_share: float = Field(
         default=0.0, ge=0, le=0.5,
         description="Share of working time lost to sickness (census: 3% to 4%); interventions take longer to match.",
-        json_schema_extra={"unit": "share 0-1"},
+        json_schema_extra={"unit": "0 to 1"},
     )
     experienced_duration_factor: float = Field(
         default=1.0, gt=0, le=1,
@@ -601,7 +601,7 @@ class Money(StrictModel):
         default=None,
         max_length=100,
         description="Share of the fee paid on attachment, by financial year of attachment ('2013' = 2013/14); none: the framework's.",
-        json_schema_extra={"unit": "share 0-1 per year"},
+        json_schema_extra={"unit": "0 to 1, per year"},
     )
     attachment_share: Optional[float] = Field(
         default=None, ge=0, le=1, description="Attachment share for financial years not in attachment_share_by_year (none: the framework's)."

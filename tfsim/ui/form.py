@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
+    QListWidget,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -594,7 +595,14 @@ class TableEditor(QWidget, Editor):
                              ("__value__", "In order of preference (comma-separated)", "list")]
         self.table = QTableWidget(0, len(self.columns))
         self.table.setHorizontalHeaderLabels([c[1] for c in self.columns])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        header = self.table.horizontalHeader()
+        if len(self.columns) > 3:
+            # wide tables (the staffing plan): every column wide enough to read, scroll sideways
+            header.setSectionResizeMode(QHeaderView.ResizeToContents)
+            header.setStretchLastSection(True)
+            self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        else:
+            header.setSectionResizeMode(QHeaderView.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setToolTip(self.base_tooltip)
@@ -918,12 +926,26 @@ class ScenarioForm(QWidget):
         self.refreshing = False
         self.editors: dict[tuple, Editor] = {}
         self.sections: dict[tuple, int] = {}  # top-level key -> tab index
-        lay = QVBoxLayout(self)
+        lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        # Sections are listed down the left, all visible at once: a tab strip this narrow
+        # hid Roles, Workforce and Money behind scroll arrows.  The tab widget stays (its
+        # bar hidden) as the page stack, so problems and focus work through one index.
+        self.nav = QListWidget()
+        self.nav.setFixedWidth(136)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.nav.setToolTip("Parts of the scenario: click one to edit it. Parts with problems are shown in orange.")
         self.tabs = QTabWidget()
-        self.tabs.setUsesScrollButtons(True)
-        lay.addWidget(self.tabs)
+        self.tabs.tabBar().hide()
+        lay.addWidget(self.nav)
+        lay.addWidget(self.tabs, 1)
         self._build_top()
+        for i in range(self.tabs.count()):
+            self.nav.addItem(self.tabs.tabText(i))
+        self.nav.setCurrentRow(0)
+        self.nav.currentRowChanged.connect(self.tabs.setCurrentIndex)
+        self.tabs.currentChanged.connect(self.nav.setCurrentRow)
         doc.changed.connect(self._on_changed)
         self.refresh()
 
@@ -1003,6 +1025,9 @@ class ScenarioForm(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)
+        # a long label ("Employment unsupported probability") puts its field on the next
+        # line rather than pushing the field and its unit out of the narrow panel
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)
         lay.addLayout(form)
         docs = field_docs(model)
         for key, info in model.model_fields.items():
@@ -1072,12 +1097,20 @@ class ScenarioForm(QWidget):
                 grouped.setdefault(at, []).append((tuple(p.path)[len(at):], p.message))
         for path, ed in list(self.editors.items()):
             ed.show_problems(grouped.get(path, []))
-        for i in range(self.tabs.count()):
-            self.tabs.tabBar().setTabTextColor(i, QColor())
+        bad = set()
         for p in problems:
             idx = self.sections.get(tuple(p.path[:1]), 0 if p.path else None)
             if idx is not None:
-                self.tabs.tabBar().setTabTextColor(idx, QColor("#D55E00"))
+                bad.add(idx)
+        for i in range(self.tabs.count()):
+            colour = QColor("#D55E00") if i in bad else QColor()
+            self.tabs.tabBar().setTabTextColor(i, colour)
+            item = self.nav.item(i)
+            if item is not None:
+                item.setForeground(colour)
+                font = item.font()
+                font.setBold(i in bad)
+                item.setFont(font)
 
     def focus_problem(self, path: tuple) -> QWidget | None:
         """Show the tab of ``path`` and focus its editor; returns the focused widget."""

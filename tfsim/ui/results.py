@@ -26,7 +26,7 @@ KPI_CARDS = [
     ("p_target_met", "Chance of meeting the target", "%", "{:.0%}", True),
     ("mean_wait_days", "Average wait for a key worker", "days", "{:,.0f}", False),
     ("peak_waiting_list", "Longest waiting list", "families", "{:,.0f}", False),
-    ("vacancy_fte_months", "Vacancies", "FTE-months", "{:,.1f}", False),
+    ("vacancy_fte_months", "Vacant posts over the run", "FTE-months", "{:,.1f}", False),
     ("cost_per_turned_around", "Cost per family turned around", "£", "£{:,.0f}", False),
 ]
 
@@ -53,8 +53,10 @@ class KpiCard(QFrame):
         self.title.setWordWrap(True)
         self.title.setStyleSheet("color: #333; font-size: 9pt;")
         self.value = QLabel("")
-        self.value.setStyleSheet("font-size: 17pt; font-weight: bold; color: #0072B2;")
+        self.value.setWordWrap(True)
+        self.value.setStyleSheet("font-size: 14pt; font-weight: bold; color: #0072B2;")
         self.interval = QLabel("")
+        self.interval.setWordWrap(True)  # cards are narrow at 1366x768: wrap rather than clip
         self.interval.setStyleSheet("color: #444; font-size: 8pt;")
         self.delta = QLabel("")
         self.delta.setStyleSheet("font-size: 9pt;")
@@ -86,7 +88,7 @@ class KpiPanel(QWidget):
         if results is None:
             return
         shown = [c for c in KPI_CARDS if has_metric(results, c[0])]
-        columns = min(max(len(shown), 1), 4)
+        columns = min(max(len(shown), 1), 3)
         for i, (metric, title, unit, pattern, higher_better) in enumerate(shown):
             card = KpiCard(title)
             scale = 1.0
@@ -95,12 +97,13 @@ class KpiPanel(QWidget):
             p05, p95 = results.value(metric, "p05"), results.value(metric, "p95")
             unit_text = "" if unit in ("%", "£") else f" {unit}"
             card.value.setText(_fmt(pattern, mean) + unit_text)
-            card.interval.setText(
-                f"Average of {results.replications} runs; 95% interval {_fmt(pattern, lo)} to {_fmt(pattern, hi)}\n"
-                f"9 runs in 10 between {_fmt(pattern, p05)} and {_fmt(pattern, p95)}"
+            # one short line on the card; the full statement is in the tooltip
+            card.interval.setText(f"9 runs in 10: {_fmt(pattern, p05)} to {_fmt(pattern, p95)}"
             )
-            card.setToolTip(f"Metric: {metric}\nMean {mean:.4g}, 95% confidence interval of the mean "
-                            f"{lo:.4g} to {hi:.4g}, 5th to 95th percentile across runs {p05:.4g} to {p95:.4g}.")
+            card.setToolTip(
+                f"{title}: average of {results.replications} runs {_fmt(pattern, mean)}{unit_text} "
+                f"(95% confidence interval of the average {_fmt(pattern, lo)} to {_fmt(pattern, hi)}).\n"
+                f"9 runs in 10 fell between {_fmt(pattern, p05)} and {_fmt(pattern, p95)}.\nMetric: {metric}")
             if baseline is not None and has_metric(baseline, metric):
                 base = baseline.value(metric)
                 diff = mean - base

@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
         split.addWidget(right)
         split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 6)
-        split.setSizes([600, 766])
+        split.setSizes([560, 806])
         self.splitter = split
         self.setCentralWidget(split)
         self.statusBar().showMessage("Ready")
