@@ -158,7 +158,7 @@ class MainWindow(QMainWindow):
         controls.addStretch(1)
         rl.addLayout(controls)
         self.progress = QProgressBar()
-        self.progress.setFormat("%v of %m runs done")
+        self.progress.setFormat("Press Run to forecast this scenario")
         self.progress.setValue(0)
         self.progress.setMaximumHeight(18)
         rl.addWidget(self.progress)
@@ -475,6 +475,7 @@ class MainWindow(QMainWindow):
     def _start(self, scenario) -> bool:
         n = self.reps.value()
         self.progress.setRange(0, n)
+        self.progress.setFormat("%v of %m runs done")
         self.progress.setValue(0)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
