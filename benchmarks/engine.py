@@ -102,7 +102,8 @@ def run_tfsim(scenario: Scenario, seed: int) -> dict:
     return dict(
         seconds=t2 - t0,
         engine_seconds=t1 - t0,
-        events=events_processed(engine.env),
+        # referrals are merged into the run loop rather than queued: count them as events too
+        events=events_processed(engine.env) + len(log.referred),
         families=len(log.referred),
         mean_wait_days=result.summary["mean_wait_days"],
         share_waited=result.summary["share_waited"],
