@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -604,6 +605,7 @@ class TableEditor(QWidget, Editor):
         else:
             header.setSectionResizeMode(QHeaderView.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setMinimumWidth(160)  # scroll sideways rather than widen the whole panel
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setToolTip(self.base_tooltip)
         self.table.itemChanged.connect(self._item_changed)
@@ -615,11 +617,13 @@ class TableEditor(QWidget, Editor):
         lay.addWidget(self.table)
         buttons = QHBoxLayout()
         noun = title.lower()
-        for label, slot, tip in (("Add row", self.add_row, f"Add a row to {noun}"),
-                                 ("Remove row", self.remove_row, "Remove the selected row"),
-                                 ("Move up", lambda: self.move(-1), "Move the selected row up"),
-                                 ("Move down", lambda: self.move(1), "Move the selected row down")):
-            b = QPushButton(label)
+        # short labels so a table nested two sections deep still fits the panel
+        for label, slot, tip in (("Add", self.add_row, f"Add a row to {noun}"),
+                                 ("Remove", self.remove_row, "Remove the selected row"),
+                                 ("Up", lambda: self.move(-1), "Move the selected row up"),
+                                 ("Down", lambda: self.move(1), "Move the selected row down")):
+            b = QToolButton()  # no 80-pixel minimum as push buttons have
+            b.setText(label)
             b.setToolTip(tip)
             b.clicked.connect(slot)
             buttons.addWidget(b)
@@ -887,6 +891,16 @@ class PanelListEditor(QWidget, Editor):
         self.tabs.setFocus(Qt.OtherFocusReason)
 
 
+def section_intro(help_text: str, model_doc: str | None) -> str:
+    """The key's help and its table's description, without saying the same thing twice."""
+    first = (model_doc or "").strip().splitlines()[0] if model_doc and model_doc.strip() else ""
+    if not first:
+        return help_text
+    if first.lower().startswith(help_text.rstrip(".").lower()):
+        return first
+    return f"{help_text}  {first}"
+
+
 class SectionEditor(QGroupBox, Editor):
     """A sub-table whose problems concern the table as a whole (e.g. shares summing to 1)."""
 
@@ -978,8 +992,7 @@ class ScenarioForm(QWidget):
                 continue
             page = QWidget()
             page_lay = QVBoxLayout(page)
-            intro = QLabel(doc.help + ("" if not (detail and is_model(detail) and detail.__doc__) else
-                                       "  " + detail.__doc__.strip().splitlines()[0]))
+            intro = QLabel(section_intro(doc.help, detail.__doc__ if detail and is_model(detail) else None))
             intro.setWordWrap(True)
             intro.setStyleSheet("color: #333;")
             page_lay.addWidget(intro)
