@@ -386,3 +386,18 @@ def test_drop_a_toml_file_opens_it(window, qtbot, tmp_path):
     window.dropEvent(event)
     qtbot.waitUntil(lambda: window.doc.path == dropped)
     assert window.windowTitle().startswith("dropped.toml")
+
+
+def test_section_list_navigates_and_marks_problems(window):
+    form = window.form
+    names = [form.nav.item(i).text() for i in range(form.nav.count())]
+    assert names[0] == "General" and {"Referrals", "Roles", "Workforce", "Staffing plan", "Money"} <= set(names)
+    form.nav.setCurrentRow(names.index("Workforce"))
+    assert form.tabs.currentIndex() == names.index("Workforce")
+    form.tabs.setCurrentIndex(names.index("Roles"))
+    assert form.nav.currentRow() == names.index("Roles")
+    # a problem in the engagement section marks its entry, and only that one
+    window.doc.set_value(("engagement", "refusal_probability"), 3.0)
+    window.revalidate()
+    marked = {form.nav.item(i).text() for i in range(form.nav.count()) if form.nav.item(i).font().bold()}
+    assert marked == {"Engagement"}
