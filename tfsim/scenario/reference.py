@@ -191,10 +191,31 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+ALLOCATION = """\
+## [allocation]
+
+Who may work with a family depends on its intensity level (`[families.intensity]`). For each
+level, `[allocation]` lists the roles that may take the family, in order of preference: a
+newly accepted family goes to the first listed role with a free caseload slot, otherwise it
+waits; a slot that frees up goes to a waiting family whose list includes that role (by the
+waiting-list rule). Every level with families must have an entry, and every role named must
+be defined in `[[roles]]`.
+
+```toml
+[allocation]
+high = ["fip", "fip_light"]                  # intensive work first, FIP Light as fallback
+medium = ["fip_light", "fsw", "lead_worker"]
+low = ["fsw", "lead_worker"]
+```
+"""
+
+
 def scenario_reference() -> str:
     """The whole reference document as Markdown."""
     out = [INTRO.format(version=S.SCHEMA_VERSION, distributions=_distribution_table())]
     for title, path, model in SECTIONS:
+        if title == "[workforce] and [roles.workforce]":
+            out.append(ALLOCATION)
         out.append(f"## {title}\n")
         doc = (model.__doc__ or "").strip().splitlines()[0]
         out.append(f"{doc}\n")
