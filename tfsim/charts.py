@@ -214,8 +214,3 @@ def render_figure(plot, results, path, size=(9, 5), dpi=150, **kwargs) -> None:
     ax = fig.add_subplot()
     plot(ax, results, **kwargs)
     fig.savefig(path, dpi=dpi)
-
-
-def final_value(results, metric: str) -> float:
-    rows = results.series(metric)
-    return float(rows["mean"].iloc[-1]) if len(rows) else float(np.nan)

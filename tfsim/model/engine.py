@@ -441,14 +441,15 @@ class Engine:
             if self.p_reapproach > 0 and self.u_reapproach() < self.p_reapproach:
                 self.at(self.reapproach_delay() * DAYS_PER_MONTH, self._on_reapproach, fam)
             return
-        for role in self.chains[fam.level]:  # self._offer(fam), inlined on this hot path
+        # accepted: the first role in the family's fallback chain with a free slot takes it
+        for role in self.chains[fam.level]:
             tokens = role.tokens
-            while tokens:
+            while tokens:  # RoleState.take_slot, inlined on this hot path
                 w = tokens.popleft()
                 if w.accepting and w.load < w.cap:
                     self._start(fam, w, 0.0)
                     return
-        self._enqueue(fam, 1)
+        self._enqueue(fam, 1)  # else it waits
 
     # ---- re-referral (issue 4: a relapsed family referred again) ---------------------------
 
@@ -474,17 +475,6 @@ class Engine:
         self._contact(fam, first=False)
 
     # ---- allocation ------------------------------------------------------------------------
-
-    def _offer(self, fam: Family) -> None:
-        """Allocate a worker now if any role in the family's chain has a free slot, else wait."""
-        for role in self.chains[fam.level]:
-            tokens = role.tokens
-            while tokens:  # RoleState.take_slot, inlined on this hot path
-                w = tokens.popleft()
-                if w.accepting and w.load < w.cap:
-                    self._start(fam, w, 0.0)
-                    return
-        self._enqueue(fam, 1)
 
     def _enqueue(self, fam: Family, tier: int) -> None:
         now = self.env.now
@@ -714,10 +704,3 @@ def referral_times(scenario: Scenario, gen: np.random.Generator) -> np.ndarray:
     times = np.concatenate(parts) if parts else np.empty(0)
     times = np.sort(times, kind="stable")
     return times[times < scenario.horizon_days]
-
-
-def simulate_log(scenario: Scenario, seed: np.random.SeedSequence) -> tuple[EventLog, Engine]:
-    """Run one replication and return its event log and final engine state."""
-    engine = Engine(scenario, seed)
-    log = engine.run()
-    return log, engine

@@ -15,7 +15,6 @@ establishment (Phase 2's threefold expansion).
 
 from __future__ import annotations
 
-import math
 
 from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK
 

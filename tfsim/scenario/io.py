@@ -9,7 +9,6 @@ never destroys the previous file.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import os
 import tempfile
@@ -357,7 +356,3 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 def save_scenario(scenario: Scenario, path: str | os.PathLike) -> None:
     """Save a scenario as TOML, atomically."""
     atomic_write_text(path, scenario_to_toml(scenario))
-
-
-def as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (
@@ -865,7 +864,3 @@ def _suggest(word: str, options: list[str]) -> str:
 
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def is_identifier(text: str) -> bool:
-    return re.match(_IDENT, text) is not None
