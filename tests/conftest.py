@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 import os
 from pathlib import Path
 
-import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -58,15 +56,6 @@ def mmc_scenario(servers: int, arrivals_per_month: float, mean_months: float, ye
                     outcomes=ALL_TURNED_AROUND, **staff)],
         allocation={"all": ["kw"]},
     ))
-
-
-@pytest.fixture
-def sevenoaks_path() -> Path:
-    return SCENARIOS / "sevenoaks-2014.toml"
-
-
-def deep(data: dict) -> dict:
-    return copy.deepcopy(data)
 
 
 MONTH = DAYS_PER_MONTH

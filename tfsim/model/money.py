@@ -127,13 +127,17 @@ def money_statistics(scenario: Scenario, engine, log, bounds: np.ndarray, s: dic
     paid_t = np.asarray([c.paid for c in claims], dtype=float)
     paid_v = np.asarray([c.amount_gbp for c in claims], dtype=float)
     att_t, att_v = attachments(engine)
+    ta_times = np.sort(np.asarray(log.close_t, dtype=float)[np.asarray(log.close_kind) == TURNED_AROUND])
+    # cumulative costs at the month bounds and at the window ends, in one pass over the logs
+    flows = cost_flows(scenario, log, np.concatenate((bounds, [W, H])))
+    span = {k: v[-2:] for k, v in flows.items()}
+    flows = {k: v[:-2] for k, v in flows.items()}
 
     # ---- monthly -----------------------------------------------------------------------
     monthly["claims_cumulative"] = np.searchsorted(main, bounds[1:], side="left")
     monthly["income_attachment"] = _sum_by_month(att_t, att_v, bounds)
     monthly["income_results"] = _sum_by_month(paid_t, paid_v, bounds)
     monthly["income_cumulative"] = np.cumsum(monthly["income_attachment"] + monthly["income_results"])
-    flows = cost_flows(scenario, log, bounds)
     total = flows["staff"] + flows["recruitment"] + flows["overhead"]
     monthly["cost"] = np.diff(total)
     monthly["cost_cumulative"] = total[1:] - total[0]
@@ -155,7 +159,6 @@ def money_statistics(scenario: Scenario, engine, log, bounds: np.ndarray, s: dic
     s["income_results"] = _window_sum(paid_t, paid_v, W, H)
     s["income_total"] = s["income_attachment"] + s["income_results"]
     s["income_results_outstanding"] = float(sum(c.amount_gbp for c in claims if c.eligible < H <= c.paid))
-    span = cost_flows(scenario, log, np.asarray([W, H]))
     for name, key in (("staff_cost", "staff"), ("agency_cost", "agency"), ("recruitment_cost", "recruitment"),
                       ("overhead_cost", "overhead")):
         s[name] = float(span[key][1] - span[key][0])
@@ -168,16 +171,12 @@ def money_statistics(scenario: Scenario, engine, log, bounds: np.ndarray, s: dic
     target = scenario.money.target
     s["p_target_met"] = s["target_met_date_p50"] = float("nan")
     if target is not None:
-        if target.measure == "claims":
-            events = main
-        else:
-            events = np.asarray(log.close_t, dtype=float)[np.asarray(log.close_kind) == TURNED_AROUND]
+        events = main if target.measure == "claims" else ta_times
         day = target_day(events[events < H], target.families)
         s["target_met_date_p50"] = day
         s["p_target_met"] = float(day == day and day < scenario.day_of(target.deadline) + 1)
 
     # ---- checks over the whole run -------------------------------------------------------
-    ta_times = np.sort(np.asarray(log.close_t, dtype=float)[np.asarray(log.close_kind) == TURNED_AROUND])
     checks["claims"] = float(len(main))
     checks["claims_over_turned_around"] = float(np.any(np.searchsorted(ta_times, main, side="left")
                                                        < np.arange(1, len(main) + 1)))

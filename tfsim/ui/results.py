@@ -90,8 +90,7 @@ class KpiPanel(QWidget):
         columns = min(max(len(shown), 1), 3)
         for i, (metric, title, unit, pattern, higher_better) in enumerate(shown):
             card = KpiCard(title)
-            scale = 1.0
-            mean = results.value(metric) * scale
+            mean = results.value(metric)
             lo, hi = results.value(metric, "ci_low"), results.value(metric, "ci_high")
             p05, p95 = results.value(metric, "p05"), results.value(metric, "p95")
             unit_text = "" if unit in ("%", "£") else f" {unit}"
@@ -144,31 +143,19 @@ class ChartTab(QWidget):
         lay.addWidget(self.toolbar)
         lay.addWidget(self.canvas, 1)
         self.available = False
-        self.note = ""
 
     def draw(self, results, baseline=None) -> bool:
         self.figure.clear()
         ax = self.figure.add_subplot()
-        self.note = ""
+        message = "No figures for this chart in this run."
         self.available = False
         try:
             self.plot(ax, results, **chart_kwargs(self.plot, results, baseline))
             self.available = bool(ax.has_data())
         except Exception as exc:  # a chart that cannot draw this run says so instead of crashing
-            if baseline is not None:
-                # try without the comparison so the run itself is still shown
-                self.figure.clear()
-                ax = self.figure.add_subplot()
-                try:
-                    self.plot(ax, results, **chart_kwargs(self.plot, results, None))
-                    self.available = bool(ax.has_data())
-                    self.note = f"The baseline is not drawn on this chart (the chart could not draw it: {exc})."
-                except Exception as exc2:
-                    exc = exc2
-            if not self.available:
-                self.figure.clear()
-                ax = self.figure.add_subplot()
-                self.note = f"This chart is not available for this run ({type(exc).__name__}: {exc})."
+            self.figure.clear()
+            ax = self.figure.add_subplot()
+            message = f"This chart is not available for this run ({type(exc).__name__}: {exc})."
         if self.available and ax.get_legend() is not None:
             # on screen, put the key under the chart so it never hides a line
             handles, labels = ax.get_legend_handles_labels()
@@ -176,10 +163,8 @@ class ChartTab(QWidget):
                       frameon=False)
         if not self.available:
             ax.set_axis_off()
-            ax.text(0.5, 0.5, self.note or "No figures for this chart in this run.", ha="center", va="center",
+            ax.text(0.5, 0.5, message, ha="center", va="center",
                     wrap=True, fontsize=10, transform=ax.transAxes)
-        elif self.note:
-            self.figure.text(0.01, 0.005, self.note, fontsize=7, color="#D55E00")
         self.canvas.draw_idle()
         return self.available
 
