@@ -60,7 +60,7 @@ def test_run_writes_forecast_png(run_out):
 def test_run_prints_readable_summary(capsys, tmp_path):
     assert cli.main(["run", SEVENOAKS, "-n", "3", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "Sevenoaks 2014" in out and "families_turned_around" in out and "95% CI" in out
+    assert "Sevenoaks 2014" in out and "Families turned around" in out and "95% CI" in out
 
 
 def test_validate_ok(capsys):

@@ -108,9 +108,9 @@ def test_named_outputs_exist(results):
         assert name in names
     monthly = set(results.monthly["metric"])
     assert {"claims_cumulative", "income_cumulative", "cost_cumulative"} <= monthly
-    from tfsim.model import MONTHLY_METRICS, SUMMARY_METRICS
+    from tfsim.catalogue import MONTHLY, SUMMARY
 
-    assert "claims" in SUMMARY_METRICS and "income_cumulative" in MONTHLY_METRICS
+    assert SUMMARY["claims"].needs == "money" and MONTHLY["income_cumulative"].needs == "money"
 
 
 def test_money_by_financial_year_adds_up(results):

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import matplotlib.dates as mdates
 import numpy as np
+from matplotlib.figure import Figure
+
+from tfsim.catalogue import MONTHLY, SUMMARY
 
 # Okabe & Ito (2008) colour-blind-safe palette
 PALETTE = {
@@ -37,14 +41,21 @@ def _dates(months: list[str]) -> list[dt.date]:
     return out
 
 
-def _band(ax, results, metric: str, colour: str, label: str, baseline: bool = False, scale: float = 1.0,
-          steps: bool = False):
+def _title(metric: str) -> str:
+    return MONTHLY[metric].title
+
+
+def _band(ax, results, metric: str, colour: str, baseline: bool = False, scale: float = 1.0, steps: bool = False):
     """Mean line and 5th-95th percentile band of a monthly series.
 
-    ``steps`` draws month-end stocks as steps (the value holds over the month it ends),
-    so they line up with other stepped stocks such as capacity and establishment.
+    The legend gives the catalogue's title of ``metric`` and ``(mean)``, or ``Baseline: ...``
+    for a baseline run.  ``steps`` draws month-end stocks
+    as steps (the value holds over the month it ends), so they line up with other stepped
+    stocks such as capacity and establishment.
     """
     rows = results.series(metric)
+    label = _title(metric)
+    label = f"Baseline: {label[0].lower()}{label[1:]}" if baseline else f"{label} (mean)"
     x = _dates(list(rows.index))
     style = "--" if baseline else "-"
     # one legend entry per series: the shaded band in the line's colour explains itself
@@ -63,8 +74,6 @@ def _finish(ax, title: str, ylabel: str) -> None:
     ax.grid(True, alpha=0.3)
     ax.set_ylim(bottom=0)
     ax.margins(x=0.01)  # a deadline on the last day stays visible
-    import matplotlib.dates as mdates
-
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
@@ -76,25 +85,29 @@ def _finish(ax, title: str, ylabel: str) -> None:
 def plot_forecast(ax, results, baseline=None, target: float | None = None, deadline: dt.date | None = None,
                   target_label: str | None = None) -> None:
     """Families turned around over time: mean with the 90% band across replications."""
-    _band(ax, results, "turned_around_cumulative", PALETTE["blue"], "Turned around (mean)")
-    _band(ax, results, "started_cumulative", PALETTE["green"], "Started (mean)", baseline=True)
-    if _has(results, "claims_cumulative"):  # payment by results (issue 4)
-        _band(ax, results, "claims_cumulative", PALETTE["purple"], "Claims made (mean)")
+    _band(ax, results, "turned_around_cumulative", PALETTE["blue"])
+    # started is context, not a forecast: a dashed line without a band
+    rows = results.series("started_cumulative")
+    ax.plot(_dates(list(rows.index)), rows["mean"], "--", color=PALETTE["green"], lw=2,
+            label=f"{_title('started_cumulative')} (mean)")
+    if results.has_series("claims_cumulative"):
+        _band(ax, results, "claims_cumulative", PALETTE["purple"])
     if baseline is not None:
-        _band(ax, baseline, "turned_around_cumulative", PALETTE["black"], "Baseline: turned around", baseline=True)
+        _band(ax, baseline, "turned_around_cumulative", PALETTE["black"], baseline=True)
     if target is not None:
         ax.axhline(target, color=PALETTE["vermillion"], lw=1.5, ls=":", label=target_label or f"Target ({target:,.0f})")
     if deadline is not None:
         ax.axvline(deadline, color=PALETTE["vermillion"], lw=1.5, ls="-.", label=f"Deadline ({deadline:%b %Y})")
-    _finish(ax, f"Families turned around – {results.scenario.name}", "Families (cumulative)")
+    _finish(ax, f"{SUMMARY['families_turned_around'].title} – {results.scenario.name}",
+            f"{MONTHLY['turned_around_cumulative'].axis_label} (cumulative)")
 
 
 def plot_waiting_list(ax, results, baseline=None) -> None:
     """Families waiting for a key worker at each month end."""
-    _band(ax, results, "waiting_list", PALETTE["orange"], "Waiting (mean)")
+    _band(ax, results, "waiting_list", PALETTE["orange"])
     if baseline is not None:
-        _band(ax, baseline, "waiting_list", PALETTE["black"], "Baseline: waiting", baseline=True)
-    _finish(ax, "Waiting list", "Families waiting")
+        _band(ax, baseline, "waiting_list", PALETTE["black"], baseline=True)
+    _finish(ax, _title("waiting_list"), MONTHLY["waiting_list"].axis_label)
 
 
 def plot_in_service(ax, results, baseline=None) -> None:
@@ -103,7 +116,7 @@ def plot_in_service(ax, results, baseline=None) -> None:
     x = None
     stack = []
     for role in roles:
-        rows = results.series(f"in_service.{role.id}")
+        rows = results.series("in_service", role.id)
         x = _dates(list(rows.index))
         stack.append(rows["mean"].to_numpy())
     if x is None:
@@ -112,31 +125,28 @@ def plot_in_service(ax, results, baseline=None) -> None:
     ax.stackplot(x, *stack, labels=[r.label for r in roles], colors=SERIES_COLOURS[: len(roles)], alpha=0.85,
                  step="pre")
     cap = results.series("capacity")
-    ax.step(x, cap["mean"], where="pre", color=PALETTE["black"], lw=1.5, label="Caseload capacity (mean)")
+    ax.step(x, cap["mean"], where="pre", color=PALETTE["black"], lw=1.5, label=f"{_title('capacity')} (mean)")
     if baseline is not None:
         rows = baseline.series("families_in_service")
         ax.plot(_dates(list(rows.index)), rows["mean"], "--", color=PALETTE["vermillion"], lw=1.5,
-                label="Baseline: in service")
-    _finish(ax, "Families in service by role, against capacity", "Families")
+                label=f"Baseline: {_title('families_in_service').lower()}")
+    _finish(ax, f"{_title('families_in_service')} by role, against {_title('capacity').lower()}",
+            MONTHLY["families_in_service"].axis_label)
 
 
 def plot_staffing(ax, results, baseline=None) -> None:
     """Staff in post (FTE) against the funded establishment when the run reports it."""
-    _band(ax, results, "fte_in_post", PALETTE["blue"], "In post (mean)", steps=True)
-    if "fte_establishment" in set(results.monthly["metric"]):
+    _band(ax, results, "fte_in_post", PALETTE["blue"], steps=True)
+    if results.has_series("fte_establishment"):
         rows = results.series("fte_establishment")
         ax.step(_dates(list(rows.index)), rows["mean"], where="pre", color=PALETTE["black"], lw=1.5,
-                label="Funded establishment")
+                label=_title("fte_establishment"))
     if baseline is not None:
-        _band(ax, baseline, "fte_in_post", PALETTE["black"], "Baseline: in post", baseline=True, steps=True)
-    _finish(ax, "Staff in post", "FTE")
+        _band(ax, baseline, "fte_in_post", PALETTE["black"], baseline=True, steps=True)
+    _finish(ax, _title("fte_in_post"), MONTHLY["fte_in_post"].axis_label)
 
 
-# ---- payment by results (issue 4) ---------------------------------------------------------
-
-
-def _has(results, metric: str) -> bool:
-    return metric in set(results.monthly["metric"])
+# ---- payment by results ------------------------------------------------------------------
 
 
 def forecast_target(results) -> dict:
@@ -171,31 +181,32 @@ def money_by_financial_year(results):
 
 def plot_money(ax, results, baseline=None) -> None:
     """Income (attachment fees and results payments, stacked) against cost by financial year."""
-    if not _has(results, "cost"):
+    if not results.has_series("cost"):
         ax.text(0.5, 0.5, "No [money] section in this scenario", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return
     labels, attach, res, cost = money_by_financial_year(results)
     x = np.arange(len(labels))
     w = 0.38
-    ax.bar(x - w / 2, attach, w, color=PALETTE["blue"], label="Attachment fees")
-    ax.bar(x - w / 2, res, w, bottom=attach, color=PALETTE["sky"], label="Results payments")
-    ax.bar(x + w / 2, cost, w, color=PALETTE["vermillion"], label="Cost (staff, agency, recruitment, overheads)")
-    ax.plot(x, cost - attach - res, "o-", color=PALETTE["black"], lw=1.5, label="Net cost")
-    if baseline is not None and _has(baseline, "cost"):
+    net = SUMMARY["net_cost"].title
+    ax.bar(x - w / 2, attach, w, color=PALETTE["blue"], label=_title("income_attachment"))
+    ax.bar(x - w / 2, res, w, bottom=attach, color=PALETTE["sky"], label=_title("income_results"))
+    ax.bar(x + w / 2, cost, w, color=PALETTE["vermillion"], label=f"{_title('cost')} (staff, agency, recruitment, "
+           "overheads)")
+    ax.plot(x, cost - attach - res, "o-", color=PALETTE["black"], lw=1.5, label=net)
+    if baseline is not None and baseline.has_series("cost"):
         bl, ba, br, bc = money_by_financial_year(baseline)
-        ax.plot(np.arange(len(bl)), bc - ba - br, "o--", color=PALETTE["orange"], lw=1.5, label="Baseline: net cost")
+        ax.plot(np.arange(len(bl)), bc - ba - br, "o--", color=PALETTE["orange"], lw=1.5,
+                label=f"Baseline: {net.lower()}")
     ax.set_xticks(x, labels)
     ax.set_title(f"Money by financial year (April to March) – {results.scenario.name}", loc="left", fontsize=11)
-    ax.set_ylabel("£ in the year (mean of runs)")
+    ax.set_ylabel(f"{MONTHLY['cost'].axis_label} in the year (mean of runs)")
     ax.grid(True, axis="y", alpha=0.3)
     ax.axhline(0, color=PALETTE["black"], lw=0.8)
-    ax.yaxis.set_major_formatter(lambda v, _pos: f"£{v:,.0f}")
+    ax.yaxis.set_major_formatter(lambda v, _pos: MONTHLY["cost"].format(v))
     # below the axes, where no bar can be hidden behind it
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncols=3, fontsize=8, frameon=False)
 
-
-# ---- end of payment by results ------------------------------------------------------------
 
 CHARTS = {
     "forecast": ("Turned around", plot_forecast),
@@ -208,8 +219,6 @@ CHARTS = {
 
 def render_figure(plot, results, path, size=(9, 5), dpi=150, **kwargs) -> None:
     """Draw one chart to an image file (PNG, SVG or PDF by extension) with the Agg backend."""
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=size, layout="constrained")
     ax = fig.add_subplot()
     plot(ax, results, **kwargs)

@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from tfsim.catalogue import SUMMARY
+
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
@@ -45,31 +47,27 @@ def _progress_bar(total: int):
 
 
 def format_summary(results) -> str:
-    """A readable table of the summary metrics."""
-    from tfsim.experiment import metric_label
-
+    """A readable table of the summary metrics, by their plain titles in the catalogue."""
     lines = [
         f"{results.scenario.name}: {results.replications} replications, seed {results.seed}, "
         f"{results.elapsed_seconds:.1f} s",
         "",
-        f"{'metric':<30} {'mean':>11} {'95% CI of mean':>23} {'5th-95th percentile':>23}",
+        f"{'':<36} {'mean':>14} {'95% CI of mean':>27} {'5th-95th percentile':>27}",
     ]
     for row in results.summary.itertuples(index=False):
-        _, unit = metric_label(row.metric)
-        digits = 3 if unit in {"share", "FTE"} else 0 if unit == "£" else 1
-        spec = f"{{:,.{digits}f}}"
-
-        def fmt(value: float, spec: str = spec) -> str:
-            return "-" if value != value else spec.format(value)  # NaN: nothing to report
-
-        ci = f"{fmt(row.ci_low)} to {fmt(row.ci_high)}" if row.ci_low == row.ci_low else "-"
-        spread = f"{fmt(row.p05)} to {fmt(row.p95)}" if row.p05 == row.p05 else "-"
-        lines.append(f"{row.metric:<30} {fmt(row.mean):>11} {ci:>23} {spread:>23}")
+        metric = SUMMARY[row.metric]
+        # a share's interval reads "42.0% to 45.1%"; counts carry their unit once, after the mean
+        ci = f"{metric.format(row.ci_low, unit=False)} to {metric.format(row.ci_high, unit=False)}" \
+            if row.ci_low == row.ci_low else "-"
+        spread = f"{metric.format(row.p05, unit=False)} to {metric.format(row.p95, unit=False)}" \
+            if row.p05 == row.p05 else "-"
+        mean = metric.format(row.mean, unit=False) if row.mean == row.mean else "-"
+        lines.append(f"{metric.title:<36} {mean:>14} {ci:>27} {spread:>27}  {metric.unit_info.suffix}".rstrip())
     lines += target_lines(results)
     return "\n".join(lines)
 
 
-# ---- payment by results (issue 4) ---------------------------------------------------------
+# ---- the target ------------------------------------------------------------------------------
 
 
 def wilson_interval(successes: float, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -110,9 +108,6 @@ def target_lines(results) -> list[str]:
     return out
 
 
-# ---- end of payment by results ------------------------------------------------------------
-
-
 def cmd_run(args) -> int:
     from tfsim.experiment import run_experiment
     from tfsim.export import write_outputs
@@ -145,21 +140,23 @@ def cmd_run(args) -> int:
 
 
 def cmd_docs(args) -> int:
+    from tfsim.catalogue import glossary
+    from tfsim.scenario.io import atomic_write_text
     from tfsim.scenario.reference import scenario_reference
 
-    text = scenario_reference()
-    target = Path(args.out)
+    documents = [(Path(args.out), scenario_reference()), (Path(args.metrics_out), glossary())]
     if args.check:
-        current = target.read_text(encoding="utf-8") if target.exists() else ""
-        if current != text:
+        stale = [target for target, text in documents
+                 if (target.read_text(encoding="utf-8") if target.exists() else "") != text]
+        for target in stale:
             print(f"{target} is stale; run `tfsim docs` to regenerate it", file=sys.stderr)
+        if stale:
             return EXIT_BAD_INPUT
         print("ok")
         return EXIT_OK
-    from tfsim.scenario.io import atomic_write_text
-
-    atomic_write_text(target, text)
-    print(f"wrote {target}")
+    for target, text in documents:
+        atomic_write_text(target, text)
+        print(f"wrote {target}")
     return EXIT_OK
 
 
@@ -197,8 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("scenario", metavar="SCENARIO.toml")
     val.set_defaults(func=cmd_validate)
 
-    docs = sub.add_parser("docs", help="write the scenario format reference generated from the schema")
-    docs.add_argument("--out", default="docs/scenario-format.md")
+    docs = sub.add_parser("docs", help="write the scenario format reference (from the schema) and the outputs "
+                          "glossary (from the catalogue)")
+    docs.add_argument("--out", default="docs/scenario-format.md", help="scenario format reference")
+    docs.add_argument("--metrics-out", default="docs/metrics.md", help="glossary of every output")
     docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
     docs.set_defaults(func=cmd_docs)
 

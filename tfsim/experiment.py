@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from tfsim.model import MONTHLY_METRICS, SUMMARY_METRICS, Calendar, ReplicationResult, simulate
+from tfsim.model import Calendar, ReplicationResult, simulate
 from tfsim.scenario.schema import Scenario
 
 SUMMARY_COLUMNS = ["metric", "mean", "ci_low", "ci_high", "p05", "p50", "p95"]
+#: Columns of ``monthly.csv``; :attr:`ExperimentResults.monthly` also has ``role`` after ``metric``.
 MONTHLY_COLUMNS = ["month", "metric", "mean", "p05", "p50", "p95"]
 
 ProgressFn = Callable[[int, int], None]
@@ -44,7 +45,8 @@ class ExperimentResults:
     summary : pandas.DataFrame
         One row per metric: ``metric, mean, ci_low, ci_high, p05, p50, p95``.
     monthly : pandas.DataFrame
-        Long form: ``month, metric, mean, p05, p50, p95`` (month as ``YYYY-MM``).
+        Long form: ``month, metric, role, mean, p05, p50, p95`` (month as ``YYYY-MM``; ``role`` is
+        the role id of a per-role series and empty for the programme as a whole).
     per_replication : pandas.DataFrame
         One row per replication, one column per summary metric.
     checks : pandas.DataFrame
@@ -67,9 +69,18 @@ class ExperimentResults:
         """One figure of the summary, e.g. ``value('families_turned_around', 'ci_low')``."""
         return float(self.summary.loc[self.summary["metric"] == metric, column].iloc[0])
 
-    def series(self, metric: str) -> pd.DataFrame:
-        """The monthly rows of one metric, indexed by month."""
-        return self.monthly[self.monthly["metric"] == metric].set_index("month")
+    def series(self, metric: str, role: str | None = None) -> pd.DataFrame:
+        """The monthly rows of one series, indexed by month: the whole programme, or one role's."""
+        m = self.monthly
+        return m[(m["metric"] == metric) & (m["role"] == (role or ""))].set_index("month")
+
+    def has_series(self, metric: str) -> bool:
+        """Whether the run reports the monthly series ``metric`` (money series need a [money] section)."""
+        return bool((self.monthly["metric"] == metric).any())
+
+    def has_summary(self, metric: str) -> bool:
+        """Whether the run reports the summary metric ``metric``."""
+        return bool((self.summary["metric"] == metric).any())
 
 
 def replication_seed(seed: int, index: int) -> np.random.SeedSequence:
@@ -206,25 +217,18 @@ def summarise(scenario: Scenario, seed: int, results: list[ReplicationResult]) -
 
     months = Calendar.of(scenario).labels
     frames = []
-    for metric in results[0].monthly:
-        stack = np.vstack([r.monthly[metric] for r in results])
+
+    def add(metric: str, role: str, stack: np.ndarray) -> None:
         p05, p50, p95 = np.percentile(stack, [5, 50, 95], axis=0)
-        frames.append(pd.DataFrame({"month": months, "metric": metric, "mean": stack.mean(axis=0),
+        frames.append(pd.DataFrame({"month": months, "metric": metric, "role": role, "mean": stack.mean(axis=0),
                                     "p05": p05, "p50": p50, "p95": p95}))
-    monthly = pd.concat(frames, ignore_index=True)[MONTHLY_COLUMNS]
+
+    for metric in results[0].monthly:
+        add(metric, "", np.vstack([r.monthly[metric] for r in results]))
+    for metric, roles in results[0].by_role.items():
+        for role in roles:
+            add(metric, role, np.vstack([r.by_role[metric][role] for r in results]))
+    monthly = pd.concat(frames, ignore_index=True)
     checks = pd.DataFrame([r.checks for r in results])
     return ExperimentResults(scenario=scenario, seed=seed, replications=len(results), summary=summary,
                              monthly=monthly, per_replication=per_rep, checks=checks, months=months)
-
-
-def metric_label(metric: str) -> tuple[str, str]:
-    """Plain description and unit of a metric name (summary or monthly)."""
-    base = metric.split(".", 1)[0]
-    for table in (SUMMARY_METRICS, MONTHLY_METRICS):
-        if metric in table:
-            return table[metric]
-    for table in (SUMMARY_METRICS, MONTHLY_METRICS):
-        if base in table:
-            desc, unit = table[base]
-            return f"{desc} ({metric.split('.', 1)[1]})", unit
-    return metric.replace("_", " "), ""

@@ -124,6 +124,7 @@ class ReplicationResult:
     summary: dict[str, float]
     monthly: dict[str, np.ndarray]
     checks: dict[str, float] = field(default_factory=dict)
+    by_role: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # metric -> role id -> monthly
 
 
 # ---- step functions ----------------------------------------------------------------------
@@ -247,12 +248,15 @@ def replication_statistics(scenario: Scenario, engine: Engine, log: EventLog, ca
     _, monthly["leavers_cumulative"] = _counts(leaver_t, bounds)
     _, monthly["hires_cumulative"] = _counts(hire_t, bounds)
     _, monthly["handovers_cumulative"] = _counts(log.handovers, bounds)
+    by_role: dict[str, dict[str, np.ndarray]] = {k: {} for k in
+                                                 ("in_service", "capacity", "fte_in_post", "fte_establishment", "vacant_fte")}
     for i, (role, b, c, f) in enumerate(zip(engine.roles, busy_roles, cap_roles, fte_roles)):
-        monthly[f"in_service.{role.id}"] = b.before(ends)
-        monthly[f"capacity.{role.id}"] = c.before(ends)
-        monthly[f"fte_in_post.{role.id}"] = f.before(ends)
-        monthly[f"fte_establishment.{role.id}"] = Step(log.establishment[i]).before(ends)
-        monthly[f"vacant_fte.{role.id}"] = Step(log.vacant[i]).before(ends)
+        by_role["in_service"][role.id] = b.before(ends)
+        by_role["capacity"][role.id] = c.before(ends)
+        by_role["fte_in_post"][role.id] = f.before(ends)
+        by_role["fte_establishment"][role.id] = Step(log.establishment[i]).before(ends)
+        by_role["vacant_fte"][role.id] = Step(log.vacant[i]).before(ends)
+    by_role = {k: {r: np.asarray(v, dtype=float) for r, v in d.items()} for k, d in by_role.items()}
     monthly = {k: np.asarray(v, dtype=float) for k, v in monthly.items()}
 
     # ---- summary over [W, H) ---------------------------------------------------------
@@ -315,4 +319,4 @@ def replication_statistics(scenario: Scenario, engine: Engine, log: EventLog, ca
         from .money import money_statistics
 
         money_statistics(scenario, engine, log, bounds, s, monthly, checks)
-    return ReplicationResult(summary=s, monthly=monthly, checks=checks)
+    return ReplicationResult(summary=s, monthly=monthly, checks=checks, by_role=by_role)

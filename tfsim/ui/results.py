@@ -18,26 +18,22 @@ from PySide6.QtWidgets import (
 )
 
 import tfsim.charts as charts
+from tfsim.catalogue import SUMMARY
 
-#: Cards shown when their metric is in the summary: (metric, title, unit, format, higher is better)
+#: Headline cards, in order, shown when the run reports their metric; titles, units and
+#: formats come from the catalogue.
 KPI_CARDS = [
-    ("families_turned_around", "Families turned around by the end date", "families", "{:,.0f}", True),
-    ("p_target_met", "Chance of meeting the target", "%", "{:.0%}", True),
-    ("mean_wait_days", "Average wait for a key worker", "days", "{:,.0f}", False),
-    ("peak_waiting_list", "Longest waiting list", "families", "{:,.0f}", False),
-    ("vacancy_fte_months", "Vacant posts over the run", "FTE-months", "{:,.1f}", False),
-    ("cost_per_turned_around", "Cost per family turned around", "£", "£{:,.0f}", False),
+    "families_turned_around",
+    "p_target_met",
+    "mean_wait_days",
+    "peak_waiting_list",
+    "vacancy_fte_months",
+    "cost_per_turned_around",
 ]
 
 
-def _fmt(pattern: str, value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return pattern.format(value)
-
-
 def has_metric(results, metric: str) -> bool:
-    return results is not None and metric in set(results.summary["metric"])
+    return results is not None and results.has_summary(metric)
 
 
 class KpiCard(QFrame):
@@ -86,40 +82,37 @@ class KpiPanel(QWidget):
         self.placeholder.setVisible(results is None)
         if results is None:
             return
-        shown = [c for c in KPI_CARDS if has_metric(results, c[0])]
+        shown = [SUMMARY[name] for name in KPI_CARDS if has_metric(results, name)]
         columns = min(max(len(shown), 1), 3)
-        for i, (metric, title, unit, pattern, higher_better) in enumerate(shown):
-            card = KpiCard(title)
-            mean = results.value(metric)
-            lo, hi = results.value(metric, "ci_low"), results.value(metric, "ci_high")
-            p05, p95 = results.value(metric, "p05"), results.value(metric, "p95")
-            unit_text = "" if unit in ("%", "£") else f" {unit}"
-            card.value.setText(_fmt(pattern, mean) + unit_text)
+        for i, metric in enumerate(shown):
+            card = KpiCard(metric.title)
+            name = metric.name
+            mean = results.value(name)
+            lo, hi = results.value(name, "ci_low"), results.value(name, "ci_high")
+            p05, p95 = results.value(name, "p05"), results.value(name, "p95")
+            card.value.setText(metric.format(mean))
             # one short line on the card; the full statement is in the tooltip
-            card.interval.setText(f"9 runs in 10: {_fmt(pattern, p05)} to {_fmt(pattern, p95)}"
-            )
+            card.interval.setText(f"9 runs in 10: {metric.format(p05, unit=False)} to {metric.format(p95)}")
             card.setToolTip(
-                f"{title}: average of {results.replications} runs {_fmt(pattern, mean)}{unit_text} "
-                f"(95% confidence interval of the average {_fmt(pattern, lo)} to {_fmt(pattern, hi)}).\n"
-                f"9 runs in 10 fell between {_fmt(pattern, p05)} and {_fmt(pattern, p95)}.\nMetric: {metric}")
-            if baseline is not None and has_metric(baseline, metric):
-                base = baseline.value(metric)
-                diff = mean - base
-                better = (diff > 0) == higher_better
-                sign = "+" if diff > 0 else ("-" if diff < 0 else "±")
-                text = pattern.format(abs(diff)) if not math.isnan(diff) else "n/a"
-                colour = "#555" if diff == 0 or math.isnan(diff) else ("#009E73" if better else "#D55E00")
-                word = "" if diff == 0 else (" (better)" if better else " (worse)")
-                card.delta.setText(f"{sign}{text}{unit_text} vs baseline{word}")
+                f"{metric.title}: average of {results.replications} runs {metric.format(mean)} "
+                f"(95% confidence interval of the average {metric.format(lo, unit=False)} to {metric.format(hi)}).\n"
+                f"9 runs in 10 fell between {metric.format(p05, unit=False)} and {metric.format(p95)}.\n"
+                f"{metric.description}\nMetric: {name}")
+            if baseline is not None and has_metric(baseline, name):
+                diff = mean - baseline.value(name)
+                colour, word = "#555", ""
+                if diff and not math.isnan(diff) and metric.higher_is_better is not None:
+                    better = (diff > 0) == metric.higher_is_better
+                    colour, word = ("#009E73", " (better)") if better else ("#D55E00", " (worse)")
+                card.delta.setText(f"{metric.format_change(diff)} vs baseline{word}")
                 card.delta.setStyleSheet(f"font-size: 9pt; color: {colour}; font-weight: bold;")
             self.grid.addWidget(card, i // columns, i % columns)
-            self.cards[metric] = card
+            self.cards[name] = card
 
 
 def chart_kwargs(plot, results, baseline=None) -> dict:
     """The optional arguments a chart function accepts and this run can fill."""
-    from tfsim.charts import forecast_target
-
+    forecast_target = charts.forecast_target
     params = inspect.signature(plot).parameters
     kwargs = {}
     if baseline is not None and "baseline" in params:

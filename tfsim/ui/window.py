@@ -589,13 +589,7 @@ class MainWindow(QMainWindow):
             return export.write_chart(tab.plot, self.results, path, **kwargs)
 
     def export_results(self, path: Path) -> list[Path]:
-        path = Path(path)
-        if path.suffix.lower() == ".xlsx":
-            return [export.write_xlsx(self.results, path)]
-        stem = path.with_suffix("")
-        return [export.write_csv(self.results.summary, path),
-                export.write_csv(self.results.monthly, Path(f"{stem}-monthly.csv")),
-                export.write_csv(self.results.per_replication.reset_index(), Path(f"{stem}-runs.csv"))]
+        return export.write_results(self.results, path)
 
     def export_chart_dialog(self) -> None:
         if not self._need_results():
