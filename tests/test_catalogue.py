@@ -52,6 +52,7 @@ def test_money_outputs_are_marked_as_needing_money():
     (SUMMARY["p_target_met"], 0.45, "45%"),
     (SUMMARY["mean_wait_days"], float("nan"), "n/a"),
     (MONTHLY["fte_in_post"], 2.5, "2.5 FTE"),
+    (SUMMARY["families_waiting_end"], -1e-12, "0 families"),
 ])
 def test_format_writes_units_as_people_read_them(metric, value, text):
     assert metric.format(value) == text

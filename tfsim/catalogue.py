@@ -124,7 +124,11 @@ class Metric:
             return "n/a"
         d = self.decimals if decimals is None else decimals
         if self.unit in ("share", "probability"):
-            return f"{value * 100:,.{d}f}%"
+            value *= 100
+        if round(value, d) == 0:
+            value = 0.0  # no "-0" for a tiny negative rounding error
+        if self.unit in ("share", "probability"):
+            return f"{value:,.{d}f}%"
         if self.unit == "gbp":
             return f"-£{-value:,.{d}f}" if value < 0 else f"£{value:,.{d}f}"
         text = f"{value:,.{d}f}"
