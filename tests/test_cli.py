@@ -50,6 +50,9 @@ def test_run_writes_monthly_long_form(run_out):
     assert all(re.fullmatch(r"\d{4}-\d{2}", m) for m in months)
     cum = frame[frame["metric"] == "referred_cumulative"]["mean"].to_numpy()
     assert (cum[1:] >= cum[:-1]).all()
+    # a role's series is named metric.role in the file, one row a month
+    assert (frame["metric"] == "in_service.fip").sum() == 36
+    assert (frame["metric"] == "capacity.fsw").sum() == 36
 
 
 def test_run_writes_forecast_png(run_out):
