@@ -1,5 +1,6 @@
 """Scenario files: the schema (single source of truth), loading with located problems, saving."""
 
+from .distributions import DISTRIBUTION_KINDS, DistributionModel
 from .io import (
     LoadResult,
     Problem,
@@ -15,7 +16,9 @@ from .schema import DAYS_PER_MONTH, SCHEMA_VERSION, Scenario
 
 __all__ = [
     "DAYS_PER_MONTH",
+    "DISTRIBUTION_KINDS",
     "SCHEMA_VERSION",
+    "DistributionModel",
     "LoadResult",
     "Problem",
     "Scenario",

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tempfile
 import tomllib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from .locate import key_lines, line_of
-from .schema import SCHEMA_VERSION, Scenario, ScenarioCrossCheckError
+from .schema import DISTRIBUTION_KINDS, SCHEMA_VERSION, Scenario, ScenarioCrossCheckError
 
 #: Largest scenario file accepted (bytes).  Real scenarios are a few kilobytes.
 MAX_FILE_BYTES = 1_000_000
@@ -162,7 +164,7 @@ def errors_to_problems(exc: ValidationError, data: Any = None) -> list[Problem]:
     return unique
 
 
-_DIST_TAGS = {"fixed", "exponential", "uniform", "triangular", "lognormal", "gamma", "empirical"}
+_DIST_TAGS = set(DISTRIBUTION_KINDS)
 
 
 def _clean_loc(loc: tuple) -> tuple:
@@ -219,8 +221,6 @@ def _allowed_keys(loc: tuple) -> list[str]:
             ann = model.model_fields[part].annotation
             model = _inner_model(ann)
         elif part in _DIST_TAGS:
-            from .schema import DISTRIBUTION_KINDS
-
             model = DISTRIBUTION_KINDS[part]
         else:
             return []
@@ -230,8 +230,6 @@ def _allowed_keys(loc: tuple) -> list[str]:
 
 
 def _inner_model(annotation: Any) -> Any:
-    import typing
-
     args = typing.get_args(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -249,8 +247,6 @@ def _toml_reason(exc: tomllib.TOMLDecodeError) -> str:
 
 
 def _toml_line(exc: tomllib.TOMLDecodeError, text: str) -> int:
-    import re
-
     found = re.search(r"\(at line (\d+)", str(exc))
     if found:
         return int(found.group(1))
