@@ -152,6 +152,13 @@ def test_streams_sampler_draws_from_the_distribution():
     assert 2 <= min(values) and max(values) <= 3
 
 
+def test_distributions_are_frozen():
+    dist = Exponential(mean=4)
+    with pytest.raises(ValidationError):
+        dist.mean = 5
+    assert dist.mean == 4
+
+
 def test_reference_lists_each_kind_with_its_label_and_describes_defaults():
     doc = scenario_reference()
     for kind, cls in DISTRIBUTION_KINDS.items():

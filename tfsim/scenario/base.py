@@ -1,4 +1,4 @@
-"""The base of every scenario table: strict keys, checked values."""
+"""The base of every scenario table: strict keys, immutable values."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ from pydantic import BaseModel, ConfigDict
 
 
 class StrictModel(BaseModel):
-    """Base for every table: unknown keys are errors, values are checked on assignment."""
+    """Base for every table: unknown keys are errors and objects are immutable.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, validate_default=True)
+    A changed scenario is a new object (see :func:`tfsim.scenario.variant`), so a
+    scenario handed to a run, a worker process or a results object never changes
+    under it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
