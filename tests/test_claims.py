@@ -25,7 +25,7 @@ from tfsim.model.claims import (
     financial_year,
 )
 from tfsim.model.engine import CLOSED, IN_SERVICE, REFUSED, WAITING, Engine
-from tfsim.scenario import read_scenario
+from tfsim.scenario import read_scenario, variant
 from tfsim.scenario.schema import Money, Scenario
 
 from pbr_scenarios import TINY, make_tiny
@@ -228,8 +228,7 @@ def bundled() -> Scenario:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_invariants_on_the_bundled_scenario(bundled, seed):
-    money = bundled.money.model_copy(update={"relapse_probability": 0.3, "rereferral_probability": 0.8})
-    sc = bundled.model_copy(update={"money": money})
+    sc = variant(bundled, {"money.relapse_probability": 0.3, "money.rereferral_probability": 0.8})
     engine, book = run_book(sc, seed)
     H = sc.horizon_days
     ta = np.sort(np.asarray(engine.log.close_t)[np.asarray(engine.log.close_kind) == 0])
@@ -265,9 +264,8 @@ def test_invariants_on_the_bundled_scenario(bundled, seed):
 def test_money_section_does_not_disturb_the_other_streams(bundled):
     # Without re-referrals the claims streams never feed back: the caseload results are the
     # same with and without [money].
-    money = bundled.money.model_copy(update={"rereferral_probability": 0.0})
-    with_money = simulate(bundled.model_copy(update={"money": money}), 3)
-    without = simulate(bundled.model_copy(update={"money": None}), 3)
+    with_money = simulate(variant(bundled, {"money.rereferral_probability": 0.0}), 3)
+    without = simulate(variant(bundled, {"money": None}), 3)
     for k, v in without.summary.items():
         assert with_money.summary[k] == v or (math.isnan(v) and math.isnan(with_money.summary[k]))
     assert "claims" not in without.summary and "claims_cumulative" not in without.monthly

@@ -8,10 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
+import tomli_w
 from conftest import ROOT, SCENARIOS
 
-from tfsim.scenario import parse_scenario_text, read_scenario, save_scenario, scenario_to_toml
-from tfsim.scenario.io import MAX_FILE_BYTES, atomic_write_text
+from tfsim.scenario import data_to_toml, parse_scenario_text, read_scenario, save_scenario, scenario_to_toml, variant
+from tfsim.scenario import io as scenario_io
+from tfsim.scenario.io import MAX_FILE_BYTES, atomic_write_text, scenario_to_data
 from tfsim.scenario.locate import key_lines
 from tfsim.scenario.reference import scenario_reference
 
@@ -148,6 +150,31 @@ def test_save_and_reload_round_trip(tmp_path):
     assert again.ok
     assert again.scenario == scenario
     assert scenario_to_toml(again.scenario) == path.read_text(encoding="utf-8")
+
+
+def test_saving_a_variant_keeps_the_comments_of_its_file(tmp_path):
+    scenario = read_scenario(SCENARIOS / "sevenoaks-2014.toml").scenario
+    changed = variant(scenario, {"engagement.refusal_probability": 0.2, "roles.fip.caseload_cap_per_fte": 6})
+    path = tmp_path / "what-if.toml"
+    save_scenario(changed, path, original=SEVENOAKS)
+    text = path.read_text(encoding="utf-8")
+    assert "ASSUMPTION: about 1 in 8 disengage" in text and text.startswith("# Sevenoaks District")
+    again = read_scenario(path)
+    assert again.ok and again.scenario == changed
+
+
+def test_without_tomlkit_saves_are_plain_and_correct(monkeypatch):
+    scenario = read_scenario(SCENARIOS / "sevenoaks-2014.toml").scenario
+    monkeypatch.setattr(scenario_io, "tomlkit", None)
+    text = scenario_to_toml(scenario, original=SEVENOAKS)
+    assert text == tomli_w.dumps(scenario_to_data(scenario))
+    assert parse_scenario_text(text).scenario == scenario
+
+
+def test_rendering_drops_none_and_puts_the_version_first():
+    text = data_to_toml({"name": "x", "money": None, "schema_version": 1, "roles": [{"id": "a", "workforce": None}]})
+    assert text.splitlines()[0] == "schema_version = 1"
+    assert "money" not in text and "workforce" not in text
 
 
 def test_atomic_save_keeps_the_old_file_when_the_disk_is_full(tmp_path, monkeypatch):

@@ -12,21 +12,12 @@ cost more than the rest of the event.
 
 from __future__ import annotations
 
-import math
 import zlib
 from typing import Callable
 
 import numpy as np
 
-from tfsim.scenario.schema import (
-    Empirical,
-    Exponential,
-    Fixed,
-    Gamma,
-    LogNormal,
-    Triangular,
-    Uniform,
-)
+from tfsim.scenario.distributions import DistributionModel
 
 BLOCK = 2048
 
@@ -81,33 +72,6 @@ class Sampler:
         return self._buffer[i]
 
 
-def block_function(dist, gen: np.random.Generator, scale: float = 1.0) -> Callable[[int], np.ndarray]:
-    """Return ``fill(n)`` drawing ``n`` values of ``dist`` times ``scale``."""
-    if isinstance(dist, Fixed):
-        value = dist.value * scale
-        return lambda n: np.full(n, value)
-    if isinstance(dist, Exponential):
-        mean = dist.mean * scale
-        return lambda n: gen.exponential(mean, n)
-    if isinstance(dist, Uniform):
-        low, high = dist.low * scale, dist.high * scale
-        return lambda n: gen.uniform(low, high, n)
-    if isinstance(dist, Triangular):
-        low, mode, high = dist.low * scale, dist.mode * scale, dist.high * scale
-        return lambda n: gen.triangular(low, mode, high, n)
-    if isinstance(dist, LogNormal):
-        # parameters of the underlying normal from the mean and sd of the values
-        sigma2 = math.log(1.0 + (dist.sd / dist.mean) ** 2)
-        mu = math.log(dist.mean * scale) - sigma2 / 2
-        sigma = math.sqrt(sigma2)
-        return lambda n: gen.lognormal(mu, sigma, n)
-    if isinstance(dist, Gamma):
-        shape = (dist.mean / dist.sd) ** 2
-        theta = dist.sd**2 / dist.mean * scale
-        return lambda n: gen.gamma(shape, theta, n)
-    if isinstance(dist, Empirical):
-        values = np.asarray(dist.values, dtype=float) * scale
-        weights = np.asarray(dist.weights if dist.weights is not None else [1.0] * len(values), dtype=float)
-        p = weights / weights.sum()
-        return lambda n: gen.choice(values, size=n, p=p)
-    raise TypeError(f"unknown distribution {dist!r}")
+def block_function(dist: DistributionModel, gen: np.random.Generator, scale: float = 1.0) -> Callable[[int], np.ndarray]:
+    """Return ``fill(n)`` drawing ``n`` values of ``dist`` times ``scale`` (each kind knows how)."""
+    return dist.block_function(gen, scale)

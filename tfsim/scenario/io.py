@@ -4,24 +4,33 @@ All file I/O for scenarios lives here.  Loading never raises for bad input: it
 returns :class:`Problem` objects that name the file, line and key path, which the
 CLI prints as ``FILE:LINE: key.path: reason`` and the app lists beside the fields.
 Saving is atomic (write to a temporary file, then rename), so a full disk or a crash
-never destroys the previous file.
+never destroys the previous file, and keeps the comments of the file it replaces
+(:func:`data_to_toml`, used by the CLI and the app alike).
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import re
 import tempfile
 import tomllib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from .locate import key_lines, line_of
-from .schema import SCHEMA_VERSION, Scenario, ScenarioCrossCheckError
+from .schema import DISTRIBUTION_KINDS, SCHEMA_VERSION, Scenario, ScenarioCrossCheckError
+
+try:  # comment-preserving saves; tomlkit comes with the gui and dev extras
+    import tomlkit
+    from tomlkit.items import AoT, InlineTable, Table
+except ImportError:  # a plain install: saves are rendered afresh, without comments
+    tomlkit = None
 
 #: Largest scenario file accepted (bytes).  Real scenarios are a few kilobytes.
 MAX_FILE_BYTES = 1_000_000
@@ -162,7 +171,7 @@ def errors_to_problems(exc: ValidationError, data: Any = None) -> list[Problem]:
     return unique
 
 
-_DIST_TAGS = {"fixed", "exponential", "uniform", "triangular", "lognormal", "gamma", "empirical"}
+_DIST_TAGS = set(DISTRIBUTION_KINDS)
 
 
 def _clean_loc(loc: tuple) -> tuple:
@@ -219,8 +228,6 @@ def _allowed_keys(loc: tuple) -> list[str]:
             ann = model.model_fields[part].annotation
             model = _inner_model(ann)
         elif part in _DIST_TAGS:
-            from .schema import DISTRIBUTION_KINDS
-
             model = DISTRIBUTION_KINDS[part]
         else:
             return []
@@ -230,8 +237,6 @@ def _allowed_keys(loc: tuple) -> list[str]:
 
 
 def _inner_model(annotation: Any) -> Any:
-    import typing
-
     args = typing.get_args(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -249,8 +254,6 @@ def _toml_reason(exc: tomllib.TOMLDecodeError) -> str:
 
 
 def _toml_line(exc: tomllib.TOMLDecodeError, text: str) -> int:
-    import re
-
     found = re.search(r"\(at line (\d+)", str(exc))
     if found:
         return int(found.group(1))
@@ -302,8 +305,115 @@ def _simplify(node: Any) -> Any:
     return node
 
 
-def scenario_to_toml(scenario: Scenario) -> str:
-    return tomli_w.dumps(scenario_to_data(scenario))
+def data_to_toml(data: Mapping[str, Any], original: str | None = None) -> str:
+    """TOML text for scenario data, keeping the comments and layout of ``original`` when given.
+
+    The comments in scenario files (sources, assumptions) are as much the user's work
+    as the values.  With ``original``, the data is applied onto that text with tomlkit,
+    touching only what changed; the result is parsed back and kept only if it gives
+    exactly ``data``.  Otherwise (no ``original``, tomlkit not installed, or any
+    trouble merging) the data is rendered afresh with tomli_w, ``schema_version``
+    first, so the values are never wrong.  Keys whose value is ``None`` are left out.
+
+    Parameters
+    ----------
+    data
+        Plain TOML-ready data (tables as dicts, dates as :class:`datetime.date`), as
+        from :func:`scenario_to_data`, :func:`tomllib.loads` or the app's editor.
+    original
+        The text of the file being replaced, or ``None``.
+    """
+    data = _drop_none(dict(data))
+    if original and tomlkit is not None:
+        try:
+            doc = tomlkit.parse(original)
+            _merge(doc, data)
+            text = tomlkit.dumps(doc)
+            if tomllib.loads(text) == data:
+                return text
+        except Exception:  # any trouble in tomlkit: fall back to the plain rendering below
+            pass
+    return _plain_toml(data)
+
+
+def scenario_to_toml(scenario: Scenario, original: str | None = None) -> str:
+    """TOML text for ``scenario``, keeping the comments of ``original`` when given (see :func:`data_to_toml`)."""
+    return data_to_toml(scenario_to_data(scenario), original)
+
+
+def _drop_none(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _drop_none(v) for k, v in node.items() if v is not None}
+    if isinstance(node, list):
+        return [_drop_none(v) for v in node]
+    return node
+
+
+def _plain_toml(data: dict) -> str:
+    """TOML for the data with schema_version first (no comments)."""
+    ordered = {}
+    if "schema_version" in data:
+        ordered["schema_version"] = data["schema_version"]
+    ordered.update({k: v for k, v in data.items() if k != "schema_version"})
+    return tomli_w.dumps(ordered)
+
+
+def _unwrap(item: Any) -> Any:
+    return item.unwrap() if hasattr(item, "unwrap") else item
+
+
+def _build(value: Any, inline: bool = False) -> Any:
+    """A tomlkit item for a new value: distributions inline, tables and arrays of tables as such."""
+    if isinstance(value, dict):
+        if inline or "distribution" in value:
+            item = tomlkit.inline_table()
+            item.update(value)
+            return item
+        table = tomlkit.table()
+        for k, v in value.items():
+            table[k] = _build(v)
+        return table
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        aot = tomlkit.aot()
+        for v in value:
+            aot.append(_build(v))
+        return aot
+    return tomlkit.item(value)
+
+
+def _new_item(value: Any, like: Any = None) -> Any:
+    """A tomlkit item replacing ``like``: inline if it was, with its end-of-line comment."""
+    item = _build(value, inline=isinstance(like, InlineTable) or not hasattr(like, "keys"))
+    trivia = getattr(like, "trivia", None)
+    if trivia is not None and getattr(trivia, "comment", "") and hasattr(item, "trivia"):
+        item.trivia.comment_ws = trivia.comment_ws or "  "
+        item.trivia.comment = trivia.comment
+    return item
+
+
+def _merge(container: Any, new: dict) -> None:
+    """Make the tomlkit ``container`` hold ``new``, changing only the keys whose values differ."""
+    for key in [k for k in list(container.keys()) if k not in new]:
+        del container[key]
+    for key, value in new.items():
+        if key not in container:
+            container[key] = _build(value)
+            continue
+        old = container[key]
+        if isinstance(value, dict) and isinstance(old, (Table, InlineTable)):
+            _merge(old, value)
+        elif isinstance(value, list) and isinstance(old, AoT) and all(isinstance(v, dict) for v in value):
+            common = min(len(old), len(value))
+            for table, item in zip(list(old)[:common], value[:common]):
+                _merge(table, item)
+            while len(old) > len(value):
+                del old[len(old) - 1]
+            for item in value[common:]:
+                old.append(_build(item))
+        elif _unwrap(old) == value and type(_unwrap(old)) is type(value):
+            continue
+        else:
+            container[key] = _new_item(value, old)
 
 
 def file_mode_for(target: Path) -> int:
@@ -353,6 +463,6 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     atomic_write(path, write)
 
 
-def save_scenario(scenario: Scenario, path: str | os.PathLike) -> None:
-    """Save a scenario as TOML, atomically."""
-    atomic_write_text(path, scenario_to_toml(scenario))
+def save_scenario(scenario: Scenario, path: str | os.PathLike, original: str | None = None) -> None:
+    """Save a scenario as TOML, atomically, keeping the comments of ``original`` when given."""
+    atomic_write_text(path, scenario_to_toml(scenario, original))

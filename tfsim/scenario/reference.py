@@ -42,8 +42,7 @@ def _type_name(annotation: Any) -> str:
         return _type_name(args[0])
     if origin is typing.Union or origin is types.UnionType:
         names = [_type_name(a) for a in args if a is not type(None)]
-        kinds = {S.Fixed, S.Exponential, S.Uniform, S.Triangular, S.LogNormal, S.Gamma, S.Empirical}
-        if set(a for a in args if isinstance(a, type)) >= kinds:
+        if set(a for a in args if isinstance(a, type)) >= set(S.DISTRIBUTION_KINDS.values()):
             return "distribution"
         opt = " (optional)" if type(None) in args else ""
         return " or ".join(names) + opt
@@ -76,7 +75,7 @@ def _bounds(info: FieldInfo) -> str:
     return ", ".join(parts)
 
 
-def _default(info: FieldInfo) -> tuple[str, bool]:
+def _default(info: FieldInfo, unit: str = "") -> tuple[str, bool]:
     if info.default is not PydanticUndefined:
         value = info.default
         if value is None:
@@ -88,13 +87,11 @@ def _default(info: FieldInfo) -> tuple[str, bool]:
         return str(value), False
     if info.default_factory is not None:
         value = info.default_factory()
+        if isinstance(value, S.Fixed):
+            return f"{value.value:g}", False  # written as a plain number in a file
+        if isinstance(value, S.DistributionModel):
+            return value.describe(unit), False
         if isinstance(value, BaseModel):
-            dumped = value.model_dump(exclude_defaults=False)
-            if dumped.get("distribution") == "fixed":
-                return f"{dumped['value']:g}", False
-            if "distribution" in dumped:
-                inner = ", ".join(f"{k} = {_toml(v)}" for k, v in dumped.items() if v is not None)
-                return "{ " + inner + " }", False
             return "(see table)", False
         if value in ([], {}):
             return "empty", False
@@ -120,7 +117,7 @@ def field_rows(model: type[BaseModel]) -> list[FieldDoc]:
     for name, info in model.model_fields.items():
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         unit = extra.get("unit") or S.unit_of(name)
-        default, required = _default(info)
+        default, required = _default(info, unit)
         rows.append(FieldDoc(name, _type_name(info.annotation), unit, default, _bounds(info),
                              info.description or "", required))
     return rows
@@ -140,7 +137,7 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("[[staffing_plan]]", "staffing_plan", S.StaffingChange),
     ("[[recruitment_freezes]]", "recruitment_freezes", S.RecruitmentFreeze),
     ("[handover]", "handover", S.Handover),
-    ("[money]", "money", S.Money),  # payment by results (issue 4)
+    ("[money]", "money", S.Money),
     ("[money.costs]", "money.costs", S.Costs),
     ("[money.target]", "money.target", S.Target),
 ]
@@ -171,8 +168,8 @@ A key holding a distribution (for example `duration_months`) takes either a plai
 number, meaning that fixed value, or an inline table with a `distribution` key. The
 unit is the one in the key's name.
 
-| distribution | keys | meaning |
-|---|---|---|
+| distribution | keys | in the app | meaning |
+|---|---|---|---|
 {distributions}
 
 Example: `duration_months = {{ distribution = "triangular", low = 6, mode = 12, high = 18 }}`.
@@ -183,7 +180,7 @@ def _distribution_table() -> str:
     rows = []
     for kind, cls in S.DISTRIBUTION_KINDS.items():
         keys = ", ".join(f"`{k}`" for k in cls.model_fields if k != "distribution")
-        rows.append(f"| `{kind}` | {keys} | {(cls.__doc__ or '').strip()} |")
+        rows.append(f"| `{kind}` | {keys} | {cls.label} | {(cls.__doc__ or '').strip()} |")
     return "\n".join(rows)
 
 

@@ -12,16 +12,25 @@ Units live in key names (``_days``, ``_weeks``, ``_months``, ``_per_month``,
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
+from pydantic import Field, field_validator, model_validator
+
+from .base import StrictModel
+# The distribution kinds are part of the schema (``schema.Fixed``, ``schema.DISTRIBUTION_KINDS``).
+from .distributions import (
+    DISTRIBUTION_KINDS as DISTRIBUTION_KINDS,
+    Distribution,
+    DistributionModel as DistributionModel,
+    Empirical,
+    Exponential as Exponential,
+    Fixed,
+    Gamma as Gamma,
+    LogNormal as LogNormal,
+    Triangular,
+    Uniform,
 )
 
 SCHEMA_VERSION = 1
@@ -51,152 +60,6 @@ def unit_of(key: str) -> str:
         if key.endswith(suffix):
             return unit
     return ""
-
-
-class StrictModel(BaseModel):
-    """Base for every table: unknown keys are errors, values are checked on assignment."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, validate_default=True)
-
-
-# --------------------------------------------------------------------------------------
-# Distributions.  The unit comes from the key that holds the distribution, e.g.
-# ``duration_months = {distribution = "lognormal", mean = 12, sd = 3}``; a plain number
-# means a fixed value.
-# --------------------------------------------------------------------------------------
-
-Positive = Annotated[float, Field(ge=0, le=1e6)]
-
-
-class Fixed(StrictModel):
-    """Always the same value."""
-
-    distribution: Literal["fixed"] = "fixed"
-    value: Positive = Field(description="The value every draw takes.")
-
-    @property
-    def mean_value(self) -> float:
-        return self.value
-
-
-class Exponential(StrictModel):
-    """Exponential (memoryless) with the given mean."""
-
-    distribution: Literal["exponential"] = "exponential"
-    mean: Annotated[float, Field(gt=0, le=1e6)] = Field(description="Mean of the draws.")
-
-    @property
-    def mean_value(self) -> float:
-        return self.mean
-
-
-class Uniform(StrictModel):
-    """Uniform between low and high."""
-
-    distribution: Literal["uniform"] = "uniform"
-    low: Positive = Field(description="Smallest value.")
-    high: Positive = Field(description="Largest value.")
-
-    @model_validator(mode="after")
-    def _order(self) -> "Uniform":
-        if self.high < self.low:
-            raise ValueError("high must be at least low")
-        return self
-
-    @property
-    def mean_value(self) -> float:
-        return (self.low + self.high) / 2
-
-
-class Triangular(StrictModel):
-    """Triangular: low, most likely (mode), high."""
-
-    distribution: Literal["triangular"] = "triangular"
-    low: Positive = Field(description="Smallest value.")
-    mode: Positive = Field(description="Most likely value.")
-    high: Positive = Field(description="Largest value.")
-
-    @model_validator(mode="after")
-    def _order(self) -> "Triangular":
-        if not (self.low <= self.mode <= self.high):
-            raise ValueError("needs low <= mode <= high")
-        if self.high == self.low:
-            raise ValueError("high must be greater than low (use a fixed value instead)")
-        return self
-
-    @property
-    def mean_value(self) -> float:
-        return (self.low + self.mode + self.high) / 3
-
-
-class LogNormal(StrictModel):
-    """Log-normal given by the mean and standard deviation of the values themselves."""
-
-    distribution: Literal["lognormal"] = "lognormal"
-    mean: Annotated[float, Field(gt=0, le=1e6)] = Field(description="Mean of the draws.")
-    sd: Annotated[float, Field(gt=0, le=1e6)] = Field(description="Standard deviation of the draws.")
-
-    @property
-    def mean_value(self) -> float:
-        return self.mean
-
-
-class Gamma(StrictModel):
-    """Gamma given by its mean and standard deviation."""
-
-    distribution: Literal["gamma"] = "gamma"
-    mean: Annotated[float, Field(gt=0, le=1e6)] = Field(description="Mean of the draws.")
-    sd: Annotated[float, Field(gt=0, le=1e6)] = Field(description="Standard deviation of the draws.")
-
-    @property
-    def mean_value(self) -> float:
-        return self.mean
-
-
-class Empirical(StrictModel):
-    """Values drawn with the given weights (equal weights when omitted)."""
-
-    distribution: Literal["empirical"] = "empirical"
-    values: list[Positive] = Field(min_length=1, max_length=1000, description="The possible values.")
-    weights: list[Annotated[float, Field(ge=0)]] | None = Field(
-        default=None, max_length=1000, description="Relative weight of each value (need not sum to 1)."
-    )
-
-    @model_validator(mode="after")
-    def _weights(self) -> "Empirical":
-        if self.weights is not None:
-            if len(self.weights) != len(self.values):
-                raise ValueError(
-                    f"weights has {len(self.weights)} entries but values has {len(self.values)}"
-                )
-            if sum(self.weights) <= 0:
-                raise ValueError("weights must not all be zero")
-        return self
-
-    @property
-    def mean_value(self) -> float:
-        w = self.weights or [1.0] * len(self.values)
-        return sum(v * x for v, x in zip(self.values, w)) / sum(w)
-
-
-def _number_is_fixed(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return {"distribution": "fixed", "value": value}
-    return value
-
-
-Distribution = Annotated[
-    Union[Fixed, Exponential, Uniform, Triangular, LogNormal, Gamma, Empirical],
-    Field(discriminator="distribution"),
-    BeforeValidator(_number_is_fixed),
-]
-
-DISTRIBUTION_KINDS = {
-    cls.model_fields["distribution"].default: cls
-    for cls in (Fixed, Exponential, Uniform, Triangular, LogNormal, Gamma, Empirical)
-}
 
 
 # --------------------------------------------------------------------------------------
@@ -324,7 +187,7 @@ class WaitingList(StrictModel):
 
 
 # --------------------------------------------------------------------------------------
-# Workforce: recruitment, attrition, induction, absence, learning (issue 3)
+# Workforce: recruitment, attrition, induction, absence, learning
 # --------------------------------------------------------------------------------------
 
 
@@ -392,7 +255,7 @@ class StaffingChange(StrictModel):
     establishment_factor: float | None = Field(
         default=None, gt=0, le=20, description="For 'establishment': multiply the funded FTE (3 = Phase 2's threefold expansion)."
     )
-    label: str = Field(default="", max_length=200, description="Free note, e.g. 'full-time FIP starts (seed 000)'.")
+    label: str = Field(default="", max_length=200, description="Free note, e.g. 'full-time FIP starts'.")
 
     @model_validator(mode="after")
     def _fields_fit_action(self) -> "StaffingChange":
@@ -513,7 +376,7 @@ class Role(StrictModel):
 
 
 # --------------------------------------------------------------------------------------
-# Payment by results (issue 4): results framework, claims, costs and the target.
+# Payment by results: results framework, claims, costs and the target.
 # Model code: tfsim/model/claims.py (claim timelines) and tfsim/model/money.py (cash).
 # --------------------------------------------------------------------------------------
 
@@ -523,7 +386,7 @@ _FY = r"^(19|20)\d\d$"
 FRAMEWORK_PRESETS: dict[str, dict[str, Any]] = {
     # Phase 1: £4,000 a family; attachment share 80% / 60% / 40% by financial year of
     # attachment (2012/13 to 2014/15), the rest on results; £100 of the results payment for
-    # progress to work; 5 of 6 families funded (domain.md, "Money").
+    # progress to work; 5 of 6 families funded.
     "phase1": {
         "fee_per_family_gbp": 4000.0,
         "attachment_share_by_year": {"2012": 0.8, "2013": 0.6, "2014": 0.4},
@@ -534,7 +397,7 @@ FRAMEWORK_PRESETS: dict[str, dict[str, Any]] = {
         "progress_to_work_gbp": 100.0,
     },
     # Phase 2: £1,000 attachment + £800 results; significant and sustained progress
-    # (6 months) or continuous employment (domain.md).
+    # (6 months) or continuous employment.
     "phase2": {
         "fee_per_family_gbp": 1800.0,
         "attachment_share_by_year": {},
@@ -737,7 +600,7 @@ class Scenario(StrictModel):
         default_factory=list, max_length=100, description="Periods when recruitment is frozen."
     )
     handover: Handover = Field(default_factory=Handover, description="What happens to a leaver's families.")
-    money: Optional[Money] = Field(  # payment by results (issue 4)
+    money: Optional[Money] = Field(
         default=None, description="Payment by results, costs and target (none: money is not modelled)."
     )
 
@@ -802,7 +665,7 @@ class Scenario(StrictModel):
             problems.append(
                 (("referrals",), f"about {expected:,.0f} referrals expected; at most {MAX_EXPECTED_FAMILIES:,} are allowed")
             )
-        problems += _money_checks(self)  # payment by results (issue 4)
+        problems += _money_checks(self)
         if problems:
             raise ScenarioCrossCheckError(problems)
         return self
@@ -860,7 +723,6 @@ class ScenarioCrossCheckError(ValueError):
 
 
 def _suggest(word: str, options: list[str]) -> str:
-    import difflib
-
+    """`` (did you mean 'x'?)`` for the option closest to ``word``, or ``""``."""
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""

@@ -75,15 +75,7 @@ def error_style(widget: QWidget) -> str:
 # --------------------------------------------------------------------------------------
 
 DIST_CLASSES = set(S.DISTRIBUTION_KINDS.values())
-DIST_LABELS = {
-    "fixed": "Fixed value",
-    "exponential": "Exponential (mean)",
-    "uniform": "Uniform (low to high)",
-    "triangular": "Triangular (low, most likely, high)",
-    "lognormal": "Log-normal (mean, spread)",
-    "gamma": "Gamma (mean, spread)",
-    "empirical": "From a list of values",
-}
+DIST_LABELS = {kind: cls.label for kind, cls in S.DISTRIBUTION_KINDS.items()}
 PARAM_LABELS = {"value": "value", "mean": "mean", "sd": "spread (standard deviation)", "low": "low",
                 "high": "high", "mode": "most likely", "values": "values", "weights": "weights"}
 UNIT_SUFFIXES = ("_per_month", "_days", "_weeks", "_months", "_fte", "_gbp")

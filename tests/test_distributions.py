@@ -1,0 +1,167 @@
+"""Distributions: moments agree with large samples, words describe them, draws are unchanged."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from tfsim.model.random import Streams, block_function
+from tfsim.scenario import DISTRIBUTION_KINDS
+from tfsim.scenario.reference import scenario_reference
+from tfsim.scenario.schema import (
+    DAYS_PER_MONTH,
+    Distribution,
+    Empirical,
+    Exponential,
+    Fixed,
+    Gamma,
+    LogNormal,
+    Triangular,
+    Uniform,
+)
+
+EXAMPLES = [
+    Fixed(value=3),
+    Exponential(mean=4),
+    Uniform(low=10, high=14),
+    Triangular(low=6, mode=12, high=18),
+    Triangular(low=0, mode=0, high=5),
+    LogNormal(mean=12, sd=3),
+    Gamma(mean=2, sd=3),
+    Empirical(values=[1, 2, 3], weights=[0.3, 0.55, 0.15]),
+    Empirical(values=[0.5, 7]),
+]
+
+N = 400_000
+
+
+def old_block_function(dist, gen, scale=1.0):
+    """The block function as it was before the distributions knew how to draw (frozen copy)."""
+    if isinstance(dist, Fixed):
+        value = dist.value * scale
+        return lambda n: np.full(n, value)
+    if isinstance(dist, Exponential):
+        mean = dist.mean * scale
+        return lambda n: gen.exponential(mean, n)
+    if isinstance(dist, Uniform):
+        low, high = dist.low * scale, dist.high * scale
+        return lambda n: gen.uniform(low, high, n)
+    if isinstance(dist, Triangular):
+        low, mode, high = dist.low * scale, dist.mode * scale, dist.high * scale
+        return lambda n: gen.triangular(low, mode, high, n)
+    if isinstance(dist, LogNormal):
+        sigma2 = math.log(1.0 + (dist.sd / dist.mean) ** 2)
+        mu = math.log(dist.mean * scale) - sigma2 / 2
+        sigma = math.sqrt(sigma2)
+        return lambda n: gen.lognormal(mu, sigma, n)
+    if isinstance(dist, Gamma):
+        shape = (dist.mean / dist.sd) ** 2
+        theta = dist.sd**2 / dist.mean * scale
+        return lambda n: gen.gamma(shape, theta, n)
+    if isinstance(dist, Empirical):
+        values = np.asarray(dist.values, dtype=float) * scale
+        weights = np.asarray(dist.weights if dist.weights is not None else [1.0] * len(values), dtype=float)
+        p = weights / weights.sum()
+        return lambda n: gen.choice(values, size=n, p=p)
+    raise TypeError(dist)
+
+
+def generator(seed: int = 20140702) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(seed))
+
+
+def test_every_kind_is_registered_once_with_a_label():
+    assert list(DISTRIBUTION_KINDS) == ["fixed", "exponential", "uniform", "triangular", "lognormal", "gamma",
+                                        "empirical"]
+    assert {type(d) for d in EXAMPLES} == set(DISTRIBUTION_KINDS.values())
+    for kind, cls in DISTRIBUTION_KINDS.items():
+        assert cls.model_fields["distribution"].default == kind
+        assert cls.label and cls.label != kind
+        assert "label" not in cls.model_fields  # a class attribute, not a key of the file
+    # the schema's Distribution type accepts exactly the registered kinds
+    adapter = TypeAdapter(Distribution)
+    for kind, cls in DISTRIBUTION_KINDS.items():
+        example = next(d for d in EXAMPLES if type(d) is cls)
+        assert type(adapter.validate_python(example.model_dump())) is cls
+    assert adapter.validate_python(2.5) == Fixed(value=2.5)
+    with pytest.raises(ValidationError):
+        adapter.validate_python({"distribution": "weibull", "shape": 2})
+
+
+@pytest.mark.parametrize("dist", EXAMPLES, ids=lambda d: d.describe())
+@pytest.mark.parametrize("scale", [1.0, DAYS_PER_MONTH])
+def test_large_sample_agrees_with_expected_value_and_standard_deviation(dist, scale):
+    x = dist.block_function(generator(), scale)(N)
+    mean, sd = dist.expected_value() * scale, dist.standard_deviation() * scale
+    if sd == 0:
+        assert np.all(x == mean)
+        return
+    # standard errors of the sample mean and of the sample variance (from the fourth moment)
+    se_mean = sd / math.sqrt(N)
+    m4 = np.mean((x - x.mean()) ** 4)
+    se_var = math.sqrt(max(m4 - x.var() ** 2, 0.0) / N)
+    assert abs(x.mean() - mean) < 4 * se_mean
+    assert abs(x.var(ddof=1) - sd**2) < 4 * se_var
+
+
+def test_moments_by_hand():
+    assert Triangular(low=6, mode=12, high=18).standard_deviation() == pytest.approx(math.sqrt(6))
+    assert Uniform(low=10, high=14).standard_deviation() == pytest.approx(4 / math.sqrt(12))
+    assert Empirical(values=[1, 3]).expected_value() == 2
+    assert Empirical(values=[1, 3]).standard_deviation() == 1
+    assert Empirical(values=[1, 2, 3], weights=[0.3, 0.55, 0.15]).expected_value() == pytest.approx(1.85)
+    assert Exponential(mean=4).standard_deviation() == 4
+    assert Fixed(value=3).standard_deviation() == 0
+
+
+@pytest.mark.parametrize(("dist", "unit", "text"), [
+    (Fixed(value=3), "months", "always 3 months"),
+    (Fixed(value=1), "months", "always 1 month"),
+    (Exponential(mean=4), "months", "exponential with mean 4 months"),
+    (Exponential(mean=0.5), "", "exponential with mean 0.5"),
+    (Uniform(low=10, high=14), "weeks", "uniform from 10 to 14 weeks"),
+    (Triangular(low=6, mode=12, high=18), "months", "triangular from 6 to 18 months, most likely 12"),
+    (LogNormal(mean=12, sd=3), "months", "log-normal with mean 12 months and standard deviation 3"),
+    (Gamma(mean=2.5, sd=1), "days", "gamma with mean 2.5 days and standard deviation 1"),
+    (Empirical(values=[1, 2, 3], weights=[0.3, 0.55, 0.15]), "", "one of 1, 2 or 3 with weights 0.3, 0.55, 0.15"),
+    (Empirical(values=[3, 6]), "months", "one of 3 or 6 months, equally likely"),
+    (Empirical(values=[4]), "weeks", "always 4 weeks"),
+    (Empirical(values=list(range(1, 21))), "days", "one of 20 values from 1 to 20 days, mean 10.5"),
+    (Fixed(value=12000), "", "always 12,000"),
+])
+def test_describe(dist, unit, text):
+    assert dist.describe(unit) == text
+
+
+@pytest.mark.parametrize("dist", EXAMPLES, ids=lambda d: d.describe())
+@pytest.mark.parametrize("scale", [1.0, DAYS_PER_MONTH, 7.0])
+def test_draws_are_bit_identical_to_the_old_formulas(dist, scale):
+    new, old = block_function(dist, generator(7), scale), old_block_function(dist, generator(7), scale)
+    for n in (2048, 2048, 5):  # successive blocks keep drawing from the same stream
+        a, b = new(n), old(n)
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_streams_sampler_draws_from_the_distribution():
+    streams = Streams(np.random.SeedSequence(3))
+    draw = streams.sampler("durations", Uniform(low=2, high=3))
+    values = [draw() for _ in range(5000)]
+    assert 2 <= min(values) and max(values) <= 3
+
+
+def test_distributions_are_frozen():
+    dist = Exponential(mean=4)
+    with pytest.raises(ValidationError):
+        dist.mean = 5
+    assert dist.mean == 4
+
+
+def test_reference_lists_each_kind_with_its_label_and_describes_defaults():
+    doc = scenario_reference()
+    for kind, cls in DISTRIBUTION_KINDS.items():
+        assert f"| `{kind}` |" in doc and f"| {cls.label} |" in doc
+    row = next(line for line in doc.splitlines() if line.startswith("| `duration_months`"))
+    assert "triangular from 6 to 18 months, most likely 12" in row

@@ -1,0 +1,318 @@
+"""Distributions of durations and counts in a scenario file.
+
+A key holding a distribution takes a plain number (a fixed value) or an inline table
+such as ``duration_months = {distribution = "lognormal", mean = 12, sd = 3}``; the
+unit is the one in the key's name.  Each kind is a frozen pydantic model that knows
+its mean and standard deviation, how to draw from itself with a NumPy generator, how
+to describe itself in words, and the short label the app's editor shows.
+
+:data:`DISTRIBUTION_KINDS` is the one list of kinds: the schema's ``Distribution``
+type, the reference document, the error messages and the editor all read it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Callable, ClassVar, Literal, Union
+
+import numpy as np
+from pydantic import BeforeValidator, Field, model_validator
+
+from .base import StrictModel
+
+Positive = Annotated[float, Field(ge=0, le=1e6)]
+PositiveMean = Annotated[float, Field(gt=0, le=1e6)]
+
+#: A function drawing a block of ``n`` values: ``fill(n) -> np.ndarray``.
+BlockFunction = Callable[[int], np.ndarray]
+
+_PLURAL_UNITS = {"days": "day", "weeks": "week", "months": "month", "years": "year"}
+
+
+def format_number(x: float) -> str:
+    """A number as a person would write it: ``4``, ``0.55``, ``12,000``."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:,.6g}"
+
+
+def _quantity(x: float, unit: str) -> str:
+    """``x`` followed by ``unit`` (singular for exactly one day, week, month or year)."""
+    if not unit:
+        return format_number(x)
+    if x == 1:
+        unit = _PLURAL_UNITS.get(unit, unit)
+    return f"{format_number(x)} {unit}"
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+class DistributionModel(StrictModel):
+    """What every distribution kind offers; subclasses add their parameters."""
+
+    #: Short name of the kind with its parameters, shown in the app's kind selector.
+    label: ClassVar[str] = ""
+
+    def expected_value(self) -> float:
+        """Mean of the draws, in the unit of the key holding the distribution."""
+        raise NotImplementedError
+
+    def standard_deviation(self) -> float:
+        """Standard deviation of the draws, in the unit of the key holding the distribution."""
+        raise NotImplementedError
+
+    def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
+        """Return ``fill(n)`` drawing ``n`` values of this distribution times ``scale``.
+
+        Parameters
+        ----------
+        gen
+            The stream to draw from; each call of ``fill`` makes one NumPy call on it.
+        scale
+            Factor applied to every value (e.g. days per month), folded into the
+            parameters once rather than multiplied into each block.
+        """
+        raise NotImplementedError
+
+    def describe(self, unit: str = "") -> str:
+        """The distribution in words, e.g. ``"exponential with mean 4 months"``.
+
+        Parameters
+        ----------
+        unit
+            Unit of the values (from the key's name, see :func:`tfsim.scenario.schema.unit_of`);
+            empty for counts.
+        """
+        raise NotImplementedError
+
+
+class Fixed(DistributionModel):
+    """Always the same value."""
+
+    label: ClassVar[str] = "Fixed value"
+    distribution: Literal["fixed"] = "fixed"
+    value: Positive = Field(description="The value every draw takes.")
+
+    def expected_value(self) -> float:
+        return self.value
+
+    def standard_deviation(self) -> float:
+        return 0.0
+
+    def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
+        value = self.value * scale
+        return lambda n: np.full(n, value)
+
+    def describe(self, unit: str = "") -> str:
+        return f"always {_quantity(self.value, unit)}"
+
+
+class Exponential(DistributionModel):
+    """Exponential (memoryless) with the given mean."""
+
+    label: ClassVar[str] = "Exponential (mean)"
+    distribution: Literal["exponential"] = "exponential"
+    mean: PositiveMean = Field(description="Mean of the draws.")
+
+    def expected_value(self) -> float:
+        return self.mean
+
+    def standard_deviation(self) -> float:
+        return self.mean
+
+    def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
+        mean = self.mean * scale
+        return lambda n: gen.exponential(mean, n)
+
+    def describe(self, unit: str = "") -> str:
+        return f"exponential with mean {_quantity(self.mean, unit)}"
+
+
+class Uniform(DistributionModel):
+    """Uniform between low and high."""
+
+    label: ClassVar[str] = "Uniform (low to high)"
+    distribution: Literal["uniform"] = "uniform"
+    low: Positive = Field(description="Smallest value.")
+    high: Positive = Field(description="Largest value.")
+
+    @model_validator(mode="after")
+    def _order(self) -> "Uniform":
+        if self.high < self.low:
+            raise ValueError("high must be at least low")
+        return self
+
+    def expected_value(self) -> float:
+        return (self.low + self.high) / 2
+
+    def standard_deviation(self) -> float:
+        return (self.high - self.low) / math.sqrt(12)
+
+    def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
+        low, high = self.low * scale, self.high * scale
+        return lambda n: gen.uniform(low, high, n)
+
+    def describe(self, unit: str = "") -> str:
+        return f"uniform from {format_number(self.low)} to {_quantity(self.high, unit)}"
+
+
+class Triangular(DistributionModel):
+    """Triangular: low, most likely (mode), high."""
+
+    label: ClassVar[str] = "Triangular (low, most likely, high)"
+    distribution: Literal["triangular"] = "triangular"
+    low: Positive = Field(description="Smallest value.")
+    mode: Positive = Field(description="Most likely value.")
+    high: Positive = Field(description="Largest value.")
+
+    @model_validator(mode="after")
+    def _order(self) -> "Triangular":
+        if not (self.low <= self.mode <= self.high):
+            raise ValueError("needs low <= mode <= high")
+        if self.high == self.low:
+            raise ValueError("high must be greater than low (use a fixed value instead)")
+        return self
+
+    def expected_value(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    def standard_deviation(self) -> float:
+        a, c, b = self.low, self.mode, self.high
+        return math.sqrt((a * a + b * b + c * c - a * b - a * c - b * c) / 18)
+
+    def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
+        low, mode, high = self.low * scale, self.mode * scale, self.high * scale
+        return lambda n: gen.triangular(low, mode, high, n)
+
+    def describe(self, unit: str = "") -> str:
+        return (f"triangular from {format_number(self.low)} to {_quantity(self.high, unit)}, "
+                f"most likely {format_number(self.mode)}")
+
+
+class LogNormal(DistributionModel):
+    """Log-normal given by the mean and standard deviation of the values themselves."""
+
+    label: ClassVar[str] = "Log-normal (mean, spread)"
+    distribution: Literal["lognormal"] = "lognormal"
+    mean: PositiveMean = Field(description="Mean of the draws.")
+    sd: PositiveMean = Field(description="Standard deviation of the draws.")
+
+    def expected_value(self) -> float:
+        return self.mean
+
+    def standard_deviation(self) -> float:
+        return self.sd
+
+    def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
+        # parameters of the underlying normal from the mean and sd of the values
+        sigma2 = math.log(1.0 + (self.sd / self.mean) ** 2)
+        mu = math.log(self.mean * scale) - sigma2 / 2
+        sigma = math.sqrt(sigma2)
+        return lambda n: gen.lognormal(mu, sigma, n)
+
+    def describe(self, unit: str = "") -> str:
+        return f"log-normal with mean {_quantity(self.mean, unit)} and standard deviation {format_number(self.sd)}"
+
+
+class Gamma(DistributionModel):
+    """Gamma given by its mean and standard deviation."""
+
+    label: ClassVar[str] = "Gamma (mean, spread)"
+    distribution: Literal["gamma"] = "gamma"
+    mean: PositiveMean = Field(description="Mean of the draws.")
+    sd: PositiveMean = Field(description="Standard deviation of the draws.")
+
+    def expected_value(self) -> float:
+        return self.mean
+
+    def standard_deviation(self) -> float:
+        return self.sd
+
+    def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
+        shape = (self.mean / self.sd) ** 2
+        theta = self.sd**2 / self.mean * scale
+        return lambda n: gen.gamma(shape, theta, n)
+
+    def describe(self, unit: str = "") -> str:
+        return f"gamma with mean {_quantity(self.mean, unit)} and standard deviation {format_number(self.sd)}"
+
+
+class Empirical(DistributionModel):
+    """Values drawn with the given weights (equal weights when omitted)."""
+
+    label: ClassVar[str] = "From a list of values"
+    #: Most values :meth:`describe` lists one by one.
+    DESCRIBE_MAX_VALUES: ClassVar[int] = 8
+
+    distribution: Literal["empirical"] = "empirical"
+    values: list[Positive] = Field(min_length=1, max_length=1000, description="The possible values.")
+    weights: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None, max_length=1000, description="Relative weight of each value (need not sum to 1)."
+    )
+
+    @model_validator(mode="after")
+    def _weights(self) -> "Empirical":
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"weights has {len(self.weights)} entries but values has {len(self.values)}"
+                )
+            if sum(self.weights) <= 0:
+                raise ValueError("weights must not all be zero")
+        return self
+
+    def _probabilities(self) -> list[float]:
+        w = self.weights or [1.0] * len(self.values)
+        total = sum(w)
+        return [x / total for x in w]
+
+    def expected_value(self) -> float:
+        return sum(v * p for v, p in zip(self.values, self._probabilities()))
+
+    def standard_deviation(self) -> float:
+        mean = self.expected_value()
+        return math.sqrt(sum(p * (v - mean) ** 2 for v, p in zip(self.values, self._probabilities())))
+
+    def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
+        values = np.asarray(self.values, dtype=float) * scale
+        weights = np.asarray(self.weights if self.weights is not None else [1.0] * len(values), dtype=float)
+        p = weights / weights.sum()
+        return lambda n: gen.choice(values, size=n, p=p)
+
+    def describe(self, unit: str = "") -> str:
+        if len(self.values) == 1:
+            return f"always {_quantity(self.values[0], unit)}"
+        suffix = f" {unit}" if unit else ""
+        if len(self.values) > self.DESCRIBE_MAX_VALUES:
+            return (f"one of {len(self.values)} values from {format_number(min(self.values))} to "
+                    f"{_quantity(max(self.values), unit)}, mean {format_number(round(self.expected_value(), 3))}")
+        listed = _join([format_number(v) for v in self.values]) + suffix
+        if self.weights is None or len(set(self.weights)) == 1:
+            return f"one of {listed}, equally likely"
+        return f"one of {listed} with weights {', '.join(format_number(w) for w in self.weights)}"
+
+
+#: Every distribution kind by the name a file gives in its ``distribution`` key, in
+#: the order the reference document and the editor list them.
+DISTRIBUTION_KINDS: dict[str, type[DistributionModel]] = {
+    cls.model_fields["distribution"].default: cls
+    for cls in (Fixed, Exponential, Uniform, Triangular, LogNormal, Gamma, Empirical)
+}
+
+
+def _number_is_fixed(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return {"distribution": "fixed", "value": value}
+    return value
+
+
+#: The type of a key holding a distribution: a plain number (fixed) or a table of any kind.
+Distribution = Annotated[
+    Union[tuple(DISTRIBUTION_KINDS.values())],  # type: ignore[valid-type]
+    Field(discriminator="distribution"),
+    BeforeValidator(_number_is_fixed),
+]
