@@ -29,6 +29,33 @@ SCENARIOS = ROOT / "scenarios"
 OUTPUT = ROOT / "docs" / "validation.md"
 SEED = 2026
 
+# Sources, as the document's source column names them; SOURCES gives each in full.
+SEVENOAKS_2014 = "Sevenoaks briefing, 2 July 2014"
+SEVENOAKS_2012 = "Sevenoaks minutes, 2012"
+NWL_2013 = "NW Leicestershire Cabinet, 19 November 2013"
+LINCS_2015 = "Lincolnshire scrutiny minutes, 2015"
+MAIDSTONE_2013 = "Maidstone Locality Board, early 2013"
+CENSUS = "DfE social work census"
+DCLG_PROGRESS = "DCLG progress figures"
+FRAMEWORK_2012 = "DCLG financial framework, 2012"
+SOURCES = {
+    SEVENOAKS_2014: "\"Briefing for Sevenoaks Strategic Board\", 2 July 2014 (Local Project Delivery "
+                    "Manager, Sevenoaks District).",
+    SEVENOAKS_2012: "Sevenoaks District Council minutes, \"Update on Troubled Families\" (verbal updates by "
+                    "Kent County Council and Sevenoaks District Council officers), 2012.",
+    NWL_2013: "North West Leicestershire District Council, Cabinet report \"Supporting North West "
+              "Leicestershire Families\", 19 November 2013.",
+    MAIDSTONE_2013: "Maidstone Locality Board minutes, \"Troubled Families - County Overview and Maidstone's "
+                    "Proposal\" (Kent County Council and Maidstone Borough Council), early 2013.",
+    LINCS_2015: "Lincolnshire County Council, Children and Young People Scrutiny Committee minutes, "
+                "\"Families Working Together Service\", 2015.",
+    CENSUS: "DfE children's social work workforce census (turnover and vacancy rates, a proxy for key "
+            "workers).",
+    DCLG_PROGRESS: "DCLG's published Troubled Families progress figures, 2013 to 2015 (families worked with "
+                   "and turned around).",
+    FRAMEWORK_2012: "DCLG, Financial Framework for the Troubled Families programme, 2012.",
+}
+
 
 @dataclass
 class Run:
@@ -163,7 +190,7 @@ def results_payment_2012(path: Path) -> float:
 
 # ---- the cases -----------------------------------------------------------------------------
 
-NATIONAL = [  # (month, turned around, worked with); domain.md, H
+NATIONAL = [  # (month, turned around, worked with); DCLG progress figures
     ("2013-03", 1675, 35618),
     ("2013-10", 22000, 62000),
     ("2014-03", 39500, 97000),
@@ -177,113 +204,113 @@ NATIONAL = [  # (month, turned around, worked with); domain.md, H
 NATIONAL_NOTES = {
     "2013-03": "tolerance ±50%: the first claims depend on the first claim window, a few hundred families",
     "2014-03": "claims run ahead by a sixth in the middle of the programme: the learning curve fitted to "
-               "Lincolnshire, an early adopter that met its target by October 2014 (seed 003), is faster "
-               "than the national average",
+               f"Lincolnshire, an early adopter that met its target by October 2014 ({LINCS_2015}), is "
+               "faster than the national average",
     "2014-06": "as for 2014-03",
 }
 
 
 def cases() -> list[Case]:
     jun14 = "2014-06"
-    sevenoaks = Case("sevenoaks-2014.toml", "Sevenoaks, July 2014 briefing (seed 000)", 40, [
-        Check("Families on the list (referred so far), end of June 2014", "seed 000", 120,
+    sevenoaks = Case("sevenoaks-2014.toml", "Sevenoaks, July 2014 briefing", 40, [
+        Check("Families on the list (referred so far), end of June 2014", SEVENOAKS_2014, 120,
               at("referred_cumulative", jun14), "rel", 0.10,
               note="above the allocation of 101, as reported"),
-        Check("Share supported (support started: in service or closed)", "seed 000", 0.72,
+        Check("Share supported (support started: in service or closed)", SEVENOAKS_2014, 0.72,
               lambda r: r.at("started_cumulative", jun14) / r.at("referred_cumulative", jun14), "abs", 0.05, "share"),
-        Check("Share refused (refused and not yet re-approached)", "seed 000", 0.13,
+        Check("Share refused (refused and not yet re-approached)", SEVENOAKS_2014, 0.13,
               share("refused_now", jun14), "abs", 0.05, "share"),
-        Check("Share waiting to be allocated", "seed 000", 0.15, share("waiting_list", jun14), "abs", 0.05, "share"),
-        Check("Claims made", "seed 000", 23, at("claims_cumulative", jun14), "rel", 0.25),
-        Check("FIP in post (one part-time)", "seed 000", 0.5, at("fte_in_post", jun14, role="fip"), "abs", 0.01, "fte"),
-        Check("FIP in post after the full-time FIP starts on 14 July", "seed 000", 1.5,
+        Check("Share waiting to be allocated", SEVENOAKS_2014, 0.15, share("waiting_list", jun14), "abs", 0.05, "share"),
+        Check("Claims made", SEVENOAKS_2014, 23, at("claims_cumulative", jun14), "rel", 0.25),
+        Check("FIP in post (one part-time)", SEVENOAKS_2014, 0.5, at("fte_in_post", jun14, role="fip"), "abs", 0.01, "fte"),
+        Check("FIP in post after the full-time FIP starts on 14 July", SEVENOAKS_2014, 1.5,
               at("fte_in_post", "2014-07", role="fip"), "abs", 0.01, "fte"),
-        Check("FIP Light in post (one full-time, one part-time)", "seed 000", 1.5,
+        Check("FIP Light in post (one full-time, one part-time)", SEVENOAKS_2014, 1.5,
               at("fte_in_post", jun14, role="fip_light"), "abs", 0.01, "fte"),
-        Check("FSW in post (the second started in late June)", "seed 000", 2.0,
+        Check("FSW in post (the second started in late June)", SEVENOAKS_2014, 2.0,
               at("fte_in_post", jun14, role="fsw"), "abs", 0.01, "fte"),
-        Check("FIP Light vacancy being recruited", "seed 000", 1.0,
+        Check("FIP Light vacancy being recruited", SEVENOAKS_2014, 1.0,
               at("vacant_fte", jun14, role="fip_light"), "abs", 0.01, "fte"),
     ])
-    kent2012 = Case("kent-sevenoaks-2012.toml", "Kent plan for Sevenoaks, 2012 (seed 001)", 40, [
-        Check("Sevenoaks families in year 1 (referred by March 2013)", "seed 001", 62,
+    kent2012 = Case("kent-sevenoaks-2012.toml", "Kent plan for Sevenoaks, 2012", 40, [
+        Check("Sevenoaks families in year 1 (referred by March 2013)", SEVENOAKS_2012, 62,
               at("referred_cumulative", "2013-03"), "abs", 0.0),
-        Check("FIPs in post \"within a couple of months\" (July 2012)", "seed 001", 2.0,
+        Check("FIPs in post \"within a couple of months\" (July 2012)", SEVENOAKS_2012, 2.0,
               at("fte_in_post", "2012-07", role="fip"), "abs", 0.25, "fte"),
-        Check("Families per full-time FIP, busiest month", "seed 001", 5, peak_per_fip, "abs", 0.5, "fte"),
-        Check("Share of the £4,000 paid in advance, year-1 families", "seed 001", 0.8,
+        Check("Families per full-time FIP, busiest month", SEVENOAKS_2012, 5, peak_per_fip, "abs", 0.5, "fte"),
+        Check("Share of the £4,000 paid in advance, year-1 families", SEVENOAKS_2012, 0.8,
               attachment_share_2012, "abs", 0.001, "share"),
-        Check("Kent funding already received (£m): 1,082 x £4,000 x 80% x 5/6", "seed 001", 2.8, None,
+        Check("Kent funding already received (£m): 1,082 x £4,000 x 80% x 5/6", SEVENOAKS_2012, 2.8, None,
               "rel", 0.05, "gbpm", value=kent_received_2012(),
-              note="a check of the 5-in-6 funded share (domain.md), from the inputs"),
+              note=f"a check of the 5-in-6 funded share ({FRAMEWORK_2012}), from the inputs"),
     ])
     oct13 = "2013-10"
-    nwl = Case("nw-leicestershire-2013.toml", "North West Leicestershire, November 2013 (seed 002)", 40, [
-        Check("Families worked with (end of October 2013)", "seed 002", 44,
+    nwl = Case("nw-leicestershire-2013.toml", "North West Leicestershire, November 2013", 40, [
+        Check("Families worked with (end of October 2013)", NWL_2013, 44,
               at("families_in_service", oct13), "rel", 0.15),
-        Check("People in those families", "seed 002", 224, people("people", oct13), "rel", 0.15),
-        Check("Adults", "seed 002", 82, people("adults", oct13), "rel", 0.15),
-        Check("Children", "seed 002", 142, people("children", oct13), "rel", 0.15),
-        Check("Senior FSW and FSWs in post", "seed 002", 10, at("fte_in_post", oct13), "abs", 0.5, "fte"),
-        Check("Family members into work by 19 November 2013", "seed 002", 5,
+        Check("People in those families", NWL_2013, 224, people("people", oct13), "rel", 0.15),
+        Check("Adults", NWL_2013, 82, people("adults", oct13), "rel", 0.15),
+        Check("Children", NWL_2013, 142, people("children", oct13), "rel", 0.15),
+        Check("Senior FSW and FSWs in post", NWL_2013, 10, at("fte_in_post", oct13), "abs", 0.5, "fte"),
+        Check("Family members into work by 19 November 2013", NWL_2013, 5,
               into_work_by(dt.date(2013, 11, 19)), "abs", 2.0,
               note="the model finds work for a family only when its intervention ends with results met; "
                    "the JCP adviser's job starts came during interventions, seven months in"),
     ])
-    maidstone = Case("maidstone-2013.toml", "Maidstone, early 2013 (seed 004)", 40, [
-        Check("First families profiled for the Project Board (by March 2013)", "seed 004", 10,
+    maidstone = Case("maidstone-2013.toml", "Maidstone, early 2013", 40, [
+        Check("First families profiled for the Project Board (by March 2013)", MAIDSTONE_2013, 10,
               at("referred_cumulative", "2013-03"), "abs", 0.0),
-        Check("Families referred by March 2014 (69 reconciled + 81 in year 2)", "seed 004", 150,
+        Check("Families referred by March 2014 (69 reconciled + 81 in year 2)", MAIDSTONE_2013, 150,
               at("referred_cumulative", "2014-03"), "rel", 0.10),
-        Check("FIPs in post from February 2013", "seed 004", 2.0, at("fte_in_post", "2013-02", role="fip"), "abs", 0.01, "fte"),
-        Check("Attachment fee per year-1 family (before the 5-in-6 share)", "seed 004", 3200,
+        Check("FIPs in post from February 2013", MAIDSTONE_2013, 2.0, at("fte_in_post", "2013-02", role="fip"), "abs", 0.01, "fte"),
+        Check("Attachment fee per year-1 family (before the 5-in-6 share)", MAIDSTONE_2013, 3200,
               attachment_gbp_2012, "abs", 1.0, "gbp"),
-        Check("Results payment per year-1 family (crime/ASB + education)", "seed 004", 700, None, "abs", 1.0, "gbp",
+        Check("Results payment per year-1 family (crime/ASB + education)", MAIDSTONE_2013, 700, None, "abs", 1.0, "gbp",
               value=results_payment_2012(SCENARIOS / "maidstone-2013.toml"),
               note="from the inputs: £4,000 less £3,200 less £100 for progress to work"),
     ])
-    lincs1 = Case("lincolnshire-phase1.toml", "Lincolnshire Phase 1, May 2015 (seed 003)", 40, [
-        Check("Phase 1 families", "seed 003", 1370, at("referred_cumulative", "2015-05"), "abs", 0.0),
-        Check("Key workers (funded FTE)", "seed 003", 48, at("fte_establishment", "2012-04"), "abs", 0.0, "fte"),
-        Check("Share worked with by May 2015", "seed 003", 1.0,
+    lincs1 = Case("lincolnshire-phase1.toml", "Lincolnshire Phase 1, May 2015", 40, [
+        Check("Phase 1 families", LINCS_2015, 1370, at("referred_cumulative", "2015-05"), "abs", 0.0),
+        Check("Key workers (funded FTE)", LINCS_2015, 48, at("fte_establishment", "2012-04"), "abs", 0.0, "fte"),
+        Check("Share worked with by May 2015", LINCS_2015, 1.0,
               lambda r: r.at("started_cumulative", "2015-05") / 1370, "min", 0.99, "share"),
-        Check("Share turned around (claimed) by May 2015", "seed 003", 1.0,
+        Check("Share turned around (claimed) by May 2015", LINCS_2015, 1.0,
               lambda r: r.at("claims_cumulative", "2015-05") / 1370, "min", 0.95, "share",
               note="the last families, released in July 2014, are still finishing"),
     ])
-    lincs2 = Case("lincolnshire-phase2.toml", "Lincolnshire Phase 2 (seed 003)", 20, [
-        Check("Families in the first year (referred by March 2016)", "seed 003", 800,
+    lincs2 = Case("lincolnshire-phase2.toml", "Lincolnshire Phase 2", 20, [
+        Check("Families in the first year (referred by March 2016)", LINCS_2015, 800,
               at("referred_cumulative", "2016-03"), "min", 800),
-        Check("Shortest time from exit to a progress claim (months)", "seed 003", 6,
+        Check("Shortest time from exit to a progress claim (months)", LINCS_2015, 6,
               min_claim_delay(PROGRESS, "claimed"), "min", 6, "months",
               note="results sustained at least six months"),
-        Check("Shortest time from exit to any claim becoming due (months)", "seed 003", 4,
+        Check("Shortest time from exit to any claim becoming due (months)", LINCS_2015, 4,
               min_claim_delay(None, "eligible"), "min", 4, "months", note="the four-month follow-up"),
-        Check("Mean wait for a key worker (days)", "seed 003", 0, summary("mean_wait_days"), "max", 30, "days",
+        Check("Mean wait for a key worker (days)", LINCS_2015, 0, summary("mean_wait_days"), "max", 30, "days",
               note="\"managed within the existing case load\" read as a wait under a month"),
-        Check("Income by March 2020 (£m), \"up to £5 million\"", "seed 003", 5.0,
+        Check("Income by March 2020 (£m), \"up to £5 million\"", LINCS_2015, 5.0,
               lambda r: r.result.summary["income_total"] / 1e6, "max", 5.0, "gbpm",
               note="with the assumed 820 families a year after the first, fees would exceed £5m; the paper's "
                    "figure implies fewer families or fewer results (later years are not in the paper)"),
     ])
-    kent2 = Case("kent-phase2-threefold.toml", "Kent Phase 2, forecast from April 2015 (seed 000, census rates)", 10, [
-        Check("Families referred over five years", "seed 000", 7500, summary("families_referred"), "rel", 0.03,
+    kent2 = Case("kent-phase2-threefold.toml", "Kent Phase 2, forecast from April 2015 (census rates)", 10, [
+        Check("Families referred over five years", SEVENOAKS_2014, 7500, summary("families_referred"), "rel", 0.03,
               note="includes re-referrals after a relapse"),
-        Check("Staff turnover a year", "domain.md", 0.16, turnover_rate, "abs", 0.03, "share",
+        Check("Staff turnover a year", CENSUS, 0.16, turnover_rate, "abs", 0.03, "share",
               note="census 15% to 17%; doubled early-leaving risk for new starters"),
-        Check("Vacancy rate (time average)", "domain.md", 0.185, summary("vacancy_share"), "abs", 0.02, "share",
+        Check("Vacancy rate (time average)", CENSUS, 0.185, summary("vacancy_share"), "abs", 0.02, "share",
               note="census 17% to 20%: the model refills posts faster than councils report, so the census "
                    "rate needs slower recruitment or more failed rounds than assumed"),
     ])
     national_checks = []
     for month, ta, worked in NATIONAL:
         if worked is not None:
-            national_checks.append(Check(f"Worked with, {month}", "domain.md", worked,
+            national_checks.append(Check(f"Worked with, {month}", DCLG_PROGRESS, worked,
                                          at("started_cumulative", month), "rel", 0.10))
-        national_checks.append(Check(f"Turned around (claims), {month}", "domain.md", ta,
+        national_checks.append(Check(f"Turned around (claims), {month}", DCLG_PROGRESS, ta,
                                      at("claims_cumulative", month), "rel", 0.15 if month != "2013-03" else 0.5,
                                      note=NATIONAL_NOTES.get(month, "")))
-    national = Case("national-phase1.toml", "England, Phase 1 progress series (domain.md)", 2, national_checks,
+    national = Case("national-phase1.toml", "England, Phase 1 progress series", 2, national_checks,
                     intro="Two replications of all 117,910 families (a few seconds each); the national "
                           "workforce is Lincolnshire's scaled up, since national caseloads were not found.")
     return [sevenoaks, kent2012, nwl, maidstone, lincs1, lincs2, kent2, national]
@@ -365,8 +392,9 @@ HEADER = """# Validation: the bundled scenarios against the council papers
      tests/test_validation.py regenerates this file and fails when it no longer matches. -->
 
 Each bundled scenario is run a fixed number of replications from seed {seed} and set beside
-the figures its council paper reported (the seeds in the project's shared folder; national
-figures from domain.md). **Simulated** is the mean over replications and **90% interval** the
+the figures its council paper reported (national figures from DCLG's published progress
+figures and the DfE children's social work workforce census; each source is named in full
+under Sources below). **Simulated** is the mean over replications and **90% interval** the
 5th to 95th percentile across them. A figure **holds** when the simulated mean is within the
 tolerance of the reported figure. Rows marked "(inputs)" are fixed by the scenario's inputs
 rather than simulated; they check that the inputs reproduce the paper's arithmetic.
@@ -407,10 +435,11 @@ word FITTED in their comments; nothing is fitted when this document is generated
 - **lincolnshire-phase1.toml** (and, scaled 86-fold, **national-phase1.toml**): the caseload
   (12 a key worker, within the 12 to 17 of lighter key working), the share turned around (95%,
   the rest stepped up) and the learning curve (an experienced worker needs half a new worker's
-  time, seed 003 says the time per family fell) to the 100% turned around by May 2015. The
-  national series then follows without further fitting.
-- Everything else is a labelled ASSUMPTION from domain.md's defaults (refusal 13% from
-  Sevenoaks, turnover 16% and time to fill 10 to 14 weeks from the census and NHS proxies).
+  time, the Lincolnshire minutes say the time per family fell) to the 100% turned around by
+  May 2015. The national series then follows without further fitting.
+- Everything else is a labelled ASSUMPTION from published defaults (refusal 13% from
+  Sevenoaks, turnover 16% from the social work census and time to fill 10 to 14 weeks from
+  NHS proxies, source not traced).
 
 ## Model changes
 
@@ -445,6 +474,8 @@ def render(results: list[tuple[Case, list]]) -> str:
             out.append("\n" + "\n".join(notes) + "\n")
         out.append("\n")
     out.append(FITTED)
+    out.append("\n## Sources\n\n")
+    out.extend(f"- **{name}**: {full}\n" for name, full in SOURCES.items())
     return "".join(out)
 
 

@@ -256,7 +256,7 @@ def test_save_keeps_comments_and_values(window, tmp_path):
     window.form.editors[("roles",)].add()
     assert window.save()
     text = copy.read_text()
-    assert "# 13% refused support (seed 000)" in text
+    assert "# 13% refused support (Sevenoaks briefing 2014)" in text
     assert "ASSUMPTION: about 1 in 8 disengage" in text
     result = read_scenario(copy)
     assert result.ok
