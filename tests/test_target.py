@@ -1,0 +1,81 @@
+"""The target outlook: expected count, shortfall, dates and chance, in plain sentences."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from tfsim.target import target_outlook, wilson_interval
+
+START = dt.date(2012, 4, 1)
+DEADLINE = dt.date(2015, 3, 31)
+
+
+def fake_results(counts, days, met=None, peak=None, families=100, measure="claims"):
+    target = SimpleNamespace(families=families, measure=measure, deadline=DEADLINE)
+    scenario = SimpleNamespace(money=SimpleNamespace(target=target), start_date=START)
+    deadline_day = (DEADLINE - START).days + 1
+    if met is None:
+        met = [float(d == d and d < deadline_day) for d in days]
+    runs = pd.DataFrame({"target_count_at_deadline": counts, "target_met_date_p50": days, "p_target_met": met,
+                         "peak_waiting_list": peak if peak is not None else [5.0] * len(counts)})
+    return SimpleNamespace(scenario=scenario, per_replication=runs)
+
+
+def test_no_target_no_outlook():
+    results = fake_results([1.0], [float("nan")])
+    results.scenario.money = None
+    assert target_outlook(results) is None
+
+
+def test_a_target_no_run_meets_says_how_far_short():
+    nan = float("nan")
+    out = target_outlook(fake_results([40.0, 50.0, 60.0, 70.0], [nan] * 4))
+    assert out.met == 0 and out.probability == 0
+    assert out.expected == pytest.approx(55.0)
+    assert out.shortfall == pytest.approx(45.0)
+    assert out.closest_gap == pytest.approx(30.0)
+    assert out.reached_median is None and out.reached_share == 0
+    text = " ".join(out.sentences())
+    assert "45 short of the target" in text
+    assert "no run met it: the closest was 30 short" in text
+    assert "too few for a date" in text
+    lo, hi = wilson_interval(0, 4)
+    assert out.probability_low == 0 and out.probability_high == pytest.approx(hi)
+
+
+def test_a_target_every_run_meets_gives_dates_and_room_to_spare():
+    days = [800.0, 850.0, 900.0, 950.0, 1000.0, 1000.0, 1010.0, 1020.0, 1030.0, 1040.0]
+    out = target_outlook(fake_results([120.0 + i for i in range(10)], days))
+    assert out.met == 10 and out.probability == 1 and out.shortfall == 0
+    assert out.reached_median == START + dt.timedelta(days=1000)
+    assert out.reached_p90 == START + dt.timedelta(days=1030)
+    text = " ".join(out.sentences())
+    assert "every run met it" in text and "to spare" in text and "short" not in text
+
+
+def test_date_by_which_90_percent_reach_it_is_absent_when_more_than_a_tenth_never_do():
+    nan = float("nan")
+    out = target_outlook(fake_results([100.0] * 5 + [90.0] * 5, [900.0] * 5 + [nan] * 5))
+    assert out.reached_p90 is None
+    assert out.reached_median == START + dt.timedelta(days=900)
+    assert "only 50% of runs reach it within the run" in " ".join(out.sentences())
+
+
+def test_an_empty_waiting_list_says_staffing_is_not_the_constraint():
+    nan = float("nan")
+    out = target_outlook(fake_results([50.0, 60.0], [nan, nan], peak=[0.0, 0.0]))
+    assert out.never_waited
+    assert "staffing is not the constraint" in out.sentences()[-1]
+    busy = target_outlook(fake_results([50.0, 60.0], [nan, nan], peak=[0.0, 3.0]))
+    assert not busy.never_waited
+
+
+def test_wilson_interval_brackets_the_share():
+    lo, hi = wilson_interval(45, 100)
+    assert lo < 0.45 < hi
+    assert all(math.isnan(v) for v in wilson_interval(0, 0))  # no runs, no interval
