@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from tfsim.scenario.io import read_scenario
 from tfsim.ui import app as gui_app
-from tfsim.ui.form import DistributionEditor, ScalarEditor, TableEditor
+from tfsim.ui.editors import DistributionEditor, ScalarEditor, TableEditor
 
 from pathlib import Path
 
@@ -240,7 +240,7 @@ def test_screenshot_mode(tmp_path):
 
 
 def test_date_parsing_in_tables():
-    from tfsim.ui.form import parse
+    from tfsim.ui.values import parse
 
     assert parse("2014-07-01", "date") == dt.date(2014, 7, 1)
     assert parse("July", "date") == "July"
@@ -331,7 +331,8 @@ def test_form_is_generated_for_sections_added_later(qtbot):
     from pydantic import Field
 
     from tfsim.scenario.schema import Distribution, StrictModel
-    from tfsim.ui.form import PanelListEditor, ScenarioForm
+    from tfsim.ui.editors import PanelListEditor
+    from tfsim.ui.form import ScenarioForm
     from tfsim.ui.state import ScenarioDocument
 
     class PlanStep(StrictModel):
