@@ -29,7 +29,7 @@ def window(qtbot):
     win = MainWindow()
     qtbot.addWidget(win)
     win.documents.open_file(SEVENOAKS, check_unsaved=False)
-    win.reps.setValue(3)
+    win.run_panel.reps.setValue(3)
     yield win
     win.session.wait()
     win.doc.undo_stack.setClean()

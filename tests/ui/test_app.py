@@ -104,21 +104,21 @@ def test_undo_redo(window, qtbot):
 def test_run_in_background(window, qtbot):
     results = run_and_wait(qtbot, window)
     assert results.replications == 3
-    assert "families_turned_around" in window.kpis.cards
+    assert "families_turned_around" in window.run_panel.kpis.cards
     # a card only for metrics the run has: money cards since Sevenoaks has a [money] section
-    assert set(window.kpis.cards) <= set(results.summary["metric"])
-    assert "cost_per_turned_around" in window.kpis.cards
-    assert window.chart_tabs.charts["forecast"].available
-    assert window.progress.value() == 3
+    assert set(window.run_panel.kpis.cards) <= set(results.summary["metric"])
+    assert "cost_per_turned_around" in window.run_panel.kpis.cards
+    assert window.run_panel.chart_tabs.charts["forecast"].available
+    assert window.run_panel.progress.value() == 3
 
 
 def test_cancel(window, qtbot):
-    window.reps.setValue(100000)
+    window.run_panel.reps.setValue(100000)
     with qtbot.waitSignal(window.session.cancelled, timeout=60000):
         window.start_run()
-        qtbot.waitUntil(lambda: window.progress.value() >= 1, timeout=30000)
+        qtbot.waitUntil(lambda: window.run_panel.progress.value() >= 1, timeout=30000)
         window.cancel_run()
-    qtbot.waitUntil(lambda: window.run_button.isEnabled())
+    qtbot.waitUntil(lambda: window.run_panel.run_button.isEnabled())
     assert window.session.results is None
 
 
@@ -127,9 +127,9 @@ def test_compare_with_baseline(window, qtbot):
     window.pin_baseline()
     window.doc.set_value(("engagement", "refusal_probability"), 0.5)
     run_and_wait(qtbot, window)
-    card = window.kpis.cards["families_turned_around"]
+    card = window.run_panel.kpis.cards["families_turned_around"]
     assert "vs baseline" in card.delta.text()
-    assert window.chart_tabs.charts["forecast"].available
+    assert window.run_panel.chart_tabs.charts["forecast"].available
 
 
 # ---- files -------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ def test_compare_with_another_scenario_file(window, qtbot, tmp_path):
     assert window.session.baseline.scenario.name == "Fewer referrals"
     assert window.session.results is None
     run_and_wait(qtbot, window)
-    assert "vs baseline" in window.kpis.cards["families_turned_around"].delta.text()
+    assert "vs baseline" in window.run_panel.kpis.cards["families_turned_around"].delta.text()
 
 
 def test_errors_show_in_a_dialog(qtbot, monkeypatch, no_modal_dialogs):
@@ -301,12 +301,12 @@ def test_settings_persist(qtbot):
 
     first = MainWindow()
     qtbot.addWidget(first)
-    first.reps.setValue(7)
+    first.run_panel.reps.setValue(7)
     first.resize(1200, 700)
     assert first.close()
     second = MainWindow()
     qtbot.addWidget(second)
-    assert second.reps.value() == 7
+    assert second.run_panel.reps.value() == 7
     from tfsim.ui.settings import settings
 
     assert settings().value("geometry") is not None  # restored on the next start

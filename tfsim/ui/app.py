@@ -47,13 +47,13 @@ def build_window(args: argparse.Namespace) -> MainWindow:
     path = Path(args.scenario) if args.scenario else default_scenario()
     win.documents.open_file(path, check_unsaved=False)
     if args.replications:
-        win.reps.setValue(args.replications)
+        win.run_panel.reps.setValue(args.replications)
     return win
 
 
 def save_screenshot(win: MainWindow, path: str) -> bool:
     QApplication.processEvents()
-    for tab in win.chart_tabs.charts.values():
+    for tab in win.run_panel.chart_tabs.charts.values():
         tab.canvas.draw()
     image = win.grab()
     return image.save(str(path))

@@ -15,13 +15,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -36,7 +32,7 @@ from .documents import Documents, toml_paths
 from .exports import Exports
 from .form import ScenarioForm
 from .problems import ProblemsPanel
-from .results import ChartTabs, KpiPanel
+from .runpanel import RunPanel
 from .session import RunSession
 from .settings import restore_window, save_window
 
@@ -54,10 +50,10 @@ class MainWindow(QMainWindow):
         self.session = RunSession(parent=self)
         self.form: ScenarioForm | None = None
         self._build_ui()
-        self.exports = Exports(self, self.session, self.documents, self.chart_tabs)
+        self.exports = Exports(self, self.session, self.documents, self.run_panel.chart_tabs)
         self._build_menus()
         self._connect()
-        restore_window(self, self.reps)
+        restore_window(self, self.run_panel.reps)
         self._fill_recent()
         self._update_title()
 
@@ -85,60 +81,7 @@ class MainWindow(QMainWindow):
         split.addWidget(left)
 
         # right: run controls, KPI cards, charts
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(6, 6, 6, 6)
-        controls = QHBoxLayout()
-        self.reps = QSpinBox()
-        self.reps.setRange(1, 100000)
-        self.reps.setValue(100)
-        self.reps.setToolTip("How many times to simulate the scenario (replications). Each run draws different "
-                             "random chances; more runs give narrower intervals but take longer.")
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2_000_000_000)
-        self.seed.setValue(12345)
-        self.seed.setToolTip("Random seed: the same seed gives exactly the same results.")
-        self.jobs = QSpinBox()
-        self.jobs.setRange(0, 256)
-        self.jobs.setValue(1)
-        self.jobs.setToolTip("Processor cores to use at once (jobs). 1 = one core; 0 = all cores.")
-        for label, w in (("Runs (replications):", self.reps), ("Seed:", self.seed), ("Cores (jobs):", self.jobs)):
-            controls.addWidget(QLabel(label))
-            controls.addWidget(w)
-        self.run_button = QPushButton("Run")
-        self.run_button.setToolTip("Simulate the scenario (F5)")
-        self.run_button.setStyleSheet("font-weight: bold; padding: 4px 14px;")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        controls.addWidget(self.run_button)
-        controls.addWidget(self.cancel_button)
-        controls.addStretch(1)
-        rl.addLayout(controls)
-        self.progress = QProgressBar()
-        self.progress.setFormat("Press Run to forecast this scenario")
-        self.progress.setValue(0)
-        self.progress.setMaximumHeight(18)
-        rl.addWidget(self.progress)
-
-        compare = QHBoxLayout()
-        self.run_info = QLabel("")
-        self.run_info.setWordWrap(True)
-        self.run_info.setMinimumWidth(100)
-        self.run_info.setStyleSheet("color: #444;")
-        compare.addWidget(self.run_info, 1)
-        self.pin_button = QPushButton("Pin as baseline")
-        self.pin_button.setToolTip("Keep this run as the baseline: later runs (of this or another scenario) "
-                                   "are drawn against it and the cards show the differences.")
-        self.pin_button.setEnabled(False)
-        self.unpin_button = QPushButton("Clear baseline")
-        self.unpin_button.setEnabled(False)
-        compare.addWidget(self.pin_button)
-        compare.addWidget(self.unpin_button)
-        rl.addLayout(compare)
-        self.kpis = KpiPanel()
-        rl.addWidget(self.kpis)
-        self.chart_tabs = ChartTabs()
-        rl.addWidget(self.chart_tabs, 1)
+        self.run_panel = right = RunPanel()
         split.addWidget(right)
         split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 6)
@@ -205,19 +148,20 @@ class MainWindow(QMainWindow):
         self.documents.recent.changed.connect(self._fill_recent)
         self.exports.status.connect(status)
         self.problems_panel.activated.connect(self._focus_problem)
-        self.run_button.clicked.connect(self.start_run)
-        self.cancel_button.clicked.connect(self.cancel_run)
-        self.pin_button.clicked.connect(self.pin_baseline)
-        self.unpin_button.clicked.connect(self.session.clear_baseline)
+        panel = self.run_panel
+        panel.run_button.clicked.connect(self.start_run)
+        panel.cancel_button.clicked.connect(self.cancel_run)
+        panel.pin_button.clicked.connect(self.pin_baseline)
+        panel.unpin_button.clicked.connect(self.session.clear_baseline)
         s = self.session
         s.started.connect(self._on_started)
-        s.progress.connect(self._on_progress)
+        s.progress.connect(panel.set_progress)
         s.changed.connect(self.show_results)
         s.finished.connect(self._on_finished)
         s.baselineReady.connect(self._on_baseline_ready)
         s.failed.connect(self._on_failed)
         s.cancelled.connect(self._on_cancelled)
-        s.stopped.connect(self._on_stopped)
+        s.stopped.connect(panel.stopped)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -233,7 +177,7 @@ class MainWindow(QMainWindow):
             return
         if self.session.running:
             self.session.wait()
-        save_window(self, self.reps)
+        save_window(self, self.run_panel.reps)
         event.accept()
 
     # ---- documents ---------------------------------------------------------------------
@@ -262,7 +206,7 @@ class MainWindow(QMainWindow):
         self.unreadable.hide()
         self.form.show()
         self.form.refresh()
-        self.run_button.setEnabled(True)
+        self.run_panel.run_button.setEnabled(True)
 
     def _drop_form(self, result: LoadResult) -> None:
         if self.form is not None:
@@ -330,14 +274,11 @@ class MainWindow(QMainWindow):
             return None
         return result.scenario
 
-    def _run_settings(self) -> tuple[int, int, int]:
-        return self.reps.value(), self.seed.value(), self.jobs.value()
-
     def start_run(self) -> bool:
         if self.session.running:
             return False
         scenario = self.current_scenario()
-        return scenario is not None and self.session.run(scenario, *self._run_settings())
+        return scenario is not None and self.session.run(scenario, *self.run_panel.run_settings())
 
     def cancel_run(self) -> None:
         if self.session.cancel():
@@ -353,8 +294,8 @@ class MainWindow(QMainWindow):
             lines = "\n".join(p.format(path.name) for p in result.problems[:MAX_LISTED])
             show_error(self, "Cannot compare with this file", f"{path.name} has problems:\n\n{lines}")
             return False
-        name = f"{result.scenario.name} ({path.name}, {self.reps.value()} runs)"
-        return self.session.run_baseline(result.scenario, name, *self._run_settings())
+        name = f"{result.scenario.name} ({path.name}, {self.run_panel.reps.value()} runs)"
+        return self.session.run_baseline(result.scenario, name, *self.run_panel.run_settings())
 
     def compare_with_file_dialog(self) -> None:
         start = str(self.doc.path.parent if self.doc.path else bundled_scenarios_dir())
@@ -368,16 +309,8 @@ class MainWindow(QMainWindow):
                                          "or open another one and run it to compare.", STATUS_MS)
 
     def _on_started(self, name: str, n: int) -> None:
-        self.progress.setRange(0, n)
-        self.progress.setFormat("%v of %m runs done")
-        self.progress.setValue(0)
-        self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
+        self.run_panel.started(n)
         self.statusBar().showMessage(f"Running {name}: {n} runs...")
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
 
     def _on_finished(self, r) -> None:
         self.statusBar().showMessage(
@@ -391,28 +324,11 @@ class MainWindow(QMainWindow):
         show_error(self, "The run failed", reason, details)
 
     def _on_cancelled(self) -> None:
-        self.progress.setValue(0)
+        self.run_panel.progress.setValue(0)
         self.statusBar().showMessage("Run cancelled; the previous results are still shown.", STATUS_MS)
 
-    def _on_stopped(self) -> None:
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-
     def show_results(self) -> None:
-        """Cards, charts and the run line from the session's results and baseline."""
-        r, baseline, name = self.session.results, self.session.baseline, self.session.baseline_name
-        self.kpis.show_results(r, baseline)
-        self.chart_tabs.show_results(r, baseline)
-        self.pin_button.setEnabled(r is not None)
-        self.unpin_button.setEnabled(baseline is not None)
-        if r is None and baseline is not None:
-            self.run_info.setText(f"Baseline <i>{name}</i> is ready; run this scenario to compare.")
-        if r is not None:
-            info = (f"<b>{r.scenario.name}</b>: {r.replications} runs, seed {r.seed}, "
-                    f"{r.scenario.start_date:%d %b %Y} to {r.scenario.end_date:%d %b %Y}")
-            if baseline is not None:
-                info += f". Compared with baseline <i>{name}</i> (dashed)"
-            self.run_info.setText(info)
+        self.run_panel.show_session(self.session)
 
     def about(self) -> None:
         QMessageBox.about(self, "About tfsim",
