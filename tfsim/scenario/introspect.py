@@ -370,7 +370,7 @@ def choice_labels(choices: list, help_text: str) -> dict:
     return out
 
 
-_PLACEHOLDER = {Kind.DATE: None, Kind.INT: 1, Kind.FLOAT: 1.0, Kind.TEXT: ""}
+_PLACEHOLDER = {Kind.INT: 1, Kind.FLOAT: 1.0, Kind.TEXT: ""}  # of required keys; dates start today
 
 
 def new_item(model: type[BaseModel], like: dict | None, existing: list) -> dict:

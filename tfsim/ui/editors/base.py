@@ -44,6 +44,7 @@ def tooltip_for(spec: FieldSpec | None) -> str:
 
 
 def problem_tooltip(base: str, messages: list[str]) -> str:
+    """A tooltip with the problems (if any) after the field's own help."""
     return base + ("\n\nProblem: " + "\n".join(messages) if messages else "")
 
 
@@ -59,12 +60,8 @@ class Editor:
     def show_problems(self, items: list[tuple[tuple, str]]) -> None:
         """Mark the editor with ``items``: (sub-path below the editor's path, message) pairs."""
         widget = self.problem_widget()
-        if items:
-            widget.setStyleSheet(error_style(widget))
-            widget.setToolTip(self.base_tooltip + "\n\nProblem: " + "\n".join(m for _, m in items))
-        else:
-            widget.setStyleSheet("")
-            widget.setToolTip(self.base_tooltip)
+        widget.setStyleSheet(error_style(widget) if items else "")
+        widget.setToolTip(problem_tooltip(self.base_tooltip, [m for _, m in items]))
 
     def problem_widget(self) -> QWidget:
         return self  # type: ignore[return-value]
