@@ -12,10 +12,9 @@ import sys
 from pathlib import Path
 
 from tfsim.catalogue import SUMMARY
+from tfsim.ui.options import add_gui_arguments
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
-
-BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def _print_problems(result) -> None:
@@ -162,19 +161,12 @@ def cmd_docs(args) -> int:
 
 def cmd_gui(args) -> int:
     try:
-        from tfsim.ui.app import main as gui_main
+        from tfsim.ui.app import run as run_gui
     except ImportError as exc:
         print(f"tfsim gui: the desktop app needs PySide6 ({exc}); install with `pip install tfsim[gui]`",
               file=sys.stderr)
         return EXIT_INTERNAL
-    argv = []
-    if args.scenario:
-        argv.append(args.scenario)
-    if args.run:
-        argv.append("--run")
-    if args.screenshot:
-        argv += ["--screenshot", args.screenshot]
-    return gui_main(argv)
+    return run_gui(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,10 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
     docs.set_defaults(func=cmd_docs)
 
-    gui = sub.add_parser("gui", help="open the desktop app")
-    gui.add_argument("scenario", nargs="?", metavar="SCENARIO.toml")
-    gui.add_argument("--run", action="store_true", help="run the scenario once it is open")
-    gui.add_argument("--screenshot", metavar="FILE.png", help="save a screenshot after the run and exit")
+    gui = add_gui_arguments(sub.add_parser("gui", help="open the desktop app"))
     gui.set_defaults(func=cmd_gui)
     return parser
 

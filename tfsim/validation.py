@@ -22,10 +22,11 @@ from tfsim.model import Calendar, Engine
 from tfsim.model.claims import EMPLOYMENT, PROGRESS, FeeSchedule
 from tfsim.model.metrics import ReplicationResult, replication_statistics
 from tfsim.scenario import load_scenario
+from tfsim.scenario.bundled import bundled_scenarios_dir
 from tfsim.scenario.schema import DAYS_PER_MONTH, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = bundled_scenarios_dir()
 OUTPUT = ROOT / "docs" / "validation.md"
 SEED = 2026
 

@@ -28,10 +28,10 @@ def window(qtbot):
 
     win = MainWindow()
     qtbot.addWidget(win)
-    win.open_file(SEVENOAKS, check_unsaved=False)
-    win.reps.setValue(3)
+    win.documents.open_file(SEVENOAKS, check_unsaved=False)
+    win.run_panel.reps.setValue(3)
     yield win
-    win.run_controller.wait()
+    win.session.wait()
     win.doc.undo_stack.setClean()
     assert win.close()
 

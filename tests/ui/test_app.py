@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from tfsim.scenario.io import read_scenario
 from tfsim.ui import app as gui_app
-from tfsim.ui.form import DistributionEditor, ScalarEditor, TableEditor
+from tfsim.ui.editors import DistributionEditor, ScalarEditor, TableEditor
 
 from pathlib import Path
 
@@ -16,9 +16,9 @@ SEVENOAKS = Path(__file__).resolve().parents[2] / "scenarios" / "sevenoaks-2014.
 
 
 def run_and_wait(qtbot, win):
-    with qtbot.waitSignal(win.runFinished, timeout=60000) as blocker:
+    with qtbot.waitSignal(win.session.finished, timeout=60000) as blocker:
         assert win.start_run()
-    qtbot.waitUntil(lambda: not win.run_controller.running)
+    qtbot.waitUntil(lambda: not win.session.running)
     return blocker.args[0]
 
 
@@ -56,9 +56,9 @@ def test_widgets_to_state_and_validation_at_the_field(window, qtbot):
     refusal.w.clear()
     qtbot.keyClicks(refusal.w, "1.5")
     assert window.doc.data["engagement"]["refusal_probability"] == 1.5
-    assert any(p.path == ("engagement", "refusal_probability") for p in window.problems)
+    assert any(p.path == ("engagement", "refusal_probability") for p in window.problems_panel.problems)
     assert "D55E00" in refusal.w.styleSheet()
-    assert window.problem_list.count() >= 1
+    assert window.problems_panel.list.count() >= 1
     # distribution kind change writes a table; a table cell edit writes the list
     dist = form.editors[("roles", 0, "duration_months")]
     dist.kind.setCurrentIndex(dist.kind.findData("fixed"))
@@ -104,22 +104,22 @@ def test_undo_redo(window, qtbot):
 def test_run_in_background(window, qtbot):
     results = run_and_wait(qtbot, window)
     assert results.replications == 3
-    assert "families_turned_around" in window.kpis.cards
+    assert "families_turned_around" in window.run_panel.kpis.cards
     # a card only for metrics the run has: money cards since Sevenoaks has a [money] section
-    assert set(window.kpis.cards) <= set(results.summary["metric"])
-    assert "cost_per_turned_around" in window.kpis.cards
-    assert window.chart_tabs.charts["forecast"].available
-    assert window.progress.value() == 3
+    assert set(window.run_panel.kpis.cards) <= set(results.summary["metric"])
+    assert "cost_per_turned_around" in window.run_panel.kpis.cards
+    assert window.run_panel.chart_tabs.charts["forecast"].available
+    assert window.run_panel.progress.value() == 3
 
 
 def test_cancel(window, qtbot):
-    window.reps.setValue(100000)
-    with qtbot.waitSignal(window.run_controller.cancelled, timeout=60000):
+    window.run_panel.reps.setValue(100000)
+    with qtbot.waitSignal(window.session.cancelled, timeout=60000):
         window.start_run()
-        qtbot.waitUntil(lambda: window.progress.value() >= 1, timeout=30000)
+        qtbot.waitUntil(lambda: window.run_panel.progress.value() >= 1, timeout=30000)
         window.cancel_run()
-    qtbot.waitUntil(lambda: window.run_button.isEnabled())
-    assert window.results is None
+    qtbot.waitUntil(lambda: window.run_panel.run_button.isEnabled())
+    assert window.session.results is None
 
 
 def test_compare_with_baseline(window, qtbot):
@@ -127,9 +127,9 @@ def test_compare_with_baseline(window, qtbot):
     window.pin_baseline()
     window.doc.set_value(("engagement", "refusal_probability"), 0.5)
     run_and_wait(qtbot, window)
-    card = window.kpis.cards["families_turned_around"]
+    card = window.run_panel.kpis.cards["families_turned_around"]
     assert "vs baseline" in card.delta.text()
-    assert window.chart_tabs.charts["forecast"].available
+    assert window.run_panel.chart_tabs.charts["forecast"].available
 
 
 # ---- files -------------------------------------------------------------------------------
@@ -139,39 +139,39 @@ def test_unsaved_changes_guard(window, qtbot, monkeypatch, tmp_path):
     window.doc.set_value(("name",), "Changed")
     answers = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: answers.append(a) or QMessageBox.Cancel)
-    assert not window.open_file(SEVENOAKS)
+    assert not window.documents.open_file(SEVENOAKS)
     assert window.doc.data["name"] == "Changed"
     assert not window.close()
     assert len(answers) == 2
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.Discard)
-    assert window.open_file(SEVENOAKS)
+    assert window.documents.open_file(SEVENOAKS)
     assert window.doc.data["name"] == "Sevenoaks 2014"
     # Save writes the file atomically and clears the modified mark
     copy = tmp_path / "copy.toml"
     shutil.copy(SEVENOAKS, copy)
-    window.open_file(copy)
+    window.documents.open_file(copy)
     window.doc.set_value(("name",), "Saved name")
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.Save)
-    assert window.maybe_save()
+    assert window.documents.maybe_save()
     assert read_scenario(copy).scenario.name == "Saved name"
     assert not window.isWindowModified()
 
 
 def test_exports_write_valid_files(window, qtbot, tmp_path):
     run_and_wait(qtbot, window)
-    png = window.export_chart(tmp_path / "forecast.png", "forecast")
+    png = window.exports.chart(tmp_path / "forecast.png", "forecast")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    svg = window.export_chart(tmp_path / "wait.svg", "waiting")
+    svg = window.exports.chart(tmp_path / "wait.svg", "waiting")
     assert b"<svg" in svg.read_bytes()[:500]
-    pdf = window.export_chart(tmp_path / "x.pdf", "in_service")
+    pdf = window.exports.chart(tmp_path / "x.pdf", "in_service")
     assert pdf.read_bytes()[:4] == b"%PDF"
-    (xlsx,) = window.export_results(tmp_path / "results.xlsx")
+    (xlsx,) = window.exports.results(tmp_path / "results.xlsx")
     book = openpyxl.load_workbook(xlsx)
     assert {"summary", "monthly"} <= set(book.sheetnames)
-    csvs = window.export_results(tmp_path / "results.csv")
+    csvs = window.exports.results(tmp_path / "results.csv")
     assert all(p.exists() for p in csvs) and csvs[0].read_text().startswith("metric,")
     window.doc.set_value(("name",), "Exported")
-    window.export_scenario(tmp_path / "s.toml")
+    window.exports.scenario(tmp_path / "s.toml")
     result = read_scenario(tmp_path / "s.toml")
     assert result.ok and result.scenario.name == "Exported"
 
@@ -181,8 +181,8 @@ def test_invalid_file_lists_problems_linked_to_fields(window, qtbot, tmp_path):
     text = text.replace("families = 10\n", "families = 0\n", 1)  # the first cohort release
     bad = tmp_path / "bad.toml"
     bad.write_text(text)
-    assert window.open_file(bad)
-    labels = [window.problem_list.item(i).text() for i in range(window.problem_list.count())]
+    assert window.documents.open_file(bad)
+    labels = [window.problems_panel.list.item(i).text() for i in range(window.problems_panel.list.count())]
     assert any(lab.startswith("bad.toml:") and "engagement.refusal_probability" in lab for lab in labels)
     assert any("referrals.cohort.0.families" in lab for lab in labels)
     line = next(lab for lab in labels if "refusal_probability" in lab).split(":")[1]
@@ -190,9 +190,9 @@ def test_invalid_file_lists_problems_linked_to_fields(window, qtbot, tmp_path):
     # clicking a problem focuses its field
     window.show()
     qtbot.waitExposed(window)
-    item = next(window.problem_list.item(i) for i in range(window.problem_list.count())
-                if "refusal_probability" in window.problem_list.item(i).text())
-    window._problem_clicked(item)
+    item = next(window.problems_panel.list.item(i) for i in range(window.problems_panel.list.count())
+                if "refusal_probability" in window.problems_panel.list.item(i).text())
+    window.problems_panel.list.itemClicked.emit(item)
     ed = window.form.editors[("engagement", "refusal_probability")]
     assert window.form.tabs.currentIndex() == window.form.sections[("engagement",)]
     qtbot.waitUntil(lambda: ed.w.hasFocus())
@@ -204,11 +204,11 @@ def test_invalid_file_lists_problems_linked_to_fields(window, qtbot, tmp_path):
 def test_unparseable_file_keeps_app_usable(window, tmp_path):
     bad = tmp_path / "broken.toml"
     bad.write_text("name = [unclosed\n")
-    window.open_file(bad)
-    assert window.problem_list.count() == 1
-    assert "not valid TOML" in window.problem_list.item(0).text()
+    window.documents.open_file(bad)
+    assert window.problems_panel.list.count() == 1
+    assert "not valid TOML" in window.problems_panel.list.item(0).text()
     assert window.unreadable.isVisibleTo(window)
-    assert window.new_from(SEVENOAKS)
+    assert window.documents.new_from(SEVENOAKS)
     assert window.form.isVisibleTo(window)
     assert window.windowTitle().startswith("Untitled")
 
@@ -216,8 +216,8 @@ def test_unparseable_file_keeps_app_usable(window, tmp_path):
 def test_recent_files_and_settings(window, tmp_path):
     copy = tmp_path / "recent.toml"
     shutil.copy(SEVENOAKS, copy)
-    window.open_file(copy)
-    assert window.recent_files()[0] == str(copy.resolve())
+    window.documents.open_file(copy)
+    assert window.documents.recent.files()[0] == str(copy.resolve())
     assert window.recent_menu.actions()[0].text() == str(copy.resolve())
 
 
@@ -240,7 +240,7 @@ def test_screenshot_mode(tmp_path):
 
 
 def test_date_parsing_in_tables():
-    from tfsim.ui.form import parse
+    from tfsim.ui.values import parse
 
     assert parse("2014-07-01", "date") == dt.date(2014, 7, 1)
     assert parse("July", "date") == "July"
@@ -251,10 +251,10 @@ def test_date_parsing_in_tables():
 def test_save_keeps_comments_and_values(window, tmp_path):
     copy = tmp_path / "mine.toml"
     shutil.copy(SEVENOAKS, copy)
-    window.open_file(copy)
+    window.documents.open_file(copy)
     window.doc.set_value(("engagement", "refusal_probability"), 0.2)
     window.form.editors[("roles",)].add()
-    assert window.save()
+    assert window.documents.save()
     text = copy.read_text()
     assert "# 13% refused support (Sevenoaks briefing 2014)" in text
     assert "ASSUMPTION: about 1 in 8 disengage" in text
@@ -271,13 +271,13 @@ def test_compare_with_another_scenario_file(window, qtbot, tmp_path):
     other = tmp_path / "other.toml"
     other.write_text(SEVENOAKS.read_text().replace("per_month = 5.0", "per_month = 2.0")
                      .replace('name = "Sevenoaks 2014"', 'name = "Fewer referrals"'))
-    with qtbot.waitSignal(window.baselineReady, timeout=60000):
+    with qtbot.waitSignal(window.session.baselineReady, timeout=60000):
         assert window.compare_with_file(other)
-    qtbot.waitUntil(lambda: not window.run_controller.running)
-    assert window.baseline.scenario.name == "Fewer referrals"
-    assert window.results is None
+    qtbot.waitUntil(lambda: not window.session.running)
+    assert window.session.baseline.scenario.name == "Fewer referrals"
+    assert window.session.results is None
     run_and_wait(qtbot, window)
-    assert "vs baseline" in window.kpis.cards["families_turned_around"].delta.text()
+    assert "vs baseline" in window.run_panel.kpis.cards["families_turned_around"].delta.text()
 
 
 def test_errors_show_in_a_dialog(qtbot, monkeypatch, no_modal_dialogs):
@@ -301,13 +301,13 @@ def test_settings_persist(qtbot):
 
     first = MainWindow()
     qtbot.addWidget(first)
-    first.reps.setValue(7)
+    first.run_panel.reps.setValue(7)
     first.resize(1200, 700)
     assert first.close()
     second = MainWindow()
     qtbot.addWidget(second)
-    assert second.reps.value() == 7
-    from tfsim.ui.window import settings
+    assert second.run_panel.reps.value() == 7
+    from tfsim.ui.settings import settings
 
     assert settings().value("geometry") is not None  # restored on the next start
 
@@ -331,7 +331,8 @@ def test_form_is_generated_for_sections_added_later(qtbot):
     from pydantic import Field
 
     from tfsim.scenario.schema import Distribution, StrictModel
-    from tfsim.ui.form import PanelListEditor, ScenarioForm
+    from tfsim.ui.editors import PanelListEditor
+    from tfsim.ui.form import ScenarioForm
     from tfsim.ui.state import ScenarioDocument
 
     class PlanStep(StrictModel):

@@ -82,7 +82,7 @@ class DistributionModel(StrictModel):
         Parameters
         ----------
         unit
-            Unit of the values (from the key's name, see :func:`tfsim.scenario.schema.unit_of`);
+            Unit of the values (from the key's name, see :func:`tfsim.scenario.introspect.unit_of`);
             empty for counts.
         """
         raise NotImplementedError

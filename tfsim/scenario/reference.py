@@ -1,127 +1,18 @@
 """Generate ``docs/scenario-format.md`` from the schema.
 
 The reference is derived, never hand-edited: every key's type, unit, default, bounds
-and help come from the pydantic models in :mod:`tfsim.scenario.schema`.  A test
-regenerates it and fails when the committed file is stale (``tfsim docs`` rewrites
-it).  The same :func:`field_rows` walk drives the app's editor forms.
+and help come from the pydantic models in :mod:`tfsim.scenario.schema`, walked once by
+:func:`tfsim.scenario.introspect.fields` (the same walk drives the app's editor forms).
+A test regenerates it and fails when the committed file is stale (``tfsim docs``
+rewrites it).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import types
-import typing
-from dataclasses import dataclass
-from typing import Any
-
-import annotated_types
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
 
 from . import schema as S
-
-
-@dataclass
-class FieldDoc:
-    """What the docs and the editor need to know about one key."""
-
-    key: str
-    type: str
-    unit: str
-    default: str
-    bounds: str
-    help: str
-    required: bool
-
-
-def _type_name(annotation: Any) -> str:
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Annotated:
-        return _type_name(args[0])
-    if origin is typing.Union or origin is types.UnionType:
-        names = [_type_name(a) for a in args if a is not type(None)]
-        if set(a for a in args if isinstance(a, type)) >= set(S.DISTRIBUTION_KINDS.values()):
-            return "distribution"
-        opt = " (optional)" if type(None) in args else ""
-        return " or ".join(names) + opt
-    if origin is typing.Literal:
-        return " | ".join(f'"{a}"' for a in args)
-    if origin in (list, tuple):
-        return f"list of {_type_name(args[0])}" if args else "list"
-    if origin is dict:
-        return f"table of {_type_name(args[1])}" if args else "table"
-    if annotation is dt.date:
-        return "date"
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "table"
-    return {float: "number", int: "integer", str: "text", bool: "true/false"}.get(annotation, str(annotation))
-
-
-def _bounds(info: FieldInfo) -> str:
-    parts = []
-    for meta in info.metadata:
-        for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
-            value = getattr(meta, attr, None)
-            if value is not None and isinstance(meta, (annotated_types.Ge, annotated_types.Gt, annotated_types.Le,
-                                                       annotated_types.Lt, annotated_types.Interval)):
-                parts.append(f"{sym} {value:g}" if isinstance(value, (int, float)) else f"{sym} {value}")
-        noun = "characters" if info.annotation is str else "entries"
-        if isinstance(meta, annotated_types.MaxLen):
-            parts.append(f"at most {meta.max_length} {noun}")
-        if isinstance(meta, annotated_types.MinLen) and meta.min_length:
-            parts.append(f"at least {meta.min_length} {noun}")
-    return ", ".join(parts)
-
-
-def _default(info: FieldInfo, unit: str = "") -> tuple[str, bool]:
-    if info.default is not PydanticUndefined:
-        value = info.default
-        if value is None:
-            return "none", False
-        if isinstance(value, bool):
-            return str(value).lower(), False
-        if isinstance(value, str):
-            return f'"{value}"' if value else '""', False
-        return str(value), False
-    if info.default_factory is not None:
-        value = info.default_factory()
-        if isinstance(value, S.Fixed):
-            return f"{value.value:g}", False  # written as a plain number in a file
-        if isinstance(value, S.DistributionModel):
-            return value.describe(unit), False
-        if isinstance(value, BaseModel):
-            return "(see table)", False
-        if value in ([], {}):
-            return "empty", False
-        if isinstance(value, dict):
-            return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }", False
-        return str(value), False
-    return "required", True
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return str(value)
-
-
-def field_rows(model: type[BaseModel]) -> list[FieldDoc]:
-    """One :class:`FieldDoc` per key of ``model``, in schema order."""
-    rows = []
-    for name, info in model.model_fields.items():
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        unit = extra.get("unit") or S.unit_of(name)
-        default, required = _default(info, unit)
-        rows.append(FieldDoc(name, _type_name(info.annotation), unit, default, _bounds(info),
-                             info.description or "", required))
-    return rows
-
+from .introspect import fields
 
 SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("Top level", "", S.Scenario),
@@ -218,7 +109,7 @@ def scenario_reference() -> str:
         out.append(f"{doc}\n")
         out.append("| key | type | unit | default | allowed | meaning |")
         out.append("|---|---|---|---|---|---|")
-        for row in field_rows(model):
+        for row in fields(model):
             out.append(
                 f"| `{row.key}` | {_escape(row.type)} | {row.unit} | {_escape(row.default)} | "
                 f"{_escape(row.bounds)} | {_escape(row.help)} |"

@@ -45,21 +45,6 @@ MAX_LIST_ROWS = 5_000
 _IDENT = r"^[a-z][a-z0-9_]{0,39}$"
 
 
-def unit_of(key: str) -> str:
-    """Return the unit implied by a key name's suffix (``""`` when none)."""
-    for suffix, unit in (
-        ("_per_month", "per month"),
-        ("_days", "days"),
-        ("_weeks", "weeks"),
-        ("_months", "months"),
-        ("_fte", "FTE"),
-        ("_probability", "0 to 1"),
-        ("_share", "0 to 1"),
-        ("_gbp", "£"),
-    ):
-        if key.endswith(suffix):
-            return unit
-    return ""
 
 
 # --------------------------------------------------------------------------------------

@@ -10,7 +10,10 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from .window import DEFAULT_SCENARIO, MainWindow
+from tfsim.scenario.bundled import default_scenario
+
+from .options import parse_gui_args
+from .window import MainWindow
 
 SCREENSHOT_SIZE = (1366, 768)
 
@@ -39,35 +42,30 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="tfsim gui", description="The tfsim desktop app.")
-    p.add_argument("scenario", nargs="?", help="scenario file (default: the bundled Sevenoaks 2014)")
-    p.add_argument("--run", action="store_true", help="run the scenario once it is open")
-    p.add_argument("--screenshot", metavar="FILE.png", help="after the run, save a picture of the window and exit")
-    p.add_argument("--replications", "-n", type=int, default=None, help="runs (replications) for --run")
-    return p.parse_args(argv)
-
-
 def build_window(args: argparse.Namespace) -> MainWindow:
     win = MainWindow()
-    path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
-    win.open_file(path, check_unsaved=False)
+    path = Path(args.scenario) if args.scenario else default_scenario()
+    win.documents.open_file(path, check_unsaved=False)
     if args.replications:
-        win.reps.setValue(args.replications)
+        win.run_panel.reps.setValue(args.replications)
     return win
 
 
 def save_screenshot(win: MainWindow, path: str) -> bool:
     QApplication.processEvents()
-    for tab in win.chart_tabs.charts.values():
+    for tab in win.run_panel.chart_tabs.charts.values():
         tab.canvas.draw()
     image = win.grab()
     return image.save(str(path))
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = parse_args(argv)
+    """``python -m tfsim.ui.app [SCENARIO] [--run] [--screenshot FILE] [--replications N]``."""
+    return run(parse_gui_args(sys.argv[1:] if argv is None else list(argv)))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the app as ``args`` (see :mod:`tfsim.ui.options`) say; the exit code."""
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tfsim"])
     app.setApplicationName("tfsim")
     app.setOrganizationName("tfsim")
@@ -97,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.run:
         if args.screenshot:
-            win.runFinished.connect(finish_screenshot)
-            win.run_controller.failed.connect(failed_exit)
-            win.run_controller.cancelled.connect(failed_exit)
+            win.session.finished.connect(finish_screenshot)
+            win.session.failed.connect(failed_exit)
+            win.session.cancelled.connect(failed_exit)
         QTimer.singleShot(0, lambda: win.start_run() or (args.screenshot and failed_exit()))
     elif args.screenshot:
         QTimer.singleShot(300, shoot)

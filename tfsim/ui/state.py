@@ -14,20 +14,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-class _Missing:
-    """Marks an absent key (the schema default applies); survives deepcopy as itself."""
+from tfsim.scenario.introspect import MISSING
 
-    def __copy__(self):
-        return self
+__all__ = ["MISSING", "ScenarioDocument", "SetValue", "get_in", "set_in"]
 
-    def __deepcopy__(self, memo):
-        return self
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING = _Missing()
 _RAISE = object()
 
 

@@ -1,0 +1,102 @@
+"""The right side of the window: run settings and buttons, progress, the baseline line, cards and charts."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget
+
+from .results import ChartTabs, KpiPanel
+
+
+class RunPanel(QWidget):
+    """Widgets only: the window connects the buttons, and shows a session with :meth:`show_session`."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        rl = QVBoxLayout(self)
+        rl.setContentsMargins(6, 6, 6, 6)
+        controls = QHBoxLayout()
+        self.reps = QSpinBox()
+        self.reps.setRange(1, 100000)
+        self.reps.setValue(100)
+        self.reps.setToolTip("How many times to simulate the scenario (replications). Each run draws different "
+                             "random chances; more runs give narrower intervals but take longer.")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2_000_000_000)
+        self.seed.setValue(12345)
+        self.seed.setToolTip("Random seed: the same seed gives exactly the same results.")
+        self.jobs = QSpinBox()
+        self.jobs.setRange(0, 256)
+        self.jobs.setValue(1)
+        self.jobs.setToolTip("Processor cores to use at once (jobs). 1 = one core; 0 = all cores.")
+        for label, w in (("Runs (replications):", self.reps), ("Seed:", self.seed), ("Cores (jobs):", self.jobs)):
+            controls.addWidget(QLabel(label))
+            controls.addWidget(w)
+        self.run_button = QPushButton("Run")
+        self.run_button.setToolTip("Simulate the scenario (F5)")
+        self.run_button.setStyleSheet("font-weight: bold; padding: 4px 14px;")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        controls.addWidget(self.run_button)
+        controls.addWidget(self.cancel_button)
+        controls.addStretch(1)
+        rl.addLayout(controls)
+        self.progress = QProgressBar()
+        self.progress.setFormat("Press Run to forecast this scenario")
+        self.progress.setValue(0)
+        self.progress.setMaximumHeight(18)
+        rl.addWidget(self.progress)
+
+        compare = QHBoxLayout()
+        self.run_info = QLabel("")
+        self.run_info.setWordWrap(True)
+        self.run_info.setMinimumWidth(100)
+        self.run_info.setStyleSheet("color: #444;")
+        compare.addWidget(self.run_info, 1)
+        self.pin_button = QPushButton("Pin as baseline")
+        self.pin_button.setToolTip("Keep this run as the baseline: later runs (of this or another scenario) "
+                                   "are drawn against it and the cards show the differences.")
+        self.pin_button.setEnabled(False)
+        self.unpin_button = QPushButton("Clear baseline")
+        self.unpin_button.setEnabled(False)
+        compare.addWidget(self.pin_button)
+        compare.addWidget(self.unpin_button)
+        rl.addLayout(compare)
+        self.kpis = KpiPanel()
+        rl.addWidget(self.kpis)
+        self.chart_tabs = ChartTabs()
+        rl.addWidget(self.chart_tabs, 1)
+
+    def run_settings(self) -> tuple[int, int, int]:
+        """(replications, seed, jobs) as set."""
+        return self.reps.value(), self.seed.value(), self.jobs.value()
+
+    def started(self, n: int) -> None:
+        self.progress.setRange(0, n)
+        self.progress.setFormat("%v of %m runs done")
+        self.progress.setValue(0)
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+
+    def set_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def stopped(self) -> None:
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def show_session(self, session) -> None:
+        """Cards, charts and the run line from a :class:`~tfsim.ui.session.RunSession`."""
+        r, baseline, name = session.results, session.baseline, session.baseline_name
+        self.kpis.show_results(r, baseline)
+        self.chart_tabs.show_results(r, baseline)
+        self.pin_button.setEnabled(r is not None)
+        self.unpin_button.setEnabled(baseline is not None)
+        if r is None and baseline is not None:
+            self.run_info.setText(f"Baseline <i>{name}</i> is ready; run this scenario to compare.")
+        if r is not None:
+            info = (f"<b>{r.scenario.name}</b>: {r.replications} runs, seed {r.seed}, "
+                    f"{r.scenario.start_date:%d %b %Y} to {r.scenario.end_date:%d %b %Y}")
+            if baseline is not None:
+                info += f". Compared with baseline <i>{name}</i> (dashed)"
+            self.run_info.setText(info)

@@ -1,0 +1,53 @@
+"""What the app remembers between sessions: window geometry, runs, recent files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+MAX_RECENT = 8
+DEFAULT_SIZE = (1366, 740)  # pixels, the first time the app opens
+DEFAULT_REPLICATIONS = 100
+
+
+def settings() -> QSettings:
+    return QSettings(QSettings.IniFormat, QSettings.UserScope, "tfsim", "tfsim")
+
+
+def restore_window(window, replications) -> None:
+    """Geometry and the runs spin box as they were when the app last closed."""
+    s = settings()
+    geo = s.value("geometry")
+    if geo is not None:
+        window.restoreGeometry(geo)
+    else:
+        window.resize(*DEFAULT_SIZE)
+    try:
+        replications.setValue(int(s.value("replications", DEFAULT_REPLICATIONS)))
+    except (TypeError, ValueError):
+        pass
+
+
+def save_window(window, replications) -> None:
+    s = settings()
+    s.setValue("geometry", window.saveGeometry())
+    s.setValue("replications", replications.value())
+
+
+class RecentFiles(QObject):
+    """The most recently opened or saved files, newest first."""
+
+    changed = Signal()
+
+    def files(self) -> list[str]:
+        value = settings().value("recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def add(self, path: Path) -> None:
+        name = str(Path(path).resolve())
+        files = [name] + [f for f in self.files() if f != name]
+        settings().setValue("recent", files[:MAX_RECENT])
+        self.changed.emit()
