@@ -13,6 +13,8 @@ import datetime as dt
 
 import numpy as np
 
+from tfsim.model.calendar import financial_year
+
 # Okabe & Ito (2008) colour-blind-safe palette
 PALETTE = {
     "blue": "#0072B2",
@@ -78,7 +80,7 @@ def plot_forecast(ax, results, baseline=None, target: float | None = None, deadl
     """Families turned around over time: mean with the 90% band across replications."""
     _band(ax, results, "turned_around_cumulative", PALETTE["blue"], "Turned around (mean)")
     _band(ax, results, "started_cumulative", PALETTE["green"], "Started (mean)", baseline=True)
-    if _has(results, "claims_cumulative"):  # payment by results (issue 4)
+    if _has(results, "claims_cumulative"):  # payment by results
         _band(ax, results, "claims_cumulative", PALETTE["purple"], "Claims made (mean)")
     if baseline is not None:
         _band(ax, baseline, "turned_around_cumulative", PALETTE["black"], "Baseline: turned around", baseline=True)
@@ -132,7 +134,7 @@ def plot_staffing(ax, results, baseline=None) -> None:
     _finish(ax, "Staff in post", "FTE")
 
 
-# ---- payment by results (issue 4) ---------------------------------------------------------
+# ---- payment by results -----------------------------------------------------------------
 
 
 def _has(results, metric: str) -> bool:
@@ -159,8 +161,7 @@ def money_by_financial_year(results):
     years: dict[int, list[float]] = {}
     series = {k: results.series(k)["mean"] for k in ("income_attachment", "income_results", "cost")}
     for month in series["cost"].index:
-        y, m = int(month[:4]), int(month[5:7])
-        fy = y if m >= 4 else y - 1
+        fy = financial_year(dt.date(int(month[:4]), int(month[5:7]), 1))
         row = years.setdefault(fy, [0.0, 0.0, 0.0])
         for i, k in enumerate(series):
             row[i] += float(series[k].loc[month])

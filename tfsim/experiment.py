@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from tfsim.model import MONTHLY_METRICS, SUMMARY_METRICS, Calendar, ReplicationResult, simulate
+from tfsim.catalogue_tables import MONEY_MONTHLY, MONTHLY_METRICS, SUMMARY_METRICS
+from tfsim.model import Calendar, ReplicationResult, simulate
 from tfsim.scenario.schema import Scenario
 
 SUMMARY_COLUMNS = ["metric", "mean", "ci_low", "ci_high", "p05", "p50", "p95"]
@@ -206,8 +207,8 @@ def summarise(scenario: Scenario, seed: int, results: list[ReplicationResult]) -
 
     months = Calendar.of(scenario).labels
     frames = []
-    for metric in results[0].monthly:
-        stack = np.vstack([r.monthly[metric] for r in results])
+    for metric, series_of in _monthly_series(scenario, results[0]):
+        stack = np.vstack([series_of(r) for r in results])
         p05, p50, p95 = np.percentile(stack, [5, 50, 95], axis=0)
         frames.append(pd.DataFrame({"month": months, "metric": metric, "mean": stack.mean(axis=0),
                                     "p05": p05, "p50": p50, "p95": p95}))
@@ -215,6 +216,24 @@ def summarise(scenario: Scenario, seed: int, results: list[ReplicationResult]) -
     checks = pd.DataFrame([r.checks for r in results])
     return ExperimentResults(scenario=scenario, seed=seed, replications=len(results), summary=summary,
                              monthly=monthly, per_replication=per_rep, checks=checks, months=months)
+
+
+def _monthly_series(scenario: Scenario, result: ReplicationResult):
+    """``(metric, series_of)`` for each monthly table row group, in the order of ``monthly.csv``.
+
+    Per-role series are named ``<metric>.<role id>`` and come after the caseload and
+    workforce series, role by role, before the money series.
+    """
+    names = list(result.monthly)
+    money = [k for k in names if k in MONEY_MONTHLY]
+    for k in names:
+        if k not in MONEY_MONTHLY:
+            yield k, lambda r, k=k: r.monthly[k]
+    for role in scenario.roles:
+        for metric in result.by_role:
+            yield f"{metric}.{role.id}", lambda r, m=metric, rid=role.id: r.by_role[m][rid]
+    for k in money:
+        yield k, lambda r, k=k: r.monthly[k]
 
 
 def metric_label(metric: str) -> tuple[str, str]:

@@ -18,11 +18,11 @@ from typing import Callable
 import numpy as np
 
 from tfsim.experiment import replication_seed
-from tfsim.model import Calendar, Engine
-from tfsim.model.claims import EMPLOYMENT, PROGRESS, FeeSchedule
-from tfsim.model.metrics import ReplicationResult, replication_statistics
+from tfsim.model import Calendar, ReplicationResult, Snapshot, build_replication, replication_statistics
+from tfsim.model.entities import EMPLOYMENT, PROGRESS
+from tfsim.model.fees import FeeSchedule
 from tfsim.scenario import load_scenario
-from tfsim.scenario.schema import DAYS_PER_MONTH, Scenario
+from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_YEAR, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -32,19 +32,26 @@ SEED = 2026
 
 @dataclass
 class Run:
-    """One replication: its statistics and the engine (for the families and claims)."""
+    """One replication: its statistics and its end-of-run snapshot (for the families and claims)."""
 
     result: ReplicationResult
-    engine: Engine
+    snapshot: Snapshot
     scenario: Scenario
     calendar: Calendar
 
+    def series(self, metric: str) -> np.ndarray:
+        """A monthly series by name; ``<metric>.<role id>`` names a per-role series."""
+        if metric in self.result.monthly:
+            return self.result.monthly[metric]
+        name, _, role = metric.partition(".")
+        return self.result.by_role[name][role]
+
     def at(self, metric: str, month: str) -> float:
-        return float(self.result.monthly[metric][self.calendar.labels.index(month)])
+        return float(self.series(metric)[self.calendar.labels.index(month)])
 
     def in_months(self, metric: str, first: str, last: str) -> np.ndarray:
         labels = self.calendar.labels
-        return self.result.monthly[metric][labels.index(first): labels.index(last) + 1]
+        return self.series(metric)[labels.index(first): labels.index(last) + 1]
 
     def day(self, date: dt.date) -> float:
         return float(self.scenario.day_of(date))
@@ -100,8 +107,8 @@ def attachment_gbp_2012(r: Run) -> float:
 
 
 def peak_per_fip(r: Run) -> float:
-    busy = r.result.monthly["in_service.fip"]
-    fte = r.result.monthly["fte_in_post.fip"]
+    busy = r.result.by_role["in_service"]["fip"]
+    fte = r.result.by_role["fte_in_post"]["fip"]
     ok = fte > 0
     return float(np.max(busy[ok] / fte[ok])) if ok.any() else math.nan
 
@@ -110,9 +117,8 @@ def people(kind: str, month: str) -> Callable[[Run], float]:
     """Adults/children/people in the families in service: families x mean size of those referred."""
 
     def measure(r: Run) -> float:
-        fams = r.engine.families
-        adults = np.mean([f.adults for f in fams])
-        children = np.mean([f.children for f in fams])
+        adults = np.mean(r.snapshot.family_adults)
+        children = np.mean(r.snapshot.family_children)
         size = {"adults": adults, "children": children, "people": adults + children}[kind]
         return r.at("families_in_service", month) * float(size)
 
@@ -122,7 +128,7 @@ def people(kind: str, month: str) -> Callable[[Run], float]:
 def into_work_by(date: dt.date) -> Callable[[Run], float]:
     def measure(r: Run) -> float:
         t = r.day(date)
-        return float(sum(1 for c in r.engine.claims.claims if c.kind == EMPLOYMENT and c.achieved < t))
+        return float(sum(1 for c in r.snapshot.claims.claims if c.kind == EMPLOYMENT and c.achieved < t))
 
     return measure
 
@@ -132,14 +138,14 @@ def min_claim_delay(kind: str | None, start: str) -> Callable[[Run], float]:
 
     def measure(r: Run) -> float:
         gaps = [((c.claimed if start == "claimed" else c.eligible) - c.exited) / DAYS_PER_MONTH
-                for c in r.engine.claims.claims if kind is None or c.kind == kind]
+                for c in r.snapshot.claims.claims if kind is None or c.kind == kind]
         return float(min(gaps)) if gaps else math.nan
 
     return measure
 
 
 def turnover_rate(r: Run) -> float:
-    years = r.scenario.horizon_days / 365.25
+    years = r.scenario.horizon_days / DAYS_PER_YEAR
     mean_fte = float(np.mean(r.result.monthly["fte_in_post"]))
     return r.result.summary["leavers"] / (mean_fte * years)
 
@@ -296,9 +302,8 @@ def run_case(case: Case, seed: int = SEED) -> list[Run]:
     cal = Calendar.of(scenario)
     runs = []
     for i in range(case.replications):
-        engine = Engine(scenario, replication_seed(seed, i))
-        log = engine.run()
-        runs.append(Run(replication_statistics(scenario, engine, log, cal), engine, scenario, cal))
+        log, snapshot = build_replication(scenario, replication_seed(seed, i)).run()
+        runs.append(Run(replication_statistics(scenario, cal, log, snapshot), snapshot, scenario, cal))
     return runs
 
 
