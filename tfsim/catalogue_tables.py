@@ -1,7 +1,7 @@
 """Names, descriptions and units of the model's outputs, as plain tables.
 
 A stop-gap outside the model: the model names its outputs only by their string keys,
-and these tables (moved verbatim from the model) describe them for the experiment's
+and these tables (moved from the model unchanged) describe them for the experiment's
 labels until a catalogue of output records replaces them.
 """
 
@@ -42,7 +42,7 @@ MONEY_MONTHLY: dict[str, tuple[str, str]] = {
 }
 
 #: Summary metrics, in report order, with a plain-language description and unit.
-SUMMARY_METRICS: dict[str, tuple[str, str]] = {
+_CASELOAD_SUMMARY: dict[str, tuple[str, str]] = {
     "families_referred": ("Families referred (after warm-up)", "families"),
     "families_refused": ("Families who refused support and had not taken it up by the end", "families"),
     "families_started": ("Families whose first intervention started", "families"),
@@ -71,7 +71,7 @@ SUMMARY_METRICS: dict[str, tuple[str, str]] = {
 }
 
 #: Monthly series, with description and unit.
-MONTHLY_METRICS: dict[str, tuple[str, str]] = {
+_CASELOAD_MONTHLY: dict[str, tuple[str, str]] = {
     "referrals": ("Referrals in the month", "families"),
     "referred_cumulative": ("Families referred so far", "families"),
     "waiting_list": ("Waiting list at month end", "families"),
@@ -93,6 +93,6 @@ MONTHLY_METRICS: dict[str, tuple[str, str]] = {
     "handovers_cumulative": ("Families handed over so far", "families"),
 }
 
-# the money tables follow the caseload ones, as they did when added to them
-SUMMARY_METRICS.update(MONEY_SUMMARY)
-MONTHLY_METRICS.update(MONEY_MONTHLY)
+# every output: the money metrics follow the caseload and workforce ones
+SUMMARY_METRICS: dict[str, tuple[str, str]] = {**_CASELOAD_SUMMARY, **MONEY_SUMMARY}
+MONTHLY_METRICS: dict[str, tuple[str, str]] = {**_CASELOAD_MONTHLY, **MONEY_MONTHLY}

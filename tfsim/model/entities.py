@@ -117,6 +117,10 @@ class Worker:
 class RoleState:
     """Live state of one role: its workers, a pool of free-slot tokens and its samplers.
 
+    Parameters: its index in the scenario's roles, its ``RoleSpec``, the replication's
+    streams, the scenario's intensity levels, the role's workforce parameters and its
+    families-in-service arrays in the event log (``EventLog.busy``).
+
     A token is a worker reference meaning "this worker may have a free slot".  Tokens
     are checked when taken, so caps can shrink or workers stop accepting without the
     pool being rebuilt; the pool always holds at least one token per free slot.
@@ -125,7 +129,8 @@ class RoleState:
     __slots__ = ("index", "id", "spec", "workers", "tokens", "levels", "duration", "extension", "outcome_cum",
                  "certain", "stretch", "learned_factor", "experience_months", "adjusted", "busy_t", "busy_d")
 
-    def __init__(self, index: int, spec, streams: Streams, levels: list[str], workforce, busy: tuple[array, array]):
+    def __init__(self, index: int, spec, streams: Streams, levels: list[str], workforce_params,
+                 busy: tuple[array, array]):
         self.index = index
         self.id = spec.id
         self.spec = spec
@@ -142,9 +147,9 @@ class RoleState:
         # in event order; the event log's arrays, appended to on the hot path
         self.busy_t, self.busy_d = busy
         # sickness absence stretches interventions; experience shortens them (learning curve)
-        self.stretch = 1.0 / (1.0 - workforce.sickness_absence_share)
-        self.learned_factor = workforce.experienced_duration_factor
-        self.experience_months = workforce.experience_months
+        self.stretch = 1.0 / (1.0 - workforce_params.sickness_absence_share)
+        self.learned_factor = workforce_params.experienced_duration_factor
+        self.experience_months = workforce_params.experience_months
         self.adjusted = self.stretch != 1.0 or self.learned_factor < 1.0
 
     def duration_factor(self, w: Worker, now: float) -> float:
