@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tfsim.model.entities import IN_SERVICE, WAITING, Family
+from tfsim.model.entities import WAITING, Family
 from tfsim.model.waiting_list import ESCALATED, NORMAL, WaitingList
 
 
@@ -77,11 +77,3 @@ def test_requeued_family_is_served_once_from_its_newest_entry():
     assert wl.pop_for([1]) is fams[1]
     assert wl.pop_for([1]) is None and len(wl) == 0
 
-
-def test_family_no_longer_waiting_is_never_offered():
-    wl = WaitingList(1)
-    fams = fill(wl, [0, 0])
-    fams[0].state = IN_SERVICE  # left the list by another route; its entry is stale
-    wl.count -= 1
-    assert wl.pop_for([0]) is fams[1]
-    assert wl.pop_for([0]) is None
