@@ -12,7 +12,7 @@ Run from the repository root::
     python benchmarks/engine.py --families 20000
 
 The last line is ``ratio_vs_textbook_simpy=X.XX``: tfsim's time for one full
-replication (engine plus statistics, what :func:`tfsim.model.simulate` does) over
+replication (run plus statistics, what :func:`tfsim.model.simulate` does) over
 the textbook model's time.  Lower is better; the target is 0.50 or less.
 """
 
@@ -30,8 +30,7 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's tfsim, not an installed one
 
-from tfsim.model.engine import Engine  # noqa: E402
-from tfsim.model.metrics import replication_statistics  # noqa: E402
+from tfsim.model import Calendar, build_replication, replication_statistics  # noqa: E402
 from tfsim.scenario.schema import DAYS_PER_MONTH, Scenario  # noqa: E402
 from tfsim.theory import erlang_c, mmc_mean_wait  # noqa: E402
 
@@ -92,19 +91,19 @@ def batch_se(starts: np.ndarray, waits: np.ndarray, warm_up: float, horizon: flo
 
 
 def run_tfsim(scenario: Scenario, seed: int) -> dict:
-    """One replication exactly as tfsim.model.simulate does it, timing the engine and statistics apart."""
+    """One replication exactly as tfsim.model.simulate does it, timing the run and statistics apart."""
     t0 = time.perf_counter()
-    engine = Engine(scenario, np.random.SeedSequence(seed))
-    log = engine.run()
+    replication = build_replication(scenario, np.random.SeedSequence(seed))
+    log, snapshot = replication.run()
     t1 = time.perf_counter()
-    result = replication_statistics(scenario, engine, log)
+    result = replication_statistics(scenario, Calendar.of(scenario), log, snapshot)
     t2 = time.perf_counter()
     starts, waits = np.asarray(log.first_start, dtype=float), np.asarray(log.waits, dtype=float)
     return dict(
         seconds=t2 - t0,
-        engine_seconds=t1 - t0,
+        run_seconds=t1 - t0,
         # referrals are merged into the run loop rather than queued: count them as events too
-        events=events_processed(engine.env) + len(log.referred),
+        events=replication.scheduler.events_processed + len(log.referred),
         families=len(log.referred),
         mean_wait_days=result.summary["mean_wait_days"],
         share_waited=result.summary["share_waited"],
@@ -176,8 +175,8 @@ def run_textbook(arrivals_per_day: float, mean_service_days: float, horizon: flo
 def report(name: str, r: dict, wq_days: float, p_wait: float) -> None:
     print(f"{name}")
     print(f"  wall time          {r['seconds']:8.2f} s" + (
-        f"   (engine {r['engine_seconds']:.2f} s + statistics {r['seconds'] - r['engine_seconds']:.2f} s)"
-        if "engine_seconds" in r else ""))
+        f"   (run {r['run_seconds']:.2f} s + statistics {r['seconds'] - r['run_seconds']:.2f} s)"
+        if "run_seconds" in r else ""))
     print(f"  events processed   {r['events']:>10,d}   ({r['events'] / r['families']:.2f} per family)")
     print(f"  events / second    {r['events'] / r['seconds']:>10,.0f}")
     print(f"  families referred  {r['families']:>10,d}")
@@ -230,9 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("timing: one run each")
 
-    report("tfsim engine (one replication: Engine.run + replication_statistics)", tf, wq_days, p_wait)
+    report("tfsim (one replication: build_replication(...).run() + replication_statistics)", tf, wq_days, p_wait)
     report("textbook SimPy (Resource + one process per family)", tb, wq_days, p_wait)
-    print(f"engine-only ratio (statistics excluded) = {tf['engine_seconds'] / tb['seconds']:.2f}")
+    print(f"run-only ratio (statistics excluded) = {tf['run_seconds'] / tb['seconds']:.2f}")
     print(f"ratio_vs_textbook_simpy={tf['seconds'] / tb['seconds']:.2f}")
     return 0
 

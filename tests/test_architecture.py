@@ -37,3 +37,20 @@ def test_no_module_outside_ui_imports_qt_or_the_model_imports_matplotlib():
         assert not names & {"PySide6", "PyQt5", "PyQt6", "shiboken6"}, rel
         if rel.startswith("tfsim/model/"):
             assert not names & {"matplotlib", "pandas", "PySide6"}, rel
+
+
+def test_model_has_no_function_level_imports():
+    # imports at module top only: a function-level import hides a cycle the layers would catch
+    for path in (PACKAGE / "model").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                nested = [n for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom))]
+                assert not nested, f"{path.name}:{nested[0].lineno if nested else ''} imports inside {node.name}"
+
+
+def test_every_model_module_is_in_a_layer():
+    layers = _contracts()["The model is layered: composition root, then statistics and components, then building blocks"]
+    listed = {name.strip() for layer in layers["layers"] for name in layer.replace(":", "|").split("|")}
+    modules = {p.stem for p in (PACKAGE / "model").glob("*.py") if p.stem != "__init__"}
+    assert modules == listed

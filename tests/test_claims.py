@@ -14,17 +14,19 @@ import math
 import numpy as np
 import pytest
 
-from tfsim.model import simulate
-from tfsim.model.claims import (
+from tfsim.model import build_replication, financial_year, simulate
+from tfsim.model.claims import claim_windows
+from tfsim.model.entities import (
+    CLOSED,
     EMPLOYMENT,
+    IN_SERVICE,
     MAIN_KINDS,
     PROGRESS,
     PROGRESS_TO_WORK,
-    FeeSchedule,
-    claim_windows,
-    financial_year,
+    REFUSED,
+    WAITING,
 )
-from tfsim.model.engine import CLOSED, IN_SERVICE, REFUSED, WAITING, Engine
+from tfsim.model.fees import FeeSchedule
 from tfsim.scenario import read_scenario, variant
 from tfsim.scenario.schema import Money, Scenario
 
@@ -39,9 +41,9 @@ def tiny():
 
 
 def run_book(scenario: Scenario, seed: int = 0):
-    engine = Engine(scenario, np.random.SeedSequence(seed))
-    engine.run()
-    return engine, engine.claims
+    replication = build_replication(scenario, np.random.SeedSequence(seed))
+    replication.run()
+    return replication, replication.claims
 
 
 def day(date: str) -> float:
@@ -57,7 +59,7 @@ def test_phase1_progress_result_timeline():
     # paid 548 + 30.4375 = 578.4375 (31 Oct 2013, FY 2013/14).
     # Attached 1 Apr 2012 (FY 2012/13): £3,200 attachment, £800 results of which the
     # crime/ASB + education result earns £700 (£100 is for progress to work).
-    engine, book = run_book(make_tiny({"framework": "phase1"}))
+    rep, book = run_book(make_tiny({"framework": "phase1"}))
     assert len(book.claims) == 1
     c = book.claims[0]
     assert c.kind == PROGRESS
@@ -86,7 +88,7 @@ def test_phase1_progress_result_money_by_month_and_year():
 
 def test_phase2_progress_result():
     # Phase 2: £1,000 on attachment (day 0, FY 2012/13), £800 on results paid 31 Oct 2013 (FY 2013/14).
-    engine, book = run_book(make_tiny({"framework": "phase2"}))
+    rep, book = run_book(make_tiny({"framework": "phase2"}))
     (c,) = book.claims
     assert (c.kind, c.claimed, c.amount_gbp) == (PROGRESS, 548.0, 800.0)
     assert c.paid == pytest.approx(578.4375)
@@ -103,7 +105,7 @@ def test_phase1_employment_result_earns_whole_results_payment():
     sc = make_tiny({"framework": "phase1", "follow_up_months": 0, "employment_support_share": 1.0,
                     "employment_supported_probability": 1.0},
                    families={"needs": {"crime_asb": 0.0, "worklessness": 1.0}, "intensity": {"high": 1.0}})
-    engine, book = run_book(sc)
+    rep, book = run_book(sc)
     (c,) = book.claims
     assert c.kind == EMPLOYMENT
     assert c.eligible == pytest.approx(456.25)
@@ -117,7 +119,7 @@ def test_phase1_family_attached_in_2013_14():
     # 730.25; 6 months later 912.875 (30 Sep 2014, 21:00); claimed 1 Oct 2014 (day 913),
     # paid 31 Oct 2014 (FY 2014/15): £1,600 - £100 = £1,500.
     sc = make_tiny({"framework": "phase1"}, referrals={"cohort": [{"date": "2013-04-01", "families": 1}]})
-    engine, book = run_book(sc)
+    rep, book = run_book(sc)
     (c,) = book.claims
     assert book.fees_of(0) == (2400.0, 1600.0)
     assert (c.claimed, c.amount_gbp) == (day("2014-10-01"), 1500.0)
@@ -134,7 +136,7 @@ def test_workless_family_progress_to_work_plus_progress():
     sc = make_tiny({"framework": "phase1", "employment_supported_probability": 0.0,
                     "employment_unsupported_probability": 0.0, "progress_to_work_probability": 1.0},
                    families={"needs": {"crime_asb": 0.0, "worklessness": 1.0}, "intensity": {"high": 1.0}})
-    engine, book = run_book(sc)
+    rep, book = run_book(sc)
     kinds = {c.kind: c for c in book.claims}
     assert set(kinds) == {PROGRESS, PROGRESS_TO_WORK}
     assert kinds[PROGRESS_TO_WORK].amount_gbp == 100.0 and kinds[PROGRESS_TO_WORK].claimed == 548.0
@@ -152,7 +154,7 @@ def test_custom_framework_monthly_windows():
     sc = make_tiny({"framework": "custom", "fee_per_family_gbp": 2000, "attachment_share": 0.5,
                     "progress_sustain_months": 3, "employment_sustain_weeks": 13, "follow_up_months": 0,
                     "claim_window_months": 1, "payment_lag_months": 0})
-    engine, book = run_book(sc)
+    rep, book = run_book(sc)
     (c,) = book.claims
     assert (c.claimed, c.paid, c.amount_gbp) == (487.0, 487.0, 1000.0)
     r = simulate(sc, 0)
@@ -171,7 +173,7 @@ def test_phase1_five_of_six_funded_rounds_to_the_penny():
 def test_long_follow_up_delays_the_claim():
     # Follow-up at 9 months (exit + 273.9375 = 639.1875, 31 Dec 2013 04:30) is later than the
     # 6-month sustain period (547.875): claimed at the next window, 1 Jan 2014 (day 640).
-    engine, book = run_book(make_tiny({"framework": "phase1", "follow_up_months": 9}))
+    rep, book = run_book(make_tiny({"framework": "phase1", "follow_up_months": 9}))
     (c,) = book.claims
     assert c.eligible == pytest.approx(639.1875)
     assert c.claimed == day("2014-01-01") == 640.0
@@ -192,16 +194,16 @@ def test_relapse_voids_claim_and_rereferral_is_a_new_referral():
     # each time) but never earns a claim, and earns one attachment fee only.
     sc = make_tiny({"framework": "phase1", "relapse_probability": 1.0, "rereferral_probability": 1.0,
                     "rereferral_delay_months": 1})
-    engine, book = run_book(sc)
+    rep, book = run_book(sc)
     assert book.claims == []
     assert len(book.rereferrals) >= 1
-    assert all(book.root_of(f.id) == 0 for f in engine.families)
+    assert all(book.root_of(f.id) == 0 for f in rep.caseflow.families)
     r = simulate(sc, 0)
     assert r.summary["claims"] == 0
     assert r.summary["income_attachment"] == 3200.0
     assert r.summary["families_referred"] == 1 + r.summary["rereferrals"]
-    states = np.bincount([f.state for f in engine.families], minlength=5)
-    assert len(engine.log.referred) == states[REFUSED] + states[WAITING] + states[IN_SERVICE] + states[CLOSED]
+    states = np.bincount([f.state for f in rep.caseflow.families], minlength=5)
+    assert len(rep.log.referred) == states[REFUSED] + states[WAITING] + states[IN_SERVICE] + states[CLOSED]
 
 
 def test_relapse_after_follow_up_rerefers_at_relapse_plus_delay():
@@ -210,7 +212,7 @@ def test_relapse_after_follow_up_rerefers_at_relapse_plus_delay():
     # the re-referral follows 2 months later.
     sc = make_tiny({"relapse_probability": 1.0, "rereferral_probability": 1.0, "follow_up_months": 0,
                     "rereferral_delay_months": 2}, end_date="2013-12-31")
-    engine, book = run_book(sc)
+    rep, book = run_book(sc)
     (seen, root), = book.voided
     assert 365.25 <= seen <= 365.25 + 6 * DPM
     assert book.rereferrals == [pytest.approx(seen + 2 * DPM)]
@@ -229,9 +231,9 @@ def bundled() -> Scenario:
 @pytest.mark.parametrize("seed", range(6))
 def test_invariants_on_the_bundled_scenario(bundled, seed):
     sc = variant(bundled, {"money.relapse_probability": 0.3, "money.rereferral_probability": 0.8})
-    engine, book = run_book(sc, seed)
+    rep, book = run_book(sc, seed)
     H = sc.horizon_days
-    ta = np.sort(np.asarray(engine.log.close_t)[np.asarray(engine.log.close_kind) == 0])
+    ta = np.sort(np.asarray(rep.log.close_t)[np.asarray(rep.log.close_kind) == 0])
     main = [c for c in book.claims if c.kind in MAIN_KINDS]
     claimed = np.sort([c.claimed for c in main if c.claimed < H])
     # claims never exceed families turned around, at any time
@@ -249,9 +251,10 @@ def test_invariants_on_the_bundled_scenario(bundled, seed):
         assert paid <= book.fees_of(root)[1] + 1e-9
     # one attachment fee per family: re-referred records earn none
     r = simulate(sc, np.random.SeedSequence(seed))
-    originals = [f for f in engine.families if f.started >= 0 and f.id not in book.origin]
+    originals = [f for f in rep.caseflow.families if f.started >= 0 and f.id not in book.origin]
     assert r.checks["attachments"] == len(originals)
-    assert r.summary["income_attachment"] == pytest.approx(sum(book.fees_of(f.id)[0] for f in originals))
+    assert r.summary["income_attachment"] == pytest.approx(
+        sum(book.schedule.fees_attached_at(sc, f.started)[0] for f in originals))
     for flag in ("claims_over_turned_around", "claims_before_sustained", "claims_twice"):
         assert r.checks[flag] == 0
     m = r.monthly
@@ -301,7 +304,7 @@ def test_scenario_without_money_still_validates():
 def test_result_achieved_during_the_intervention_can_be_claimed_soon_after_exit():
     # the result comes part-way through the year-long intervention; its 6-month sustain
     # period may end before exit, and the claim then waits only for the follow-up
-    engine, book = run_book(make_tiny({"framework": "phase1", "result_during_share": 1.0, "follow_up_months": 0}))
+    rep, book = run_book(make_tiny({"framework": "phase1", "result_during_share": 1.0, "follow_up_months": 0}))
     (c,) = book.claims
     assert 0.0 <= c.achieved <= c.exited == 365.25
     assert c.eligible == pytest.approx(max(c.achieved + 6 * DPM, c.exited))

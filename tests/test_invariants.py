@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tfsim.model.engine import Engine
-from tfsim.model.metrics import Step, replication_statistics
+from tfsim.model import Calendar, build_replication, replication_statistics, simulate
+from tfsim.model.steps import Step
 from tfsim.scenario.schema import Scenario
 
 DISTRIBUTIONS = st.one_of(
@@ -81,14 +81,15 @@ def scenarios(draw):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_conservation_caps_and_bounds(scenario, seed):
-    engine = Engine(scenario, np.random.SeedSequence(seed))
-    log = engine.run()
-    res = replication_statistics(scenario, engine, log)
+    replication = build_replication(scenario, np.random.SeedSequence(seed))
+    log, snapshot = replication.run()
+    res = replication_statistics(scenario, Calendar.of(scenario), log, snapshot)
+    families, workers = replication.caseflow.families, replication.workforce.workers
     c = res.checks
     # conservation: every referred family is in exactly one state
     assert c["referred"] == c["families"]
     assert c["referred"] == c["refused_now"] + c["waiting_now"] + c["in_service_now"] + c["closed"]
-    assert len({f.id for f in engine.families}) == len(engine.families)
+    assert len({f.id for f in families}) == len(families) == snapshot.families
     # the summary agrees with the states
     s = res.summary
     assert s["families_waiting_end"] == c["waiting_now"]
@@ -104,7 +105,7 @@ def test_conservation_caps_and_bounds(scenario, seed):
             after = busy.t + 1e-9
             assert np.all(busy.before(after) <= cap.before(after) + 1e-9)
             assert np.all(busy.level >= 0)
-    for w in engine.workers:
+    for w in workers:
         assert 0 <= w.load <= w.cap and len(w.families) == w.load
     # monthly stocks are non-negative and cumulative counts never fall
     m = res.monthly
@@ -119,8 +120,6 @@ def test_conservation_caps_and_bounds(scenario, seed):
 @settings(max_examples=15, deadline=None)
 @given(scenario=scenarios(), seed=st.integers(0, 1000))
 def test_same_seed_is_bit_identical(scenario, seed):
-    from tfsim.model import simulate
-
     a, b = simulate(scenario, seed), simulate(scenario, seed)
     assert a.summary == b.summary or all(
         (x == y) or (np.isnan(x) and np.isnan(y)) for x, y in zip(a.summary.values(), b.summary.values()))

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from matplotlib.figure import Figure
 from pbr_scenarios import make_tiny
-from tfsim.model import simulate
-from tfsim.model.engine import EventLog
-from tfsim.model.money import cost_flows, target_day
 
-DAYS_PER_YEAR = 365.25
+from tfsim.catalogue import MONTHLY, SUMMARY
+from tfsim.charts import CHARTS, forecast_target, money_by_financial_year, plot_forecast, plot_money
+from tfsim.cli import format_summary, main, wilson_interval
+from tfsim.experiment import run_experiment
+from tfsim.model import EventLog, simulate
+from tfsim.model.money import cost_flows, target_day
+from tfsim.scenario import read_scenario
+from tfsim.scenario.reference import scenario_reference
+from tfsim.scenario.schema import DAYS_PER_YEAR
+
 DPM = DAYS_PER_YEAR / 12
 COSTS = {"salary_gbp": {"fip": 30000}, "on_cost_share": 0.25, "agency_premium_share": 0.4,
          "recruitment_gbp": 3000, "overhead_gbp_per_month": 1000, "overhead_share": 0.1}
@@ -94,9 +102,6 @@ def test_target_day():
 
 @pytest.fixture(scope="module")
 def results():
-    from tfsim.experiment import run_experiment
-    from tfsim.scenario import read_scenario
-
     sc = read_scenario("scenarios/sevenoaks-2014.toml").scenario
     return run_experiment(sc, replications=4, seed=1)
 
@@ -108,14 +113,10 @@ def test_named_outputs_exist(results):
         assert name in names
     monthly = set(results.monthly["metric"])
     assert {"claims_cumulative", "income_cumulative", "cost_cumulative"} <= monthly
-    from tfsim.catalogue import MONTHLY, SUMMARY
-
     assert SUMMARY["claims"].needs == "money" and MONTHLY["income_cumulative"].needs == "money"
 
 
 def test_money_by_financial_year_adds_up(results):
-    from tfsim.charts import money_by_financial_year
-
     labels, attach, res, cost = money_by_financial_year(results)
     assert labels == ["2012/13", "2013/14", "2014/15"]
     assert attach.sum() == pytest.approx(results.value("income_attachment"))
@@ -124,10 +125,6 @@ def test_money_by_financial_year_adds_up(results):
 
 
 def test_plot_money_and_forecast_target(results, tmp_path):
-    from matplotlib.figure import Figure
-
-    from tfsim.charts import CHARTS, forecast_target, plot_forecast, plot_money
-
     assert CHARTS["money"][1] is plot_money
     fig = Figure()
     ax = fig.add_subplot()
@@ -141,8 +138,6 @@ def test_plot_money_and_forecast_target(results, tmp_path):
 
 
 def test_cli_summary_reports_the_target(results):
-    from tfsim.cli import format_summary, wilson_interval
-
     text = format_summary(results)
     assert "Target: 101 claims by 31 March 2015" in text
     lo, hi = wilson_interval(0, 4)
@@ -150,15 +145,9 @@ def test_cli_summary_reports_the_target(results):
 
 
 def test_cli_run_writes_money_chart(tmp_path):
-    from tfsim.cli import main
-
     assert main(["run", "scenarios/sevenoaks-2014.toml", "-n", "2", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "money.png").exists() and (tmp_path / "forecast.png").exists()
 
 
 def test_docs_are_current():
-    from pathlib import Path
-
-    from tfsim.scenario.reference import scenario_reference
-
     assert Path("docs/scenario-format.md").read_text(encoding="utf-8") == scenario_reference()

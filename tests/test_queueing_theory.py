@@ -1,4 +1,4 @@
-"""The engine against queueing theory: an M/M/c scenario lands on Erlang C and Little's law."""
+"""The model against queueing theory: an M/M/c scenario lands on Erlang C and Little's law."""
 
 from __future__ import annotations
 

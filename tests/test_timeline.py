@@ -8,29 +8,25 @@ import numpy as np
 import pytest
 from conftest import ALL_TURNED_AROUND, MONTH, tiny, tiny_data
 
-from tfsim.model import simulate
-from tfsim.model.engine import (
-    CLOSED_UNALLOCATED,
-    IMPROVED,
-    REFUSED,
-    TURNED_AROUND,
-    Engine,
-)
+from tfsim.model import build_replication, simulate
+from tfsim.model.entities import CLOSED_UNALLOCATED, IMPROVED, REFUSED, TURNED_AROUND
+from tfsim.model.steps import Step
+from tfsim.scenario.schema import Scenario
 
 
 def run(scenario, seed=1):
-    engine = Engine(scenario, np.random.SeedSequence(seed))
-    engine.run()
-    return engine
+    replication = build_replication(scenario, np.random.SeedSequence(seed))
+    replication.run()
+    return replication
 
 
 def test_single_worker_serves_cohort_in_referral_order():
-    engine = run(tiny())
-    starts = [f.started for f in engine.families]
-    closes = [f.closed for f in engine.families]
+    rep = run(tiny())
+    starts = [f.started for f in rep.caseflow.families]
+    closes = [f.closed for f in rep.caseflow.families]
     assert starts == pytest.approx([0.0, MONTH, 2 * MONTH])
     assert closes == pytest.approx([MONTH, 2 * MONTH, 3 * MONTH])
-    assert [f.outcome for f in engine.families] == [TURNED_AROUND] * 3
+    assert [f.outcome for f in rep.caseflow.families] == [TURNED_AROUND] * 3
 
 
 def test_summary_of_tiny_scenario_is_exact():
@@ -68,50 +64,48 @@ def _two_levels(discipline, arrivals, **extra):
         referrals=dict(cohort=[dict(date=(dt.date(2020, 1, 1) + dt.timedelta(days=day - 1)).isoformat(), families=1)
                                for day, _ in arrivals]),
     )
-    from tfsim.scenario.schema import Scenario
-
     scenario = Scenario.model_validate(data)
-    engine = Engine(scenario, np.random.SeedSequence(3))
+    replication = build_replication(scenario, np.random.SeedSequence(3))
     # set each family's level as given, whatever the random draw
     levels = iter([lvl for _, lvl in arrivals])
-    original = engine._profile.new_family
+    original = replication.caseflow.profiles.new_family
 
     def fixed_level(fid, now):
         fam = original(fid, now)
         fam.level = next(levels)
         return fam
 
-    engine._profile.new_family = fixed_level
-    engine.run()
-    return engine
+    replication.caseflow.profiles.new_family = fixed_level
+    replication.run()
+    return replication
 
 
 def test_fifo_serves_earliest_referral_first():
     e = _two_levels("fifo", [(1, 1), (2, 1), (3, 0)])
-    assert [f.started for f in e.families] == pytest.approx([0, 2 * MONTH, 4 * MONTH])
+    assert [f.started for f in e.caseflow.families] == pytest.approx([0, 2 * MONTH, 4 * MONTH])
 
 
 def test_priority_serves_highest_intensity_first():
     e = _two_levels("priority", [(1, 1), (2, 1), (3, 0)])
     # the high-need family referred on day 2 overtakes the low-need one referred on day 1
-    assert e.families[2].started == pytest.approx(2 * MONTH)
-    assert e.families[1].started == pytest.approx(4 * MONTH)
+    assert e.caseflow.families[2].started == pytest.approx(2 * MONTH)
+    assert e.caseflow.families[1].started == pytest.approx(4 * MONTH)
 
 
 def test_max_wait_closes_unallocated():
     e = _two_levels("fifo", [(1, 1), (2, 1), (3, 1)], max_wait_days=10, on_max_wait="close")
-    assert e.families[0].started == 0
-    for fam in e.families[1:]:
+    assert e.caseflow.families[0].started == 0
+    for fam in e.caseflow.families[1:]:
         assert fam.outcome == CLOSED_UNALLOCATED and fam.started < 0
-    assert [f.closed for f in e.families[1:]] == pytest.approx([11, 12])
+    assert [f.closed for f in e.caseflow.families[1:]] == pytest.approx([11, 12])
 
 
 def test_escalation_puts_long_waiter_ahead_of_higher_need():
     # low-need family waits from day 1 and is escalated on day 31; high-need joins on day 41
     # and would be escalated only on day 71, after the slot frees on day 60.9
     e = _two_levels("priority", [(1, 1), (2, 1), (42, 0)], max_wait_days=30, on_max_wait="escalate")
-    assert e.families[1].started == pytest.approx(2 * MONTH)
-    assert e.families[2].started == pytest.approx(4 * MONTH)
+    assert e.caseflow.families[1].started == pytest.approx(2 * MONTH)
+    assert e.caseflow.families[2].started == pytest.approx(4 * MONTH)
 
 
 def test_fallback_role_takes_family_when_preferred_is_full():
@@ -122,11 +116,9 @@ def test_fallback_role_takes_family_when_preferred_is_full():
         ],
         allocation={"all": ["fip", "fsw"]},
     )
-    from tfsim.scenario.schema import Scenario
-
     e = run(Scenario.model_validate(data))
-    starts = [f.started for f in e.families]
-    roles = [f.closed - f.started for f in e.families]
+    starts = [f.started for f in e.caseflow.families]
+    roles = [f.closed - f.started for f in e.caseflow.families]
     # first to the FIP, second falls back to the FSW, third waits for the FIP (free first)
     assert starts == pytest.approx([0, 0, MONTH])
     assert roles == pytest.approx([MONTH, 3 * MONTH, MONTH])
@@ -136,14 +128,14 @@ def test_part_time_cap_is_rounded_down():
     data = tiny_data(roles=[dict(id="kw", caseload_cap_per_fte=5, in_post_fte=[0.5], duration_months=1.0,
                                  outcomes=ALL_TURNED_AROUND)],
                      referrals=dict(cohort=[dict(date="2020-01-01", families=5)]))
-    e = run(__import__("tfsim.scenario.schema", fromlist=["Scenario"]).Scenario.model_validate(data))
-    assert e.workers[0].cap == 2
-    assert sorted(f.started for f in e.families) == pytest.approx([0, 0, MONTH, MONTH, 2 * MONTH])
+    e = run(Scenario.model_validate(data))
+    assert e.workforce.workers[0].cap == 2
+    assert sorted(f.started for f in e.caseflow.families) == pytest.approx([0, 0, MONTH, MONTH, 2 * MONTH])
 
 
 def test_everyone_refuses():
     e = run(tiny(engagement=dict(refusal_probability=1.0)))
-    assert all(f.state == REFUSED for f in e.families)
+    assert all(f.state == REFUSED for f in e.caseflow.families)
     s = simulate(tiny(engagement=dict(refusal_probability=1.0)), 1).summary
     assert s["families_refused"] == 3 and s["families_started"] == 0
 
@@ -151,7 +143,7 @@ def test_everyone_refuses():
 def test_reapproached_family_can_take_up_support_later():
     scenario = tiny(engagement=dict(refusal_probability=0.5, reapproach_probability=1.0, reapproach_delay_months=2))
     e = run(scenario, seed=11)
-    late = [f for f in e.families if f.started >= 2 * MONTH - 1e-9 and f.started > 0]
+    late = [f for f in e.caseflow.families if f.started >= 2 * MONTH - 1e-9 and f.started > 0]
     refused_first = simulate(scenario, 11).monthly["refused_cumulative"][-1]
     # every refusal is re-approached after exactly two months, so some family starts late or refuses again
     assert refused_first >= 1
@@ -164,7 +156,7 @@ def test_improved_family_is_stepped_up_then_closed_improved():
                   outcomes=dict(turned_around=0, improved=1, no_progress=0, disengaged=0),
                   step_up_probability=1.0, extension_months=2.0, max_extensions=2)]
     e = run(tiny(roles=roles, referrals=dict(cohort=[dict(date="2020-01-01", families=1)])))
-    fam = e.families[0]
+    fam = e.caseflow.families[0]
     assert fam.extensions == 2
     assert fam.outcome == IMPROVED
     assert fam.closed == pytest.approx(5 * MONTH)  # 1 month plus two 2-month extensions
@@ -172,15 +164,13 @@ def test_improved_family_is_stepped_up_then_closed_improved():
 
 def test_cohort_on_one_day_is_referred_together():
     e = run(tiny(referrals=dict(cohort=[dict(date="2020-03-01", families=7)])))
-    assert len(e.families) == 7
-    assert {f.referred for f in e.families} == {60.0}
+    assert len(e.caseflow.families) == 7
+    assert {f.referred for f in e.caseflow.families} == {60.0}
 
 
 def test_zero_length_intervention_starts_and_ends_in_order():
-    from tfsim.model.metrics import Step
-
     e = run(tiny(roles=[dict(id="kw", caseload_cap_per_fte=1, in_post_fte=[1.0], duration_months=0.0,
                               outcomes=ALL_TURNED_AROUND)]))
-    assert [f.closed for f in e.families] == [0.0, 0.0, 0.0]
+    assert [f.closed for f in e.caseflow.families] == [0.0, 0.0, 0.0]
     busy = Step.changes(*e.log.busy[0])
     assert list(busy.level) == [1, 0, 1, 0, 1, 0]  # never below zero nor above the cap

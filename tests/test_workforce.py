@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import numpy as np
 import pytest
 from conftest import ALL_TURNED_AROUND, MONTH, tiny_data
@@ -9,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tfsim.experiment import run_experiment
-from tfsim.model import simulate
-from tfsim.model.engine import AGENCY, IN_SERVICE, WAITING, Engine
-from tfsim.model.metrics import Step, replication_statistics
+from tfsim.model import Calendar, build_replication, replication_statistics, simulate
+from tfsim.model.entities import AGENCY, IN_SERVICE, WAITING
+from tfsim.model.steps import Step
 from tfsim.scenario.schema import Scenario
+from tfsim.theory import steady_state_vacancy_share
 
 FIXED_RECRUITMENT = dict(turnover_per_year=0.0, decision_delay_weeks=2, time_to_fill_weeks=10, notice_weeks=4,
                          induction_months=0)
@@ -23,9 +25,13 @@ def build(**overrides) -> Scenario:
 
 
 def run(scenario, seed=1):
-    engine = Engine(scenario, np.random.SeedSequence(seed))
-    log = engine.run()
-    return engine, log
+    replication = build_replication(scenario, np.random.SeedSequence(seed))
+    log, _ = replication.run()
+    return replication, log
+
+
+def statistics(scenario, replication, log):
+    return replication_statistics(scenario, Calendar.of(scenario), log, replication.snapshot())
 
 
 def role(**kw):
@@ -43,9 +49,9 @@ def test_leaver_families_go_to_front_of_list_then_to_the_new_starter():
         handover=dict(extra_weeks=2, disengagement_probability=0.0),
         staffing_plan=[dict(date="2020-03-01", role="kw", action="leave", fte=1.0)],
     )
-    engine, log = run(scenario)
-    f = engine.families
-    leaver = engine.workers[0]
+    rep, log = run(scenario)
+    f = rep.caseflow.families
+    leaver = rep.workforce.workers[0]
     assert leaver.gone and not leaver.families
     # worker 0 held families 0 and 1; it left on 1 March (day 60); colleague full, so both waited
     # at the front of the list until the new starter began on day 60 + 2 + 10 weeks = 144
@@ -57,7 +63,7 @@ def test_leaver_families_go_to_front_of_list_then_to_the_new_starter():
     assert f[4].started == pytest.approx(10 * MONTH)
     assert log.handovers == [60.0, 60.0]
     assert log.leavers == [(60.0, 0)] and log.hires == [(144.0, 0)]
-    s = replication_statistics(scenario, engine, log).summary
+    s = statistics(scenario, rep, log).summary
     assert s["leavers"] == 1 and s["hires"] == 1 and s["handovers"] == 2
     assert s["mean_time_to_fill_days"] == pytest.approx(84)
     assert s["vacancy_fte_months"] == pytest.approx(84 / MONTH)
@@ -70,9 +76,9 @@ def test_leaver_takes_no_new_families_during_notice():
         workforce=FIXED_RECRUITMENT,
         staffing_plan=[dict(date="2020-03-01", role="kw", action="leave", fte=1.0)],
     )
-    engine, _ = run(scenario)
+    rep, _ = run(scenario)
     # notice began on 2 February (4 weeks before 1 March): the family waits for the new starter
-    assert engine.families[0].started == pytest.approx(144)
+    assert rep.caseflow.families[0].started == pytest.approx(144)
 
 
 def test_family_handed_to_colleague_with_free_slot_keeps_remaining_time():
@@ -83,11 +89,11 @@ def test_family_handed_to_colleague_with_free_slot_keeps_remaining_time():
         handover=dict(extra_weeks=2, disengagement_probability=0.0),
         staffing_plan=[dict(date="2020-03-01", role="kw", action="leave", fte=1.0)],
     )
-    engine, _ = run(scenario)
+    rep, _ = run(scenario)
     # worker 0 took all three; at day 60 worker 1 (cap 3, empty) takes them at once
-    for fam in engine.families:
+    for fam in rep.caseflow.families:
         assert fam.worker is not None or fam.closed > 0
-    assert all(fam.closed == pytest.approx(10 * MONTH + 14) for fam in engine.families)
+    assert all(fam.closed == pytest.approx(10 * MONTH + 14) for fam in rep.caseflow.families)
 
 
 def test_handover_disengagement_closes_families():
@@ -97,7 +103,7 @@ def test_handover_disengagement_closes_families():
         handover=dict(extra_weeks=2, disengagement_probability=1.0),
         staffing_plan=[dict(date="2020-03-01", role="kw", action="leave", fte=1.0)],
     )
-    engine, _ = run(scenario)
+    rep, _ = run(scenario)
     s = simulate(scenario, 1).summary
     assert s["families_disengaged"] == 2 and s["handovers"] == 2
 
@@ -107,8 +113,8 @@ def test_vacant_post_filled_after_fixed_delay():
         roles=[role(in_post_fte=[], vacant_fte=[1.0])],
         workforce=dict(FIXED_RECRUITMENT, decision_delay_weeks=0, time_to_fill_weeks=6),
     )
-    engine, log = run(scenario)
-    assert [f.started for f in engine.families] == pytest.approx([42, 42, 42 + 10 * MONTH])
+    rep, log = run(scenario)
+    assert [f.started for f in rep.caseflow.families] == pytest.approx([42, 42, 42 + 10 * MONTH])
     m = simulate(scenario, 1).monthly
     assert m["fte_establishment"][0] == 1 and m["vacant_fte"][0] == 1 and m["fte_in_post"][0] == 0
     assert m["vacant_fte"][1] == 0 and m["fte_in_post"][1] == 1
@@ -142,11 +148,11 @@ def test_new_starter_caseload_rises_through_induction():
         workforce=dict(FIXED_RECRUITMENT, decision_delay_weeks=0, time_to_fill_weeks=4, induction_months=3,
                        induction_start_share=0.4),
     )
-    engine, log = run(scenario)
+    rep, log = run(scenario)
     # caps 2, 3, 4 then 5: shares 0.4, 0.6, 0.8 then full, a month apart
     assert log.capacity[0] == [(28, 2), (pytest.approx(28 + MONTH), 1), (pytest.approx(28 + 2 * MONTH), 1),
                                (pytest.approx(28 + 3 * MONTH), 1)]
-    starts = sorted(f.started for f in engine.families if f.started >= 0)
+    starts = sorted(f.started for f in rep.caseflow.families if f.started >= 0)
     assert starts == pytest.approx([28, 28, 28 + MONTH, 28 + 2 * MONTH, 28 + 3 * MONTH])
     m = simulate(scenario, 1).monthly
     assert list(m["workers_in_induction"][:5]) == [1, 1, 1, 0, 0]  # induction ends on day 119
@@ -159,14 +165,14 @@ def test_agency_cover_holds_families_until_the_new_starter_arrives():
                        agency_start_weeks=1),
         handover=dict(extra_weeks=0, disengagement_probability=0.0),
     )
-    engine, log = run(scenario)
-    agency = [w for w in engine.workers if w.kind == AGENCY]
+    rep, log = run(scenario)
+    agency = [w for w in rep.workforce.workers if w.kind == AGENCY]
     assert len(agency) == 1 and agency[0].gone
-    assert [f.started for f in engine.families[:2]] == pytest.approx([7, 7])
+    assert [f.started for f in rep.caseflow.families[:2]] == pytest.approx([7, 7])
     assert len(log.handovers) == 2  # the agency worker's two families pass to the new starter
     # they carried on with the new starter without a break; the third family waited behind them
-    assert [f.closed for f in engine.families[:2]] == pytest.approx([7 + 10 * MONTH] * 2)
-    assert engine.families[2].started == pytest.approx(7 + 10 * MONTH)
+    assert [f.closed for f in rep.caseflow.families[:2]] == pytest.approx([7 + 10 * MONTH] * 2)
+    assert rep.caseflow.families[2].started == pytest.approx(7 + 10 * MONTH)
     s = simulate(scenario, 1).summary
     assert s["agency_fte_months"] == pytest.approx(21 / MONTH)
     assert s["vacancy_fte_months"] == pytest.approx(28 / MONTH)  # covered vacancies still count
@@ -190,7 +196,7 @@ def test_establishment_cut_removes_vacant_posts_first():
         workforce=dict(FIXED_RECRUITMENT, decision_delay_weeks=52),
         staffing_plan=[dict(date="2020-02-01", role="kw", action="establishment", establishment_change_fte=-1)],
     )
-    engine, log = run(scenario)
+    rep, log = run(scenario)
     m = simulate(scenario, 1).monthly
     assert m["fte_establishment"][1] == 1 and m["vacant_fte"][1] == 0 and m["fte_in_post"][1] == 1
     assert log.hires == []
@@ -202,8 +208,8 @@ def test_planned_start_fills_the_vacancy_and_stops_recruitment():
         workforce=dict(FIXED_RECRUITMENT, decision_delay_weeks=0, time_to_fill_weeks=40),
         staffing_plan=[dict(date="2020-07-14", role="kw", action="start", fte=1.0, label="full-time FIP starts")],
     )
-    engine, log = run(scenario)
-    assert len(log.hires) == 1 and log.hires[0][0] == scenario.day_of(__import__("datetime").date(2020, 7, 14))
+    rep, log = run(scenario)
+    assert len(log.hires) == 1 and log.hires[0][0] == scenario.day_of(dt.date(2020, 7, 14))
     m = simulate(scenario, 1).monthly
     assert m["fte_in_post"][5] == 0.5 and m["fte_in_post"][6] == 1.5 and m["vacant_fte"][6] == 0
 
@@ -238,8 +244,6 @@ def _steady_state_scenario(turnover, fill_weeks):
 
 @pytest.mark.parametrize("turnover, fill_weeks", [(0.16, 12.0), (0.5, 26.0)])
 def test_long_run_vacant_share_matches_theory(turnover, fill_weeks):
-    from tfsim.theory import steady_state_vacancy_share
-
     res = run_experiment(_steady_state_scenario(turnover, fill_weeks), replications=20, seed=2024)
     expected = steady_state_vacancy_share(turnover, fill_weeks * 7 / 365.25)
     lo, hi = res.value("vacancy_share", "ci_low"), res.value("vacancy_share", "ci_high")
@@ -291,14 +295,14 @@ def workforce_scenarios(draw):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=workforce_scenarios(), seed=st.integers(0, 2**31))
 def test_workforce_invariants(scenario, seed):
-    engine, log = run(scenario, seed)
-    res = replication_statistics(scenario, engine, log)
+    rep, log = run(scenario, seed)
+    res = statistics(scenario, rep, log)
     c = res.checks
     assert c["referred"] == c["refused_now"] + c["waiting_now"] + c["in_service_now"] + c["closed"]
     # no family lost or duplicated at a handover
-    held = [fid for w in engine.workers for fid in w.families]
+    held = [fid for w in rep.workforce.workers for fid in w.families]
     assert len(held) == len(set(held))
-    for fam in engine.families:
+    for fam in rep.caseflow.families:
         if fam.state == IN_SERVICE:
             assert fam.worker is not None and not fam.worker.gone and fam.worker.families.get(fam.id) is fam
         else:
@@ -308,8 +312,8 @@ def test_workforce_invariants(scenario, seed):
     assert len(held) == c["in_service_now"]
     # caps never exceeded, during induction too; FTE never negative
     assert not log.max_load_exceeded
-    for w in engine.workers:
-        assert 0 <= w.load <= w.cap <= w.full_cap
+    for w in rep.workforce.workers:
+        assert 0 <= w.load <= w.cap <= w.caseload_cap()
         assert not (w.gone and w.families)
     for events in (*log.fte, *log.establishment, *log.vacant, *log.agency_fte, *log.capacity):
         assert (Step(events).level >= -1e-9).all()

@@ -17,6 +17,8 @@ from matplotlib.figure import Figure
 
 from tfsim.catalogue import MONTHLY, SUMMARY
 
+from tfsim.model.calendar import financial_year
+
 # Okabe & Ito (2008) colour-blind-safe palette
 PALETTE = {
     "blue": "#0072B2",
@@ -169,8 +171,7 @@ def money_by_financial_year(results):
     years: dict[int, list[float]] = {}
     series = {k: results.series(k)["mean"] for k in ("income_attachment", "income_results", "cost")}
     for month in series["cost"].index:
-        y, m = int(month[:4]), int(month[5:7])
-        fy = y if m >= 4 else y - 1
+        fy = financial_year(dt.date(int(month[:4]), int(month[5:7]), 1))
         row = years.setdefault(fy, [0.0, 0.0, 0.0])
         for i, k in enumerate(series):
             row[i] += float(series[k].loc[month])

@@ -18,12 +18,12 @@ from typing import Callable
 import numpy as np
 
 from tfsim.experiment import replication_seed
-from tfsim.model import Calendar, Engine
-from tfsim.model.claims import EMPLOYMENT, PROGRESS, FeeSchedule
-from tfsim.model.metrics import ReplicationResult, replication_statistics
+from tfsim.model import Calendar, ReplicationResult, Snapshot, build_replication, replication_statistics
+from tfsim.model.entities import EMPLOYMENT, PROGRESS
+from tfsim.model.fees import FeeSchedule
 from tfsim.scenario import load_scenario
 from tfsim.scenario.bundled import bundled_scenarios_dir
-from tfsim.scenario.schema import DAYS_PER_MONTH, Scenario
+from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_YEAR, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = bundled_scenarios_dir()
@@ -60,20 +60,23 @@ SOURCES = {
 
 @dataclass
 class Run:
-    """One replication: its statistics and the engine (for the families and claims)."""
+    """One replication: its statistics and its end-of-run snapshot (for the families and claims)."""
 
     result: ReplicationResult
-    engine: Engine
+    snapshot: Snapshot
     scenario: Scenario
     calendar: Calendar
 
+    def series(self, metric: str, role: str | None = None) -> np.ndarray:
+        """A monthly series: the whole programme's, or one role's."""
+        return self.result.by_role[metric][role] if role else self.result.monthly[metric]
+
     def at(self, metric: str, month: str, role: str | None = None) -> float:
-        series = self.result.by_role[metric][role] if role else self.result.monthly[metric]
-        return float(series[self.calendar.labels.index(month)])
+        return float(self.series(metric, role)[self.calendar.labels.index(month)])
 
     def in_months(self, metric: str, first: str, last: str) -> np.ndarray:
         labels = self.calendar.labels
-        return self.result.monthly[metric][labels.index(first): labels.index(last) + 1]
+        return self.series(metric)[labels.index(first): labels.index(last) + 1]
 
     def day(self, date: dt.date) -> float:
         return float(self.scenario.day_of(date))
@@ -139,9 +142,8 @@ def people(kind: str, month: str) -> Callable[[Run], float]:
     """Adults/children/people in the families in service: families x mean size of those referred."""
 
     def measure(r: Run) -> float:
-        fams = r.engine.families
-        adults = np.mean([f.adults for f in fams])
-        children = np.mean([f.children for f in fams])
+        adults = np.mean(r.snapshot.family_adults)
+        children = np.mean(r.snapshot.family_children)
         size = {"adults": adults, "children": children, "people": adults + children}[kind]
         return r.at("families_in_service", month) * float(size)
 
@@ -151,7 +153,7 @@ def people(kind: str, month: str) -> Callable[[Run], float]:
 def into_work_by(date: dt.date) -> Callable[[Run], float]:
     def measure(r: Run) -> float:
         t = r.day(date)
-        return float(sum(1 for c in r.engine.claims.claims if c.kind == EMPLOYMENT and c.achieved < t))
+        return float(sum(1 for c in r.snapshot.claims.claims if c.kind == EMPLOYMENT and c.achieved < t))
 
     return measure
 
@@ -161,14 +163,14 @@ def min_claim_delay(kind: str | None, start: str) -> Callable[[Run], float]:
 
     def measure(r: Run) -> float:
         gaps = [((c.claimed if start == "claimed" else c.eligible) - c.exited) / DAYS_PER_MONTH
-                for c in r.engine.claims.claims if kind is None or c.kind == kind]
+                for c in r.snapshot.claims.claims if kind is None or c.kind == kind]
         return float(min(gaps)) if gaps else math.nan
 
     return measure
 
 
 def turnover_rate(r: Run) -> float:
-    years = r.scenario.horizon_days / 365.25
+    years = r.scenario.horizon_days / DAYS_PER_YEAR
     mean_fte = float(np.mean(r.result.monthly["fte_in_post"]))
     return r.result.summary["leavers"] / (mean_fte * years)
 
@@ -325,9 +327,8 @@ def run_case(case: Case, seed: int = SEED) -> list[Run]:
     cal = Calendar.of(scenario)
     runs = []
     for i in range(case.replications):
-        engine = Engine(scenario, replication_seed(seed, i))
-        log = engine.run()
-        runs.append(Run(replication_statistics(scenario, engine, log, cal), engine, scenario, cal))
+        log, snapshot = build_replication(scenario, replication_seed(seed, i)).run()
+        runs.append(Run(replication_statistics(scenario, cal, log, snapshot), snapshot, scenario, cal))
     return runs
 
 

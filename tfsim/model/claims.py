@@ -1,8 +1,8 @@
-"""Claim timelines for payment by results (issue 4).
+"""Claim timelines for payment by results.
 
-A :class:`ClaimsBook` is attached to an :class:`~tfsim.model.engine.Engine` whose scenario
-has a ``[money]`` section.  It listens to ``engine.on_turned_around`` and, for each family
-turned around at exit, lays out the family's claim timeline at once:
+A :class:`ClaimsBook` is built when the scenario has a ``[money]`` section.  It listens to
+the case flow's ``on_turned_around`` and, for each family turned around at exit, lays out
+the family's claim timeline at once:
 
 1. **Result achieved** ``result_lag_months`` after exit, or, for ``result_during_share``
    of families, at a uniformly drawn time during the intervention (from its first start to
@@ -18,7 +18,7 @@ turned around at exit, lays out the family's claim timeline at once:
    family relapses at a uniformly drawn time in that period: the claim is void.  A relapse
    comes to light at the later of the relapse and the follow-up (``follow_up_months``
    after exit); with ``rereferral_probability`` the family is then referred again
-   ``rereferral_delay_months`` later (:meth:`Engine.rerefer`, a new Family record).
+   ``rereferral_delay_months`` later (the case flow's ``rerefer``, a new Family record).
 3. **Claimed** at the first claim window (every ``claim_window_months`` months from
    1 April) on or after the later of the end of the sustain period and the follow-up.
 4. **Paid** ``payment_lag_months`` after the claim.
@@ -30,53 +30,27 @@ its results payment (an employment result earns all of it; the progress result e
 less the progress-to-work part).  Re-referred episodes are linked to the original family
 through :attr:`ClaimsBook.origin`.
 
-Nothing is paid here: the book only records claims.  :mod:`tfsim.model.money` turns the
-records into income, costs and cash flow at the end of the replication.
+Nothing is paid here: the book only records claims (:meth:`ClaimsBook.record` at the end).
+:mod:`tfsim.model.money` turns the records into income, costs and cash flow.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from typing import Callable
 
 import numpy as np
 
 from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK, Money, Scenario
 
-PROGRESS, EMPLOYMENT, PROGRESS_TO_WORK = "progress", "employment", "progress_to_work"
-#: Kinds of claim that mean the family's results were met ("claimed as turned around").
-MAIN_KINDS = (PROGRESS, EMPLOYMENT)
+from .calendar import first_of_month_after, financial_year
+from .entities import EMPLOYMENT, PROGRESS, PROGRESS_TO_WORK, Claim, Family
+from .fees import FeeSchedule
+from .log import ClaimsRecord
+from .random import Streams
+from .scheduler import Scheduler
+
 LONG_SUSTAIN_WEEKS = 26.0
-
-
-class Claim(NamedTuple):
-    """One results claim (clock times in days)."""
-
-    kind: str
-    family: int  # Family record the result belongs to
-    root: int  # original Family record (same as family unless re-referred)
-    exited: float
-    achieved: float
-    eligible: float  # end of sustain period and follow-up
-    claimed: float  # claim window
-    paid: float
-    amount_gbp: float
-
-
-def first_of_month_after(date: dt.date, months: int) -> dt.date:
-    """The first day of the month ``months`` months after ``date``'s month."""
-    y, m = divmod(date.month - 1 + months, 12)
-    return dt.date(date.year + y, m + 1, 1)
-
-
-def financial_year(date: dt.date) -> int:
-    """Starting year of the financial year (April to March) containing ``date``."""
-    return date.year if date.month >= 4 else date.year - 1
-
-
-def date_of(scenario: Scenario, t: float) -> dt.date:
-    """Calendar date of clock time ``t`` (days since the start of start_date)."""
-    return scenario.start_date + dt.timedelta(days=int(np.floor(t)))
 
 
 def claim_windows(scenario: Scenario, months: int, beyond_years: int = 20) -> np.ndarray:
@@ -93,35 +67,34 @@ def claim_windows(scenario: Scenario, months: int, beyond_years: int = 20) -> np
     return np.asarray(out, dtype=float)
 
 
-class FeeSchedule:
-    """Attachment fee and results payment of a family, by financial year of attachment."""
-
-    def __init__(self, money: Money):
-        self.fee = money.resolved("fee_per_family_gbp")
-        self.by_year = {int(k): v for k, v in money.resolved("attachment_share_by_year").items()}
-        self.share = money.resolved("attachment_share")
-        self.funded = money.resolved("families_funded_share")
-        self.ptw = round(money.resolved("progress_to_work_gbp") * self.funded, 2)
-
-    def fees(self, year: int) -> tuple[float, float]:
-        """(attachment, results) in £ for a family attached in financial year ``year``, to the penny."""
-        share = self.by_year.get(year, self.share)
-        fee = self.fee * self.funded
-        attachment = round(fee * share, 2)
-        return attachment, round(fee - attachment, 2)
-
-
 class ClaimsBook:
-    """Claim timelines of one replication (see the module docstring)."""
+    """Claim timelines of one replication (see the module docstring).
 
-    def __init__(self, engine):
-        self.engine = engine
-        sc: Scenario = engine.scenario
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario with a ``[money]`` section.
+    scheduler : Scheduler
+        The replication's scheduler (re-referrals are scheduled on it).
+    streams : Streams
+        The replication's random streams.
+    rerefer : callable
+        ``rerefer(family) -> Family``: the case flow refers a relapsed family again now,
+        as a new Family record.
+
+    The case flow calls :meth:`turned_around` for each family turned around.
+    """
+
+    def __init__(self, scenario: Scenario, scheduler: Scheduler, streams: Streams,
+                 rerefer: Callable[[Family], Family]):
+        sc = scenario
         m: Money = sc.money
         self.scenario = sc
         self.money = m
         self.schedule = FeeSchedule(m)
-        st = engine.streams
+        self._scheduler = scheduler
+        self._rerefer = rerefer
+        st = streams
         self.u_support = st.uniform("claims:employment_support")
         self.u_employment = st.uniform("claims:employment")
         self.u_long = st.uniform("claims:long_sustain")
@@ -148,7 +121,7 @@ class ClaimsBook:
         self._committed: dict[int, float] = {}  # root -> results £ claimed (not void)
         self._main: set[int] = set()  # roots with a sustained main result
         self._ptw: set[int] = set()  # roots that earned progress to work
-        engine.on_turned_around = self.turned_around
+        self._attached: dict[int, float] = {}  # root -> when its first intervention started (days)
 
     # ---- fees ------------------------------------------------------------------------------
 
@@ -156,9 +129,8 @@ class ClaimsBook:
         return self.origin.get(fid, fid)
 
     def fees_of(self, root: int) -> tuple[float, float]:
-        """(attachment, results) of a family, set by the year its first intervention started."""
-        started = self.engine.families[root].started
-        return self.schedule.fees(financial_year(date_of(self.scenario, started)))
+        """(attachment, results) of a family seen turned around, set by the year its first intervention started."""
+        return self.schedule.fees_attached_at(self.scenario, self._attached[root])
 
     def next_window(self, t: float) -> float:
         i = int(np.searchsorted(self.windows, t, side="left"))
@@ -166,8 +138,11 @@ class ClaimsBook:
 
     # ---- the timeline ----------------------------------------------------------------------
 
-    def turned_around(self, fam, now: float) -> None:
+    def turned_around(self, fam: Family, now: float) -> None:
+        """Lay out the claim timeline of ``fam``, turned around at ``now`` (days)."""
         root = self.root_of(fam.id)
+        if root == fam.id:
+            self._attached[root] = fam.started
         if root in self._main:
             return
         m = self.money
@@ -201,7 +176,7 @@ class ClaimsBook:
             self.voided.append((seen, root))
             if self.u_rerefer() < m.rereferral_probability:
                 delay = seen - now + self.rerefer_delay() * DAYS_PER_MONTH
-                self.engine.at(delay, self._on_rerefer, fam)
+                self._scheduler.at(delay, self._on_rerefer, fam)
             return
         self._main.add(root)
         self._record(kind, fam.id, root, now, achieved, max(achieved + sustain, follow), amount, results)
@@ -214,12 +189,12 @@ class ClaimsBook:
 
     def _on_rerefer(self, event) -> None:
         fam = event.value
-        new = self.engine.rerefer(fam)
+        new = self._rerefer(fam)
         self.origin[new.id] = self.root_of(fam.id)
-        self.rereferrals.append(self.engine.env.now)
+        self.rereferrals.append(self._scheduler.now)
 
-    # ---- views for the statistics ----------------------------------------------------------
+    # ---- the end of the run -----------------------------------------------------------------
 
-    def claim_array(self, kinds=MAIN_KINDS) -> np.ndarray:
-        """Claim times of the given kinds, sorted."""
-        return np.sort(np.asarray([c.claimed for c in self.claims if c.kind in kinds], dtype=float))
+    def record(self) -> ClaimsRecord:
+        """The claims as they stand, for the snapshot."""
+        return ClaimsRecord.of(self.claims, self.origin, self.voided, self.rereferrals)

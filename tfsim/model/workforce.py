@@ -15,12 +15,24 @@ establishment (Phase 2's threefold expansion).
 
 from __future__ import annotations
 
+from typing import Protocol
 
-from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK
+from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, Exponential, Scenario
 
-from .engine import AGENCY, PERMANENT, SECONDEE, Engine, RoleState, Worker, caseload_cap
+from .entities import AGENCY, PERMANENT, SECONDEE, RoleState, Worker
+from .log import EventLog
+from .random import Streams
+from .scheduler import Scheduler
 
-DAYS_PER_YEAR = 365.25
+
+class Slots(Protocol):
+    """What the workforce needs of the case flow."""
+
+    def offer_slots(self, w: Worker, n: int) -> None:
+        """``n`` more families may now be held by ``w``."""
+
+    def hand_over_families(self, w: Worker) -> None:
+        """``w`` is leaving: hand each of their families over."""
 
 
 class Post:
@@ -41,17 +53,16 @@ class Post:
 class RoleWorkforce:
     """Per-role parameters and random streams."""
 
-    def __init__(self, engine: Engine, role: RoleState):
-        params = engine.scenario.workforce_of(role.spec)
+    def __init__(self, scenario: Scenario, role: RoleState, streams: Streams):
+        params = scenario.workforce_of(role.spec)
         self.params = params
         self.posts: list[Post] = []
-        streams = engine.streams
-        self.tenure_draw = streams.sampler(f"attrition:{role.id}", _unit_exponential())
+        self.tenure_draw = streams.sampler(f"attrition:{role.id}", Exponential(mean=1.0))
         self.time_to_fill = streams.sampler(f"time_to_fill:{role.id}", params.time_to_fill_weeks)
         self.round_fails = streams.uniform(f"recruitment_failure:{role.id}")
         self.freezes = [
-            (engine.scenario.day_of(f.start), engine.scenario.day_of(f.end) + 1.0)
-            for f in engine.scenario.recruitment_freezes
+            (scenario.day_of(f.start), scenario.day_of(f.end) + 1.0)
+            for f in scenario.recruitment_freezes
             if not f.roles or role.id in f.roles
         ]
 
@@ -66,56 +77,123 @@ class RoleWorkforce:
                     end, changed = stop, True
         return end
 
+    def inducted(self, month: int) -> bool:
+        """Whether a new starter's induction is over by month ``month`` (0 = first)."""
+        n = self.params.induction_months
+        return n <= 0 or month >= n
 
-def _unit_exponential():
-    from tfsim.scenario.schema import Exponential
+    def induction_share(self, month: int) -> float:
+        """Share of a full caseload in induction month ``month`` (0 = first); 1 once inducted."""
+        if self.inducted(month):
+            return 1.0
+        start = self.params.induction_start_share
+        return start + (1.0 - start) * month / self.params.induction_months
 
-    return Exponential(mean=1.0)
 
+class Workforce:
+    """The key workers of one replication over time: who is in post, and their caseload caps.
 
-class WorkforceProcess:
-    """Drives the workers of an :class:`Engine` over time."""
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    roles : list of RoleState
+        The roles, in the scenario's order.
+    slots : Slots
+        The case flow's interface: new free slots are offered to it, leavers' families handed to it.
+    scheduler, log, streams
+        The replication's scheduler, event log and random streams.
+    """
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self.roles = {role.id: RoleWorkforce(engine, role) for role in engine.roles}
+    def __init__(self, scenario: Scenario, roles: list[RoleState], slots: Slots, scheduler: Scheduler,
+                 log: EventLog, streams: Streams):
+        self.scenario = scenario
+        self.role_states = roles
+        self.slots = slots
+        self.scheduler = scheduler
+        self.log = log
+        self.roles = {role.id: RoleWorkforce(scenario, role, streams) for role in roles}
+        #: every worker who was ever in post, by id
+        self.workers: list[Worker] = []
 
     # ---- set-up ---------------------------------------------------------------------
 
     def start(self) -> None:
-        eng = self.engine
-        for role in eng.roles:
+        """Put the initial staff in post, open the initial vacancies and schedule the staffing plan."""
+        sc = self.scenario
+        for role in self.role_states:
             for fte in role.spec.in_post_fte:
                 post = self._new_post(role, fte)
-                self._fill(post, eng.add_worker(role, fte), induct=False)
+                self._fill(post, self.add_worker(role, fte), induct=False)
             for fte in role.spec.vacant_fte:
                 self._vacate(self._new_post(role, fte))
-        for change in eng.scenario.staffing_plan:
-            day = eng.scenario.day_of(change.date)
+        for change in sc.staffing_plan:
+            day = sc.day_of(change.date)
             if change.action == "leave":
                 # the leaver stops taking new families for their notice period before the date
                 notice = self.roles[change.role].params.notice_weeks * DAYS_PER_WEEK
-                eng.at(max(0.0, day - notice), self._planned_notice, (change, day))
+                self.scheduler.at(max(0.0, day - notice), self._planned_notice, (change, day))
             else:
-                eng.at(day, self._planned_change, change)
+                self.scheduler.at(day, self._planned_change, change)
 
     def _role(self, role_id: str) -> RoleState:
-        return next(r for r in self.engine.roles if r.id == role_id)
+        return next(r for r in self.role_states if r.id == role_id)
 
     def _new_post(self, role: RoleState, fte: float) -> Post:
         post = Post(role, fte)
         self.roles[role.id].posts.append(post)
-        self.engine.log.establishment[role.index].append((self.engine.env.now, fte))
+        self.log.establishment[role.index].append((self.scheduler.now, fte))
         return post
+
+    # ---- workers in post and their caseload caps -------------------------------------------
+
+    def add_worker(self, role: RoleState, fte: float, kind: int = PERMANENT, share: float = 1.0) -> Worker:
+        """Put a worker in post now, holding ``share`` of a full caseload at first (induction)."""
+        now = self.scheduler.now
+        w = Worker(len(self.workers), role, fte, kind, since=now)
+        w.cap = w.caseload_cap(share)
+        self.workers.append(w)
+        role.workers.append(w)
+        self.log.capacity[role.index].append((now, w.cap))
+        if kind == AGENCY:
+            self.log.agency_fte[role.index].append((now, fte))
+        else:
+            self.log.fte[role.index].append((now, fte))
+        self.slots.offer_slots(w, w.cap)
+        return w
+
+    def set_share(self, w: Worker, share: float) -> None:
+        """``w`` may now hold ``share`` of a full caseload; a rise is offered to waiting families."""
+        cap = w.caseload_cap(share)
+        if w.gone or cap == w.cap:
+            return
+        rise = cap - w.cap
+        self.log.capacity[w.role.index].append((self.scheduler.now, rise))
+        w.cap = cap
+        self.slots.offer_slots(w, max(0, rise))
+
+    def remove_worker(self, w: Worker) -> None:
+        """``w`` leaves now: each of their families is handed over, then their slots go."""
+        if w.gone:
+            return
+        now = self.scheduler.now
+        w.gone = True
+        w.accepting = False
+        w.role.workers.remove(w)
+        self.slots.hand_over_families(w)
+        self.log.capacity[w.role.index].append((now, -w.cap))
+        if w.kind == AGENCY:
+            self.log.agency_fte[w.role.index].append((now, -w.fte))
+        else:
+            self.log.fte[w.role.index].append((now, -w.fte))
 
     # ---- filling and vacating posts ----------------------------------------------------
 
     def _fill(self, post: Post, w: Worker, induct: bool) -> None:
-        eng = self.engine
-        now = eng.env.now
+        now = self.scheduler.now
         if post.vacant_since >= 0:
-            eng.log.vacant[post.role.index].append((now, -post.fte))
-            eng.log.fill_days.append((now, now - post.vacant_since))
+            self.log.vacant[post.role.index].append((now, -post.fte))
+            self.log.fill_days.append((now, now - post.vacant_since))
             post.vacant_since = -1.0
         post.campaign += 1  # any recruitment still running for this post stops
         post.worker = w
@@ -126,32 +204,31 @@ class WorkforceProcess:
 
     def _vacate(self, post: Post) -> None:
         """``post`` is now empty: start recruitment (unless it is being abolished)."""
-        eng = self.engine
-        now = eng.env.now
+        now = self.scheduler.now
         post.worker = None
         if post.abolished:
             self.roles[post.role.id].posts.remove(post)
             return
         post.vacant_since = now
-        eng.log.vacant[post.role.index].append((now, post.fte))
+        self.log.vacant[post.role.index].append((now, post.fte))
         params = self.roles[post.role.id].params
         post.campaign += 1
-        eng.at(params.decision_delay_weeks * DAYS_PER_WEEK, self._recruit, (post, post.campaign))
+        self.scheduler.at(params.decision_delay_weeks * DAYS_PER_WEEK, self._recruit, (post, post.campaign))
         if params.agency_cover:
-            eng.at(params.agency_start_weeks * DAYS_PER_WEEK, self._agency, (post, post.campaign))
+            self.scheduler.at(params.agency_start_weeks * DAYS_PER_WEEK, self._agency, (post, post.campaign))
 
     def _recruit(self, event) -> None:
         """Start a recruitment round for the post, after any freeze."""
         post, campaign = event.value
         if post.campaign != campaign:
             return
-        now = self.engine.env.now
+        now = self.scheduler.now
         wf = self.roles[post.role.id]
         resume = wf.frozen_until(now)
         if resume > now:
-            self.engine.at(resume - now, self._recruit, (post, campaign))
+            self.scheduler.at(resume - now, self._recruit, (post, campaign))
             return
-        self.engine.at(wf.time_to_fill() * DAYS_PER_WEEK, self._round_ends, (post, campaign))
+        self.scheduler.at(wf.time_to_fill() * DAYS_PER_WEEK, self._round_ends, (post, campaign))
 
     def _round_ends(self, event) -> None:
         post, campaign = event.value
@@ -159,80 +236,68 @@ class WorkforceProcess:
             return
         wf = self.roles[post.role.id]
         if wf.round_fails() < wf.params.round_failure_probability:
-            self.engine.at(0.0, self._recruit, (post, campaign))  # re-advertise
+            self.scheduler.at(0.0, self._recruit, (post, campaign))  # re-advertise
             return
         self._hire(post)
 
     def _hire(self, post: Post) -> None:
-        eng = self.engine
         wf = self.roles[post.role.id]
         if post.cover is not None:
             # the agency cover goes first, so its families wait at the front of the list and
             # the new starter's first slots go to them rather than to newly waiting families
             cover, post.cover = post.cover, None
-            eng.remove_worker(cover)
-        cap = self._induction_cap(post.role, post.fte, 0, wf.params)
-        w = eng.add_worker(post.role, post.fte, PERMANENT, cap=cap)
-        eng.log.hires.append((eng.env.now, post.role.index))
+            self.remove_worker(cover)
+        w = self.add_worker(post.role, post.fte, PERMANENT, share=wf.induction_share(0))
+        self.log.hires.append((self.scheduler.now, post.role.index))
         self._fill(post, w, induct=True)
 
     def _agency(self, event) -> None:
         post, campaign = event.value
         if post.campaign != campaign or post.worker is not None or post.cover is not None:
             return
-        post.cover = self.engine.add_worker(post.role, post.fte, AGENCY)
+        post.cover = self.add_worker(post.role, post.fte, AGENCY)
 
     # ---- induction -----------------------------------------------------------------------
-
-    @staticmethod
-    def _induction_cap(role: RoleState, fte: float, month: int, params) -> int | None:
-        """Cap of a new starter in induction month ``month`` (0 = first), None when full."""
-        n = params.induction_months
-        if n <= 0 or month >= n:
-            return None
-        share = params.induction_start_share + (1.0 - params.induction_start_share) * month / n
-        return caseload_cap(role.spec.caseload_cap_per_fte * share, fte)
 
     def _induct(self, w: Worker) -> None:
         params = self.roles[w.role.id].params
         if params.induction_months <= 0:
             return
         w.inducting = True
-        self.engine.log.induction.append((self.engine.env.now, 1))
-        self.engine.at(DAYS_PER_MONTH, self._induction_step, (w, 1))
+        self.log.induction.append((self.scheduler.now, 1))
+        self.scheduler.at(DAYS_PER_MONTH, self._induction_step, (w, 1))
 
     def _induction_step(self, event) -> None:
         w, month = event.value
         if w.gone:
             return
-        params = self.roles[w.role.id].params
-        cap = self._induction_cap(w.role, w.fte, month, params)
-        if cap is None:
-            self.engine.set_cap(w, w.full_cap)
+        wf = self.roles[w.role.id]
+        self.set_share(w, wf.induction_share(month))
+        if wf.inducted(month):
             self._end_induction(w)
             return
-        self.engine.set_cap(w, cap)
-        remaining = params.induction_months - month
-        self.engine.at(DAYS_PER_MONTH * min(1.0, remaining), self._induction_step, (w, month + 1))
+        remaining = wf.params.induction_months - month
+        self.scheduler.at(DAYS_PER_MONTH * min(1.0, remaining), self._induction_step, (w, month + 1))
 
     def _end_induction(self, w: Worker) -> None:
         if w.inducting:
             w.inducting = False
-            self.engine.log.induction.append((self.engine.env.now, -1))
+            self.log.induction.append((self.scheduler.now, -1))
 
     # ---- leaving ---------------------------------------------------------------------------
 
     def _schedule_leaving(self, w: Worker) -> None:
         """Draw when ``w`` resigns: turnover hazard r a year, times m in the first months."""
-        params = self.roles[w.role.id].params
+        wf = self.roles[w.role.id]
+        params = wf.params
         r = params.turnover_per_year
         if r <= 0 or w.kind != PERMANENT:
             return
         k = params.early_leaving_multiplier
         early = params.early_leaving_months / 12.0
-        e = self.roles[w.role.id].tenure_draw()  # unit exponential: solve cumulative hazard H(t) = e
+        e = wf.tenure_draw()  # unit exponential: solve cumulative hazard H(t) = e
         years = e / (r * k) if e <= r * k * early else early + (e - r * k * early) / r
-        self.engine.at(years * DAYS_PER_YEAR, self._resign, w)
+        self.scheduler.at(years * DAYS_PER_YEAR, self._resign, w)
 
     def _resign(self, event) -> None:
         w = event.value
@@ -240,17 +305,16 @@ class WorkforceProcess:
             return
         w.accepting = False  # serving notice: no new families
         notice = self.roles[w.role.id].params.notice_weeks * DAYS_PER_WEEK
-        self.engine.at(notice, self._depart, w)
+        self.scheduler.at(notice, self._depart, w)
 
     def _depart(self, event) -> None:
         w = event.value
         if w.gone:
             return
-        eng = self.engine
-        eng.remove_worker(w)
+        self.remove_worker(w)
         self._end_induction(w)
         if w.kind == PERMANENT:
-            eng.log.leavers.append((eng.env.now, w.role.index))
+            self.log.leavers.append((self.scheduler.now, w.role.index))
         if w.post is not None and w.kind == PERMANENT:
             self._vacate(w.post)
 
@@ -263,7 +327,7 @@ class WorkforceProcess:
         if leaver is None:
             return
         leaver.accepting = False
-        self.engine.at(max(0.0, day - self.engine.env.now), self._depart, leaver)
+        self.scheduler.at(max(0.0, day - self.scheduler.now), self._depart, leaver)
 
     def _pick_worker(self, role: RoleState, fte: float) -> Worker | None:
         staying = [w for w in role.workers if w.kind == PERMANENT and w.accepting]
@@ -274,7 +338,7 @@ class WorkforceProcess:
 
     def _planned_change(self, event) -> None:
         change = event.value
-        eng = self.engine
+        now = self.scheduler.now
         role = self._role(change.role)
         wf = self.roles[role.id]
         if change.action == "start":
@@ -282,15 +346,15 @@ class WorkforceProcess:
             vacant.sort(key=lambda p: (abs(p.fte - change.fte) > 1e-9, p.vacant_since))
             post = vacant[0] if vacant else self._new_post(role, change.fte)
             if post.fte != change.fte:  # the starter's hours define the post from now on
-                eng.log.establishment[role.index].append((eng.env.now, change.fte - post.fte))
+                self.log.establishment[role.index].append((now, change.fte - post.fte))
                 if post.vacant_since >= 0:
-                    eng.log.vacant[role.index].append((eng.env.now, change.fte - post.fte))
+                    self.log.vacant[role.index].append((now, change.fte - post.fte))
                 post.fte = change.fte
             self._hire(post)
         elif change.action == "secondment":
-            w = eng.add_worker(role, change.fte, SECONDEE)
-            until = eng.scenario.day_of(change.until) + 1.0
-            eng.at(until - eng.env.now, self._depart, w)
+            w = self.add_worker(role, change.fte, SECONDEE)
+            until = self.scenario.day_of(change.until) + 1.0
+            self.scheduler.at(until - now, self._depart, w)
         elif change.action == "establishment":
             current = sum(p.fte for p in wf.posts if not p.abolished)
             delta = change.establishment_change_fte if change.establishment_change_fte is not None \
@@ -312,8 +376,7 @@ class WorkforceProcess:
 
     def _shrink(self, role: RoleState, fte: float) -> None:
         """Remove funded posts: vacant ones first, then filled ones once their holders leave."""
-        eng = self.engine
-        now = eng.env.now
+        now = self.scheduler.now
         wf = self.roles[role.id]
         vacant_first = sorted(wf.posts, key=lambda p: p.worker is not None)
         for post in vacant_first:
@@ -323,16 +386,13 @@ class WorkforceProcess:
                 continue
             post.abolished = True
             fte -= post.fte
-            eng.log.establishment[role.index].append((now, -post.fte))
+            self.log.establishment[role.index].append((now, -post.fte))
             if post.worker is None:
                 post.campaign += 1  # stop recruiting
                 if post.vacant_since >= 0:
-                    eng.log.vacant[role.index].append((now, -post.fte))
+                    self.log.vacant[role.index].append((now, -post.fte))
                     post.vacant_since = -1.0
                 if post.cover is not None:
                     cover, post.cover = post.cover, None
-                    eng.remove_worker(cover)
+                    self.remove_worker(cover)
                 wf.posts.remove(post)
-
-
-__all__ = ["Post", "WorkforceProcess", "DAYS_PER_MONTH"]

@@ -34,6 +34,7 @@ from .distributions import (
 )
 
 SCHEMA_VERSION = 1
+DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_WEEK = 7.0
 

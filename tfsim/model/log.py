@@ -1,0 +1,137 @@
+"""What a replication leaves behind: the event log (what happened and when) and the snapshot.
+
+The components append to the :class:`EventLog` as the run goes; at the end the
+composition root takes a :class:`Snapshot` of the end states the log cannot give (each
+Family record's final state, the claims records, the counts refused and waiting).  The
+statistics (:mod:`tfsim.model.statistics`) read these two and nothing else.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from operator import attrgetter
+from types import MappingProxyType
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from .entities import Claim, Family
+
+
+class EventLog:
+    """What happened and when (clock times in days).
+
+    Levels are logged as ``(time, change)`` in event order.
+    """
+
+    def __init__(self, n_roles: int):
+        # The long logs are arrays of doubles: appending costs what a list append does, and
+        # NumPy reads them without converting a Python float object per entry.
+        self.referred = array("d")
+        self.refused_first: list[float] = []  # first refusal of each family
+        # levels as (time, change) in event order: families refused, families waiting
+        self.refused_t, self.refused_d = array("d"), array("b")
+        self.waiting_t, self.waiting_d = array("d"), array("b")
+        self.first_start = array("d")  # each family's first intervention start
+        self.waits = array("d")  # days waited, aligned with first_start
+        self.close_t = array("d")  # closures: time,
+        self.close_kind = array("q")  # reason (Closure code),
+        self.close_started = array("d")  # and when the family first started (-1: never)
+        #: per role: families in service as parallel arrays (times, changes)
+        self.busy: list[tuple[array, array]] = [(array("d"), array("b")) for _ in range(n_roles)]
+        #: per role: (time, change) of the caseload capacity (sum of the workers' caps)
+        self.capacity: list[list[tuple[float, int]]] = [[] for _ in range(n_roles)]
+        #: per role: (time, change) of FTE in post, funded FTE, agency cover FTE and vacant FTE
+        self.fte: list[list[tuple[float, float]]] = [[] for _ in range(n_roles)]
+        self.establishment: list[list[tuple[float, float]]] = [[] for _ in range(n_roles)]
+        self.agency_fte: list[list[tuple[float, float]]] = [[] for _ in range(n_roles)]
+        self.vacant: list[list[tuple[float, float]]] = [[] for _ in range(n_roles)]
+        self.hires: list[tuple[float, int]] = []  # (time, role index)
+        self.leavers: list[tuple[float, int]] = []  # (time, role index)
+        self.induction: list[tuple[float, int]] = []  # (time, change) of workers in induction
+        self.handovers: list[float] = []
+        self.fill_days: list[tuple[float, float]] = []  # (hire time, days the post stood vacant)
+        self.max_load_exceeded = False
+
+
+@dataclass(frozen=True)
+class ClaimsRecord:
+    """The claims of a replication at its end (payment by results).
+
+    Attributes
+    ----------
+    claims : tuple of Claim
+        Every results claim, in the order they were laid out.
+    origin : Mapping
+        Re-referred Family record id -> original Family record id.
+    voided : tuple of (float, int)
+        ``(time the relapse came to light, root)`` of every result that relapsed.
+    rereferrals : tuple of float
+        Times of the re-referrals (days).
+    """
+
+    claims: tuple[Claim, ...]
+    origin: Mapping[int, int]
+    voided: tuple[tuple[float, int], ...]
+    rereferrals: tuple[float, ...]
+
+    @classmethod
+    def of(cls, claims: Sequence[Claim], origin: Mapping[int, int], voided, rereferrals) -> "ClaimsRecord":
+        return cls(tuple(claims), MappingProxyType(dict(origin)), tuple(voided), tuple(rereferrals))
+
+    def times(self, kinds) -> np.ndarray:
+        """Claim times of the given kinds, sorted (days)."""
+        return np.sort(np.asarray([c.claimed for c in self.claims if c.kind in kinds], dtype=float))
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """End states of a replication that the event log does not hold.
+
+    Attributes
+    ----------
+    family_state, family_started, family_adults, family_children : numpy.ndarray
+        Per Family record, by id: final state (:class:`~tfsim.model.entities.FamilyState`
+        code), first intervention start (days, -1 if never), adults and children.
+    refused, waiting, in_service : int
+        Families refused (and not since re-approached), on the waiting list and held by
+        workers at the end.
+    claims : ClaimsRecord or None
+        The claims, when the scenario has a ``[money]`` section.
+    """
+
+    family_state: np.ndarray
+    family_started: np.ndarray
+    family_adults: np.ndarray
+    family_children: np.ndarray
+    refused: int
+    waiting: int
+    in_service: int
+    claims: ClaimsRecord | None = None
+
+    @classmethod
+    def of(cls, families: Sequence[Family], refused: int, waiting: int, in_service: int,
+           claims: ClaimsRecord | None = None) -> "Snapshot":
+        n = len(families)
+
+        def column(name: str, dtype) -> np.ndarray:
+            return _frozen(np.fromiter(map(attrgetter(name), families), dtype=dtype, count=n))
+
+        return cls(
+            family_state=column("state", np.int64),
+            family_started=column("started", float),
+            family_adults=column("adults", np.int64),
+            family_children=column("children", np.int64),
+            refused=refused, waiting=waiting, in_service=in_service, claims=claims,
+        )
+
+    @property
+    def families(self) -> int:
+        """Family records (referrals, re-referrals included)."""
+        return len(self.family_state)
