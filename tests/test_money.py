@@ -13,7 +13,8 @@ from pbr_scenarios import make_tiny
 
 from tfsim.catalogue import MONTHLY, SUMMARY
 from tfsim.charts import CHARTS, forecast_target, money_by_financial_year, plot_forecast, plot_money
-from tfsim.cli import format_summary, main, wilson_interval
+from tfsim.cli import format_summary, main
+from tfsim.target import wilson_interval
 from tfsim.experiment import run_experiment
 from tfsim.model import EventLog, simulate
 from tfsim.model.money import cost_flows, target_day
@@ -139,7 +140,9 @@ def test_plot_money_and_forecast_target(results, tmp_path):
 
 def test_cli_summary_reports_the_target(results):
     text = format_summary(results)
-    assert "Target: 101 claims by 31 March 2015" in text
+    assert "Target: 101 claims by 31 March 2015." in text
+    assert "Expected by the deadline:" in text and "short of the target" in text
+    assert "Chance of meeting it: 0% (met in 0 of 4 runs" in text
     lo, hi = wilson_interval(0, 4)
     assert lo == 0 and 0.45 < hi < 0.5
 

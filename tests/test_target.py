@@ -43,7 +43,7 @@ def test_a_target_no_run_meets_says_how_far_short():
     text = " ".join(out.sentences())
     assert "45 short of the target" in text
     assert "no run met it: the closest was 30 short" in text
-    assert "too few for a date" in text
+    assert "No run reaches the target before the run ends." in text
     lo, hi = wilson_interval(0, 4)
     assert out.probability_low == 0 and out.probability_high == pytest.approx(hi)
 
@@ -79,3 +79,10 @@ def test_wilson_interval_brackets_the_share():
     lo, hi = wilson_interval(45, 100)
     assert lo < 0.45 < hi
     assert all(math.isnan(v) for v in wilson_interval(0, 0))  # no runs, no interval
+
+
+def test_too_few_runs_reaching_the_target_give_no_date():
+    nan = float("nan")
+    out = target_outlook(fake_results([100.0] * 3 + [80.0] * 7, [900.0] * 3 + [nan] * 7))
+    assert out.reached_median is None and out.reached_share == pytest.approx(0.3)
+    assert "Only 30% of runs reach the target before the run ends" in " ".join(out.sentences())

@@ -246,6 +246,9 @@ SUMMARY: dict[str, Metric] = {m.name: m for m in (
     Metric("target_met_date_p50", "Day the target is met",
            "Day the target is met, in days from the scenario's start date (blank if never; its percentiles are "
            "over the runs that met it).", "days", D, higher_is_better=False, needs="money.target"),
+    Metric("target_count_at_deadline", "Towards the target by the deadline",
+           "Claims (or families turned around, as the target says) from the start to the end of the deadline "
+           "day.", "families", C, higher_is_better=True, needs="money.target"),
 )}
 
 #: Monthly series in report order: one figure per calendar month.

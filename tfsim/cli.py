@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from tfsim.catalogue import SUMMARY
+from tfsim.target import target_outlook
 from tfsim.ui.options import add_gui_arguments
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -66,45 +67,10 @@ def format_summary(results) -> str:
     return "\n".join(lines)
 
 
-# ---- the target ------------------------------------------------------------------------------
-
-
-def wilson_interval(successes: float, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval of a proportion (sensible even at 0 or n successes)."""
-    if n <= 0:
-        return float("nan"), float("nan")
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def target_lines(results) -> list[str]:
-    """Plain-language lines on the scenario's target: probability met and when."""
-    import datetime as dt
-
-    import numpy as np
-
-    money = getattr(results.scenario, "money", None)
-    if money is None or money.target is None or "p_target_met" not in results.per_replication:
-        return []
-    t = money.target
-    met = results.per_replication["p_target_met"].to_numpy(dtype=float)
-    n = len(met)
-    lo, hi = wilson_interval(float(met.sum()), n)
-    what = "claims" if t.measure == "claims" else "families turned around"
-    out = ["", f"Target: {t.families:,} {what} by {t.deadline:%d %B %Y}: met in {int(met.sum())} of {n} "
-               f"replications, probability {met.mean():.2f} (95% Wilson interval {lo:.2f} to {hi:.2f})"]
-    days = results.per_replication["target_met_date_p50"].to_numpy(dtype=float)
-    days = days[~(days != days)]
-    if len(days):
-        start = results.scenario.start_date
-        d05, d50, d95 = (start + dt.timedelta(days=int(v)) for v in np.percentile(days, [5, 50, 95], method="inverted_cdf"))
-        out.append(f"Date reached (in the {len(days)} replications that reach it within the run): "
-                   f"median {d50:%d %b %Y}, 5th to 95th percentile {d05:%d %b %Y} to {d95:%d %b %Y}")
-    else:
-        out.append("The target is not reached within the run in any replication.")
-    return out
+    """The outlook for the scenario's target (none when it sets no target), as in the app's card."""
+    outlook = target_outlook(results)
+    return [""] + outlook.sentences() if outlook is not None else []
 
 
 def cmd_run(args) -> int:

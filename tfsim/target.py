@@ -113,8 +113,11 @@ class TargetOutlook:
         else:
             chance += "."
         out.append(chance)
-        if self.reached_median is None:
-            out.append(f"Reached within the run in {self.reached_share:.0%} of runs, too few for a date.")
+        if self.reached_share == 0:
+            out.append("No run reaches the target before the run ends.")
+        elif self.reached_median is None:
+            out.append(f"Only {self.reached_share:.0%} of runs reach the target before the run ends, too few "
+                       "for a date.")
         else:
             when = f"Reached: half the runs by {self.reached_median:%-d %b %Y}"
             when += (f", 90% of them by {self.reached_p90:%-d %b %Y}." if self.reached_p90 is not None

@@ -108,6 +108,10 @@ def test_run_in_background(window, qtbot):
     # a card only for metrics the run has: money cards since Sevenoaks has a [money] section
     assert set(window.run_panel.kpis.cards) <= set(results.summary["metric"])
     assert "cost_per_turned_around" in window.run_panel.kpis.cards
+    # the target card says what is expected against the target, and its tooltip the whole outlook
+    target = window.run_panel.kpis.cards["p_target_met"]
+    assert "of 101 claims expected by 31 Mar 2015" in target.interval.text()
+    assert "short of the target" in target.toolTip()
     assert window.run_panel.chart_tabs.charts["forecast"].available
     assert window.run_panel.progress.value() == 3
 

@@ -138,12 +138,14 @@ def money_statistics(scenario: Scenario, calendar: Calendar, log: EventLog, snap
     s["net_cost_per_turned_around"] = s["net_cost"] / ta if ta > 0 else float("nan")
 
     target = scenario.money.target
-    s["p_target_met"] = s["target_met_date_p50"] = float("nan")
+    s["p_target_met"] = s["target_met_date_p50"] = s["target_count_at_deadline"] = float("nan")
     if target is not None:
         events = main if target.measure == "claims" else ta_times
         day = target_day(events[events < H], target.families)
+        end_of_deadline = scenario.day_of(target.deadline) + 1
         s["target_met_date_p50"] = day
-        s["p_target_met"] = float(day == day and day < scenario.day_of(target.deadline) + 1)
+        s["p_target_met"] = float(day == day and day < end_of_deadline)
+        s["target_count_at_deadline"] = float(np.count_nonzero(events < min(end_of_deadline, H)))
 
     # ---- checks over the whole run -------------------------------------------------------
     checks: dict[str, float] = {}

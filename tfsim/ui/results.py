@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 import tfsim.charts as charts
 from tfsim.catalogue import SUMMARY
+from tfsim.target import target_outlook
 
 #: Headline cards, in order, shown when the run reports their metric; titles, units and
 #: formats come from the catalogue.
@@ -98,6 +99,11 @@ class KpiPanel(QWidget):
                 f"(95% confidence interval of the average {metric.format(lo, unit=False)} to {metric.format(hi)}).\n"
                 f"9 runs in 10 fell between {metric.format(p05, unit=False)} and {metric.format(p95)}.\n"
                 f"{metric.description}\nMetric: {name}")
+            outlook = target_outlook(results) if name == "p_target_met" else None
+            if outlook is not None:
+                # the chance alone says nothing of how far short; the card says what is expected
+                card.interval.setText(outlook.headline())
+                card.setToolTip("\n".join(outlook.sentences()))
             if baseline is not None and has_metric(baseline, name):
                 diff = mean - baseline.value(name)
                 colour, word = "#555", ""
