@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -13,6 +15,14 @@ from tfsim.scenario.schema import DAYS_PER_MONTH, Scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
+
+
+
+@pytest.fixture(autouse=True)
+def _elsewhere(tmp_path_factory, monkeypatch):
+    """Every test runs in an empty folder, so none depends on the working directory or writes into the repo."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
 
 ALL_TURNED_AROUND = dict(turned_around=1, improved=0, no_progress=0, disengaged=0)
 

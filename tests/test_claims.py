@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import SCENARIOS
 
 from tfsim.model import build_replication, financial_year, simulate
 from tfsim.model.claims import claim_windows
@@ -223,7 +224,7 @@ def test_relapse_after_follow_up_rerefers_at_relapse_plus_delay():
 
 @pytest.fixture(scope="module")
 def bundled() -> Scenario:
-    result = read_scenario("scenarios/sevenoaks-2014.toml")
+    result = read_scenario(SCENARIOS / "sevenoaks-2014.toml")
     assert result.ok
     return result.scenario
 

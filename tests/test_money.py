@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import ROOT, SCENARIOS
 from matplotlib.figure import Figure
 from pbr_scenarios import make_tiny
 
 from tfsim.catalogue import MONTHLY, SUMMARY
 from tfsim.charts import CHARTS, forecast_target, money_by_financial_year, plot_forecast, plot_money
 from tfsim.cli import format_summary, main
-from tfsim.target import wilson_interval
 from tfsim.experiment import run_experiment
 from tfsim.model import EventLog, simulate
 from tfsim.model.money import cost_flows, target_day
 from tfsim.scenario import read_scenario
 from tfsim.scenario.reference import scenario_reference
 from tfsim.scenario.schema import DAYS_PER_YEAR
+from tfsim.target import wilson_interval
 
 DPM = DAYS_PER_YEAR / 12
 COSTS = {"salary_gbp": {"fip": 30000}, "on_cost_share": 0.25, "agency_premium_share": 0.4,
@@ -103,7 +103,7 @@ def test_target_day():
 
 @pytest.fixture(scope="module")
 def results():
-    sc = read_scenario("scenarios/sevenoaks-2014.toml").scenario
+    sc = read_scenario(SCENARIOS / "sevenoaks-2014.toml").scenario
     return run_experiment(sc, replications=4, seed=1)
 
 
@@ -148,9 +148,9 @@ def test_cli_summary_reports_the_target(results):
 
 
 def test_cli_run_writes_money_chart(tmp_path):
-    assert main(["run", "scenarios/sevenoaks-2014.toml", "-n", "2", "--out", str(tmp_path)]) == 0
+    assert main(["run", str(SCENARIOS / "sevenoaks-2014.toml"), "-n", "2", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "money.png").exists() and (tmp_path / "forecast.png").exists()
 
 
 def test_docs_are_current():
-    assert Path("docs/scenario-format.md").read_text(encoding="utf-8") == scenario_reference()
+    assert (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8") == scenario_reference()
