@@ -67,3 +67,8 @@ def test_chance_of_a_target_has_an_interval():
     lo, hi = validation.wilson(20, 40)
     assert lo < 0.5 < hi
     assert all(math.isnan(x) for x in validation.wilson(0, 0))
+
+
+def test_months_in_words_whatever_the_locale():
+    assert validation.month_name("2013-03") == "March 2013"
+    assert validation.month_name("2015-12") == "December 2015"
