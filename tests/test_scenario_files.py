@@ -7,11 +7,22 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import tomli_w
 from conftest import ROOT, SCENARIOS
 
-from tfsim.scenario import data_to_toml, parse_scenario_text, read_scenario, save_scenario, scenario_to_toml, variant
+from tfsim.experiment import replication_seed
+from tfsim.model import simulate
+from tfsim.scenario import (
+    data_to_toml,
+    load_scenario,
+    parse_scenario_text,
+    read_scenario,
+    save_scenario,
+    scenario_to_toml,
+    variant,
+)
 from tfsim.scenario import io as scenario_io
 from tfsim.scenario.io import MAX_FILE_BYTES, atomic_write_text, scenario_to_data
 from tfsim.scenario.locate import key_lines
@@ -37,6 +48,28 @@ def line_containing(text: str, fragment: str) -> int:
 def test_bundled_scenarios_validate(path: Path):
     result = read_scenario(path)
     assert result.ok, [p.format(path.name) for p in result.problems]
+
+
+def test_kent_phase2_plans_differ_as_expected_run_for_run():
+    """Phase 1 staffing is under pressure; the expansion plan, paired seed for seed, relieves it."""
+    phase1 = load_scenario(SCENARIOS / "kent-phase2-threefold.toml")
+    expansion = load_scenario(SCENARIOS / "kent-phase2-expansion.toml")
+    assert phase1.money.target is not None and expansion.money.target == phase1.money.target
+    pairs = [(simulate(phase1, replication_seed(1, i)), simulate(expansion, replication_seed(1, i))) for i in range(3)]
+
+    def mean(metric: str, plan: int) -> float:
+        return float(np.mean([pair[plan].summary[metric] for pair in pairs]))
+
+    # the staffing test: census vacancy rate (17% to 20%, within 3 points), busy slots, families waiting
+    assert 0.14 <= mean("vacancy_share", 0) <= 0.23
+    assert max(float(np.max(a.monthly["caseload_utilisation"])) for a, _ in pairs) > 0.8
+    assert all(a.summary["peak_waiting_list"] >= 1 for a, _ in pairs)
+    # the expansion: more staff, fewer and shorter waits, idler slots, more vacant posts to recruit
+    assert mean("peak_waiting_list", 1) < mean("peak_waiting_list", 0)
+    assert mean("mean_wait_days", 1) < mean("mean_wait_days", 0)
+    assert mean("caseload_utilisation", 1) < mean("caseload_utilisation", 0) - 0.1
+    assert mean("fte_in_post_end", 1) > mean("fte_in_post_end", 0) + 50
+    assert mean("vacancy_share", 1) > mean("vacancy_share", 0)
 
 
 def test_unknown_key_is_an_error_with_suggestion_at_its_line():
