@@ -435,6 +435,39 @@ class Target(StrictModel):
     )
 
 
+class DataMatching(StrictModel):
+    """Results found by matching the council's families against local and national data.
+
+    The National Audit Office and the Public Accounts Committee (2016), reporting on the
+    national evaluation of Phase 1, found that councils claimed many results by matching
+    their families against local and national data (school attendance, police and benefit
+    records), including families who had had little or no key-worker support.  Here each
+    identified family's results may be found that way at a constant monthly hazard from its
+    referral (or from ``start``, if later), whatever key work it has had; a family already
+    claimed, or turned around and waiting for its claim, is not matched again.  Leave the
+    table out (or set the hazard to 0) to credit results to key work alone.
+    """
+
+    hazard_per_month: float = Field(
+        default=0.0, ge=0, le=10,
+        description="Monthly hazard that an identified family's results are found by data matching (NAO and "
+        "Public Accounts Committee, 2016: councils matched families against school, police and benefit records).",
+    )
+    start: Optional[dt.date] = Field(
+        default=None, description="First day data matching finds results (none: from each family's referral)."
+    )
+    while_waiting: bool = Field(default=True, description="Families on the waiting list (or not yet contacted) may be matched.")
+    while_refused: bool = Field(default=True, description="Families who refused support may be matched.")
+    while_in_service: bool = Field(default=True, description="Families in an intervention may be matched.")
+    after_closure: bool = Field(
+        default=True, description="Families whose case closed without being turned around may be matched."
+    )
+    sustain_months: Optional[float] = Field(
+        default=None, ge=0, le=60,
+        description="Months a matched result must be sustained before its claim (none: progress_sustain_months).",
+    )
+
+
 class Money(StrictModel):
     """Payment by results: framework preset or custom fees, the claim timeline, costs and target."""
 
@@ -507,6 +540,16 @@ class Money(StrictModel):
     )
     payment_lag_months: float = Field(
         default=1, ge=0, le=24, description="Time from a claim to its payment."
+    )
+    employment_during_hazard_per_month: float = Field(
+        default=0.0, ge=0, le=10,
+        description="Monthly hazard that an adult in a workless family given employment support finds work while its "
+        "intervention runs, from a Jobcentre Plus adviser attached to the team (North West Leicestershire District "
+        "Council Cabinet report, 19 November 2013: 5 into work during interventions); 0: employment results follow "
+        "exit only.",
+    )
+    data_matching: Optional[DataMatching] = Field(
+        default=None, description="Results found by matching families against local and national data (none: off)."
     )
     costs: Costs = Field(default_factory=Costs, description="Staff costs, agency, recruitment and overheads.")
     target: Optional[Target] = Field(default=None, description="A cohort target and deadline (none: no target).")
