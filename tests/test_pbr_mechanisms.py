@@ -15,6 +15,7 @@ import pytest
 from conftest import SCENARIOS
 
 from tfsim.model import build_replication, simulate
+from tfsim.model.claims import first_passage
 from tfsim.model.entities import DATA_MATCHED, EMPLOYMENT, MAIN_KINDS, PROGRESS
 from tfsim.model.random import BLOCK, Streams
 from tfsim.scenario import read_scenario, variant
@@ -198,3 +199,35 @@ def test_invariants_with_both_mechanisms(sevenoaks, seed):
     assert np.all(m["claims_data_matched_cumulative"] <= m["claims_cumulative"])
     assert r.checks["referred"] == r.checks["refused_now"] + r.checks["waiting_now"] + \
         r.checks["in_service_now"] + r.checks["closed"]
+
+
+# ---- a data-matching hazard that changes over time ------------------------------------------
+
+
+def test_first_passage_through_a_stepped_hazard():
+    # no hazard before day 100; 0.01 a day from 100, 0.1 a day from 200
+    starts, hazards = np.array([100.0, 200.0]), np.array([0.01, 0.1])
+    assert first_passage(starts, hazards, 0.0, 0.5) == pytest.approx(150.0)  # 0.5 / 0.01 after day 100
+    assert first_passage(starts, hazards, 0.0, 1.5) == pytest.approx(205.0)  # 1 by day 200, 0.5 / 0.1 more
+    assert first_passage(starts, hazards, 250.0, 1.0) == pytest.approx(260.0)
+    assert first_passage(np.array([-np.inf, 50.0]), np.array([0.0, 0.0]), 0.0, 0.1) == math.inf
+
+
+def test_matching_period_raises_the_hazard_from_its_date():
+    # hazard 0 until 1 January 2013, then 1 a month: the match comes the drawn effort after it
+    sc = make_tiny({"framework": "phase1", "data_matching": {
+        "hazard_per_month": 0.0, "sustain_months": 0, "periods": [{"start": "2013-01-01", "hazard_per_month": 1.0}]}},
+        engagement={"refusal_probability": 1.0})
+    _, book = run_book(sc)
+    (c,) = book.claims
+    assert c.achieved == pytest.approx(sc.day_of(sc.money.data_matching.periods[0].start)
+                                       + first_wait_days("claims:data_matching", 1.0))
+
+
+def test_matching_periods_must_be_in_order():
+    with pytest.raises(ValueError, match="date order"):
+        make_tiny({"data_matching": {"periods": [{"start": "2013-01-01", "hazard_per_month": 1.0},
+                                                 {"start": "2012-06-01", "hazard_per_month": 1.0}]}})
+    with pytest.raises(ValueError, match="after 'start'"):
+        make_tiny({"data_matching": {"start": "2013-01-01",
+                                     "periods": [{"start": "2012-06-01", "hazard_per_month": 1.0}]}})

@@ -171,12 +171,17 @@ class ClaimsBook:
 
         # results found by data matching, off without the table or at hazard 0
         dm = m.data_matching
-        self.match_hazard = dm.hazard_per_month if dm is not None else 0.0
-        if self.match_hazard > 0:
-            self.match_after = _exponential(st, "claims:data_matching", self.match_hazard)
+        self.matching = dm is not None and dm.on
+        if self.matching:
+            gen = st.generator("claims:data_matching")
+            self.match_effort = Sampler(lambda n: gen.exponential(1.0, n))  # unit-rate exponential
+            # the hazard as steps: from these clock times (days) on, these hazards (per day)
+            self.match_t = np.asarray([sc.day_of(dm.start) if dm.start is not None else -np.inf]
+                                      + [sc.day_of(p.start) for p in dm.periods], dtype=float)
+            self.match_h = np.asarray([dm.hazard_per_month] + [p.hazard_per_month for p in dm.periods],
+                                      dtype=float) / DAYS_PER_MONTH
             self.u_match_relapse = st.uniform("claims:data_matching_relapse")
             self.u_match_relapse_time = st.uniform("claims:data_matching_relapse_time")
-            self.match_from = sc.day_of(dm.start) if dm.start is not None else float("-inf")
             sustain = dm.sustain_months if dm.sustain_months is not None else m.resolved("progress_sustain_months")
             self.match_sustain = sustain * DAYS_PER_MONTH
             self.match_states = frozenset(
@@ -272,7 +277,7 @@ class ClaimsBook:
     def identified(self, fam: Family) -> None:
         """``fam`` has just been referred: draw when data matching would find its results."""
         now = self._scheduler.now
-        at = max(now, self.match_from) + self.match_after() * DAYS_PER_MONTH
+        at = first_passage(self.match_t, self.match_h, now, self.match_effort())
         if at < self._horizon:
             self._scheduler.at(at - now, self._on_match, fam)
 
@@ -320,3 +325,23 @@ def _exponential(streams: Streams, name: str, hazard_per_month: float) -> Sample
     """Exponential waiting times (months) at ``hazard_per_month``, drawn from stream ``name``."""
     gen, mean = streams.generator(name), 1.0 / hazard_per_month
     return Sampler(lambda n: gen.exponential(mean, n))
+
+
+def first_passage(starts: np.ndarray, hazards: np.ndarray, t0: float, effort: float) -> float:
+    """When the cumulative hazard from ``t0`` reaches ``effort`` (inf if it never does).
+
+    ``hazards[k]`` (per day) holds from ``starts[k]`` until ``starts[k + 1]``, the last for
+    ever; none holds before ``starts[0]``.  With ``effort`` a unit-rate exponential draw
+    the result is the time of the first event of a Poisson process of that hazard.
+    """
+    t = max(t0, float(starts[0]))
+    for k in range(int(np.searchsorted(starts, t, side="right")) - 1, len(starts)):
+        end = float(starts[k + 1]) if k + 1 < len(starts) else float("inf")
+        h = float(hazards[k])
+        if h > 0:
+            need = effort / h
+            if t + need <= end:
+                return t + need
+            effort -= h * (end - t)
+        t = end
+    return float("inf")

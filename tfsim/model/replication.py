@@ -88,7 +88,7 @@ def build_replication(scenario: Scenario, seed: int | np.random.SeedSequence = 0
     if scenario.money is not None:
         claims = ClaimsBook(scenario, scheduler, streams, caseflow.rerefer)
         caseflow.on_turned_around = claims.turned_around
-        if claims.match_hazard > 0:
+        if claims.matching:
             caseflow.on_referred = claims.identified
         if claims.job_hazard > 0:
             caseflow.on_first_start = claims.started

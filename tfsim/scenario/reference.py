@@ -133,7 +133,8 @@ at the key it concerns:
 - Every intensity level with families must appear in `[allocation]`, and every role named
   there (or in a role's `outcomes_by_level`) must be defined in `[[roles]]`; role ids are
   unique.
-- The expected number of referrals may be at most {families:,}.
+- The expected number of referrals may be at most {families:,}, and so may the expected
+  number of leavers (turnover times the posts at the start times the years).
 - `[money]`: with `framework = "custom"` the fee and sustain keys must all be set (the
   presets fill in any left out: phase1 = £4,000 a family, 80% / 60% / 40% on attachment in
   2012/13 / 2013/14 / 2014/15, £100 of the results payment for progress to work, 5 of 6
