@@ -12,13 +12,14 @@ import math
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS
+from conftest import SCENARIOS, mmc_scenario
 
 from tfsim.model import build_replication, simulate
 from tfsim.model.claims import first_passage
 from tfsim.model.entities import DATA_MATCHED, EMPLOYMENT, MAIN_KINDS, PROGRESS
 from tfsim.model.random import BLOCK, Streams
 from tfsim.scenario import read_scenario, variant
+from tfsim.scenario.schema import MAX_EXPECTED_LEAVERS, MAX_HORIZON_YEARS
 
 from pbr_scenarios import make_tiny
 
@@ -231,3 +232,56 @@ def test_matching_periods_must_be_in_order():
     with pytest.raises(ValueError, match="after 'start'"):
         make_tiny({"data_matching": {"start": "2013-01-01",
                                      "periods": [{"start": "2012-06-01", "hazard_per_month": 1.0}]}})
+
+
+# ---- the bundled Phase 1 hindcasts rest on data matching ------------------------------------
+
+
+@pytest.mark.slow
+def test_lincolnshire_meets_its_target_only_with_data_matching():
+    # 100% of 1,370 claimed by May 2015 (Lincolnshire minutes 2015): key work alone never
+    # gets there (families still in service, disengaged at a handover or waiting for a claim
+    # window at the deadline); with data matching some runs do.
+    sc = read_scenario(SCENARIOS / "lincolnshire-phase1.toml").scenario
+    assert sc.money.data_matching is not None and sc.money.data_matching.on
+    off = variant(sc, {"money.data_matching": None})
+    on_runs = [simulate(sc, seed).summary for seed in range(40)]
+    off_runs = [simulate(off, seed).summary for seed in range(40)]
+    assert sum(s["p_target_met"] for s in off_runs) == 0
+    assert max(s["claims"] for s in off_runs) < 1370
+    assert sum(s["p_target_met"] for s in on_runs) >= 2
+    assert all(s["claims_data_matched"] > 0 for s in on_runs)
+    assert np.mean([s["claims"] for s in on_runs]) > np.mean([s["claims"] for s in off_runs])
+
+
+def test_nw_leicestershire_adviser_finds_work_during_interventions():
+    sc = read_scenario(SCENARIOS / "nw-leicestershire-2013.toml").scenario
+    assert sc.money.employment_during_hazard_per_month > 0
+    during = [simulate(sc, seed).summary["claims_employment_during"] for seed in range(10)]
+    assert np.mean(during) > 0
+    off = variant(sc, {"money.employment_during_hazard_per_month": 0.0})
+    assert all(simulate(off, seed).summary["claims_employment_during"] == 0 for seed in range(3))
+
+
+# ---- long horizons ------------------------------------------------------------------------
+
+
+def test_long_horizons_and_warm_ups_are_allowed():
+    sc = mmc_scenario(5, 4.75, 1.0, years=400, warm_up_months=1200)
+    assert sc.horizon_days > 60 * 365.25 and sc.warm_up_months == 1200
+    with pytest.raises(ValueError, match=f"at most {MAX_HORIZON_YEARS} years"):
+        mmc_scenario(5, 4.75, 1.0, years=MAX_HORIZON_YEARS + 1, warm_up_months=0)
+
+
+def test_expected_leavers_still_bound_the_work_of_a_long_run():
+    # 50 workers leaving 5 times a year for 900 years is 225,000 leavers: allowed; ten times
+    # the workers is over the cap
+    def staffed(workers: int):
+        sc = mmc_scenario(5, 0.1, 1.0, years=900, warm_up_months=0)
+        return sc.model_validate({**sc.model_dump(), "workforce": {"turnover_per_year": 5.0},
+                                  "roles": [{**sc.roles[0].model_dump(), "in_post_fte": [1.0] * workers}]})
+    allowed = staffed(50)
+    assert allowed.expected_leavers() == pytest.approx(5 * 50 * allowed.horizon_days / 365.25)
+    assert allowed.expected_leavers() < MAX_EXPECTED_LEAVERS
+    with pytest.raises(ValueError, match="leavers expected; at most"):
+        staffed(500)
