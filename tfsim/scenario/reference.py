@@ -30,6 +30,8 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("[handover]", "handover", S.Handover),
     ("[money]", "money", S.Money),
     ("[money.costs]", "money.costs", S.Costs),
+    ("[money.data_matching]", "money.data_matching", S.DataMatching),
+    ("[[money.data_matching.periods]]", "money.data_matching.periods", S.MatchingPeriod),
     ("[money.target]", "money.target", S.Target),
 ]
 

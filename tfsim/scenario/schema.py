@@ -462,8 +462,9 @@ class DataMatching(StrictModel):
 
     hazard_per_month: float = Field(
         default=0.0, ge=0, le=10,
-        description="Monthly hazard that an identified family's results are found by data matching (NAO and "
-        "Public Accounts Committee, 2016: councils matched families against school, police and benefit records).",
+        description="Monthly hazard that an identified family's results are found by data matching (National Audit "
+        "Office and House of Commons Public Accounts Committee, 2016, on the national evaluation of Phase 1: councils "
+        "matched families against school attendance, police and benefit records, some with little or no key work).",
     )
     start: Optional[dt.date] = Field(
         default=None, description="First day data matching finds results (none: from each family's referral)."
