@@ -470,7 +470,7 @@ class DataMatching(StrictModel):
         default=None, description="First day data matching finds results (none: from each family's referral)."
     )
     periods: list[MatchingPeriod] = Field(
-        default_factory=list, max_length=MAX_LIST_ROWS,
+        default_factory=list, max_length=100,  # each family's match time walks them: keep the walk short
         description="Later hazards, in date order, each from its start date (e.g. a push before the last claim window).",
     )
     while_waiting: bool = Field(default=True, description="Families on the waiting list (or not yet contacted) may be matched.")
