@@ -53,3 +53,17 @@ def test_littles_law_holds_on_the_outputs(mmc):
     assert (per_rep["mean_waiting_list"] / (throughput * per_rep["mean_wait_days"])).mean() == pytest.approx(1, abs=0.02)
     # in service: L = lambda x mean time in service
     assert (per_rep["mean_in_service"] / (throughput * per_rep["mean_intervention_days"])).mean() == pytest.approx(1, abs=0.02)
+
+
+@pytest.mark.slow
+def test_heavy_traffic_mmc_settles_to_erlang_c():
+    # M/M/5 at utilisation 0.95 relaxes over decades (the queue's relaxation time is about
+    # 1 / (c mu (1 - sqrt(rho))^2), some 26 years here), so it needs a horizon of centuries
+    # and a warm-up of a century to settle on Erlang C's mean wait.
+    servers, per_month, mean_months = 5, 4.75, 1.0
+    scenario = mmc_scenario(servers, per_month, mean_months, years=400, warm_up_months=1200)
+    results = run_experiment(scenario, replications=30, seed=11)
+    exact = mmc_mean_wait(per_month / MONTH, 1.0 / (mean_months * MONTH), servers)
+    lo, hi = results.value("mean_wait_days", "ci_low"), results.value("mean_wait_days", "ci_high")
+    assert lo <= exact <= hi, (lo, results.value("mean_wait_days"), hi, exact)
+    assert results.value("caseload_utilisation") == pytest.approx(0.95, abs=0.005)

@@ -210,6 +210,13 @@ SUMMARY: dict[str, Metric] = {m.name: m for m in (
            "families", F, higher_is_better=True, needs="money"),
     Metric("claims_employment", "Employment claims", "Claims for an employment result.", "families", F,
            higher_is_better=True, needs="money"),
+    Metric("claims_data_matched", "Claims found by data matching",
+           "Claims for results found by matching families against local and national data (school, police, "
+           "benefit records) rather than at the end of an intervention; part of the claims made.", "families", F,
+           needs="money"),
+    Metric("claims_employment_during", "Employment claims during an intervention",
+           "Employment claims for work found while the family's intervention ran (a Jobcentre Plus adviser "
+           "attached); part of the employment claims.", "families", F, higher_is_better=True, needs="money"),
     Metric("claims_progress_to_work", "Progress-to-work claims", "Progress-to-work claims.", "families", F,
            higher_is_better=True, needs="money"),
     Metric("claims_voided", "Results lost to relapse", "Results that relapsed before they could be claimed.",
@@ -288,6 +295,9 @@ MONTHLY: dict[str, Metric] = {m.name: m for m in (
     Metric("handovers_cumulative", "Handovers so far", "Families handed over by the month end.", "families", C),
     Metric("claims_cumulative", "Claims made", "Results claims made from the start to the month end.", "families", C,
            higher_is_better=True, needs="money"),
+    Metric("claims_data_matched_cumulative", "Claims found by data matching",
+           "Claims for results found by data matching, from the start to the month end (part of the claims made).",
+           "families", C, needs="money"),
     Metric("income_attachment", "Attachment fees", "Attachment fees received in the month.", "gbp", M,
            higher_is_better=True, needs="money"),
     Metric("income_results", "Results payments", "Results payments received in the month.", "gbp", M,

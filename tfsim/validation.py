@@ -387,14 +387,13 @@ NATIONAL_TARGET = 116654  # national-phase1.toml's target: the families turned a
 
 NATIONAL_NOTES = {
     "2013-03": "the first claims depend on the first claim windows, a few hundred families a month",
-    "2014-03": "claims run ahead by a sixth in the middle of the programme: the learning curve fitted to "
-               f"Lincolnshire, an early adopter that met its target by October 2014 ({LINCS_2015}), is "
-               "faster than the national average",
-    "2014-06": "as for 2014-03",
-    "2015-05": "the national run is Lincolnshire's fitted delivery model scaled up, and Lincolnshire's was "
-               "fitted to this same point (all families turned around by May 2015), so this figure is "
-               "marked fitted",
+    "2014-06": "the key-work turned-around share (80%) is fitted to the series up to here",
+    "2014-10": "the data-matching rate from July 2014 is fitted to this figure",
+    "2015-02": "predicted: nothing is fitted to it",
+    "2015-05": "the data-matching rate from February 2015 is fitted to this figure",
 }
+#: The national series' months whose figures a parameter was fitted to (the rest are predictions).
+NATIONAL_FITTED = {"2013-03", "2013-10", "2014-03", "2014-06", "2014-10", "2015-05"}
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -464,9 +463,9 @@ def cases() -> list[Case]:
         Check("Senior FSW and FSWs in post", NWL_2013, 10, at("fte_in_post", oct13), "near", fmt="fte",
               mark=INPUT),
         Check("Family members into work by 19 November 2013", NWL_2013, 5,
-              into_work_by(dt.date(2013, 11, 19)), "near", mark=PREDICTED,
-              note="the model finds work for a family only when its intervention ends with results met; "
-                   "the JCP adviser's job starts came during interventions, seven months in"),
+              into_work_by(dt.date(2013, 11, 19)), "near", mark=FITTED,
+              note="the rate at which the Jobcentre Plus adviser's families find work during an "
+                   "intervention (0.05 a month) is fitted to this figure"),
     ])
     maidstone = Case("maidstone-2013.toml", "Maidstone, early 2013", 40, [
         Check("First families profiled for the Project Board (by February 2013)", MAIDSTONE_2013, 10,
@@ -568,12 +567,12 @@ def cases() -> list[Case]:
         last = month == NATIONAL[-1][0]
         national_checks.append(Check(
             f"Turned around (claims), {month}", DCLG_PROGRESS, ta, at("claims_cumulative", month), "near",
-            mark=FITTED if last else PREDICTED, note=NATIONAL_NOTES.get(month, ""),
+            mark=FITTED if month in NATIONAL_FITTED else PREDICTED, note=NATIONAL_NOTES.get(month, ""),
             target=target_met if last else None,
             hindcast=f"England in May 2015: {NATIONAL_TARGET:,} of {NATIONAL_FAMILIES:,} families turned "
                      "around?" if last else f"England, families turned around by the end of {month_name(month)}"))
-    national = Case("national-phase1.toml", "England, Phase 1 progress series", 2, national_checks,
-                    intro="Two replications of all 117,910 families (a few seconds each); the national "
+    national = Case("national-phase1.toml", "England, Phase 1 progress series", 10, national_checks,
+                    intro="Ten replications of all 117,910 families (a few seconds each); the national "
                           "workforce is Lincolnshire's scaled up, since national caseloads were not found. "
                           "The families are released on the national profile of families worked with, so "
                           "the worked-with rows are inputs.")
@@ -774,15 +773,22 @@ marked fitted above are the figures these parameters were chosen to match.
   re-approach delay was lengthened to 12 to 24 months because the briefing says refusers *will*
   be approached again if things deteriorate, so few can have been by July 2014. Fitted on the
   June 2014 figures, the scenario predicts the end of Phase 1.
-- **nw-leicestershire-2013.toml**: the referral rate (7.5 a month) to the 44 families.
-- **lincolnshire-phase1.toml** (and, scaled 86-fold, **national-phase1.toml**): the caseload
-  (12 a key worker, within the 12 to 17 of lighter key working), the share turned around (95%,
-  the rest stepped up) and the learning curve (an experienced worker needs half a new worker's
-  time, the Lincolnshire minutes say the time per family fell) to the 100% turned around by
-  May 2015. This fit is on the last figure, not the earlier ones: Lincolnshire's October 2014
-  level and the national series up to February 2015 are predictions, and the national May
-  2015 figure, the same point as Lincolnshire's, is marked fitted. A refit should fit the
-  national series up to June 2014 and predict October 2014 onwards.
+- **nw-leicestershire-2013.toml**: the referral rate (7.5 a month) to the 44 families, and the
+  rate at which families find work during an intervention with the Jobcentre Plus adviser
+  (0.05 a month) to the 5 into work.
+- **national-phase1.toml**: the key-work turned-around share (80%) to the national series up to
+  June 2014; results found by matching families against national data (National Audit Office
+  and Public Accounts Committee, 2016) at 0.113 a month from July 2014 to October 2014's
+  figure, and at 0.73 a month from February 2015 to May 2015's. February 2015 is predicted.
+  With data matching switched off the run claims about 96,000 by May 2015 and never meets the
+  target.
+- **lincolnshire-phase1.toml**: the caseload (12 a key worker, within the 12 to 17 of lighter
+  key working), the share turned around and the learning curve (an experienced worker needs
+  half a new worker's time; the Lincolnshire minutes say the time per family fell) to the
+  100% turned around by May 2015, and the data-matching rate from February 2015 (1.5 a
+  month) to the same figure; the July 2014 rate is the national one. October 2014 is
+  predicted. With data matching off, key work alone claims about 1,328 of 1,370 by May 2015
+  and no run meets the target.
 - **kent-phase2-threefold.toml** and **kent-phase2-expansion.toml**: the leaving hazard (16.5% a
   year) to the census turnover and the share of recruitment rounds that fail (77%) to the
   census vacancy rate, so both rows are fitted.

@@ -14,7 +14,8 @@ interface to the other components:
 - the workforce calls :meth:`CaseFlow.offer_slots` when a worker can take more families
   and :meth:`CaseFlow.hand_over_families` when a worker leaves;
 - the claims book calls :meth:`CaseFlow.rerefer` and listens to
-  :attr:`CaseFlow.on_turned_around`.
+  :attr:`CaseFlow.on_turned_around` (and, when its optional mechanisms are on, to
+  :attr:`CaseFlow.on_referred` and :attr:`CaseFlow.on_first_start`).
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ class CaseFlow:
         self.refused = 0
         #: called as ``hook(family, now)`` when a family is turned around (the claims book)
         self.on_turned_around: Callable[[Family, float], None] | None = None
+        #: called as ``hook(family)`` when a family is referred (data matching), if set
+        self.on_referred: Callable[[Family], None] | None = None
+        #: called as ``hook(family, now)`` when a family's first intervention starts, if set
+        self.on_first_start: Callable[[Family, float], None] | None = None
 
         self._sched = scheduler
         self._call_at = scheduler.call_at
@@ -120,10 +125,13 @@ class CaseFlow:
         now = times[i]
         families = self.families
         new_family = self.profiles.new_family
+        on_referred = self.on_referred
         while True:
             fam = new_family(len(families), now)
             families.append(fam)
             self._log_referred(now)
+            if on_referred is not None:
+                on_referred(fam)
             self._contact(fam, True)
             i += 1
             if i >= n or times[i] != now:
@@ -141,6 +149,8 @@ class CaseFlow:
         fam = Family(len(self.families), source.level, source.needs, source.adults, source.children, now)
         self.families.append(fam)
         self.log.referred.append(now)
+        if self.on_referred is not None:
+            self.on_referred(fam)
         self._contact(fam, first=True)
         return fam
 
@@ -264,6 +274,8 @@ class CaseFlow:
             fam.started = now
             self._log_first_start(now)
             self._log_wait(waited)
+            if self.on_first_start is not None:
+                self.on_first_start(fam, now)
         if fam.remaining >= 0:  # resuming after a handover
             length = fam.remaining
             fam.remaining = -1.0

@@ -23,9 +23,29 @@ the family's claim timeline at once:
    1 April) on or after the later of the end of the sustain period and the follow-up.
 4. **Paid** ``payment_lag_months`` after the claim.
 
+Two optional ways to a result outside the exit of an intervention:
+
+- **Employment during the intervention** (``employment_during_hazard_per_month``, a
+  Jobcentre Plus adviser attached to the team): when a workless family's first
+  intervention starts it gets employment support with ``employment_support_share``; a
+  supported family then finds work after an exponential time at that monthly hazard.  If
+  the family is still in service then and has no claim yet, the employment result is
+  achieved there and then, sustained and claimed as above (no follow-up: the family has
+  not exited), and its exit later earns nothing more.
+- **Data matching** (``[money.data_matching]``): each identified family's results are
+  found by matching it against local and national data after an exponential time at
+  ``hazard_per_month`` from its referral (or from ``start``, if later).  If the family is
+  then in a state the table allows (waiting, refused, in service, closed without being
+  turned around) and has no claim yet, a *data-matched* progress result is achieved there
+  and then, sustained for ``sustain_months`` (it may relapse, voiding it, with no
+  re-referral) and claimed at the next window; a later turn-around earns nothing more.
+
+Each draws from its own named streams, so switching one on leaves the draws of every
+other process unchanged until the first family it claims.
+
 Fees follow the family, not the claim: a family's attachment fee and results payment are
 set by the financial year in which it was first attached (its first intervention
-started).  A family earns one attachment fee and, in all its episodes together, at most
+started; for a family matched before it ever started, the year of the match).  A family earns one attachment fee and, in all its episodes together, at most
 its results payment (an employment result earns all of it; the progress result earns it
 less the progress-to-work part).  Re-referred episodes are linked to the original family
 through :attr:`ClaimsBook.origin`.
@@ -44,10 +64,23 @@ import numpy as np
 from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK, Money, Scenario
 
 from .calendar import first_of_month_after, financial_year
-from .entities import EMPLOYMENT, PROGRESS, PROGRESS_TO_WORK, Claim, Family
+from .entities import (
+    CLOSED,
+    DATA_MATCHED,
+    EMPLOYMENT,
+    IN_SERVICE,
+    PROGRESS,
+    PROGRESS_TO_WORK,
+    REFERRED,
+    REFUSED,
+    TURNED_AROUND,
+    WAITING,
+    Claim,
+    Family,
+)
 from .fees import FeeSchedule
 from .log import ClaimsRecord
-from .random import Streams
+from .random import Sampler, Streams
 from .scheduler import Scheduler
 
 LONG_SUSTAIN_WEEKS = 26.0
@@ -82,7 +115,9 @@ class ClaimsBook:
         ``rerefer(family) -> Family``: the case flow refers a relapsed family again now,
         as a new Family record.
 
-    The case flow calls :meth:`turned_around` for each family turned around.
+    The case flow calls :meth:`turned_around` for each family turned around and, when the
+    mechanisms are on, :meth:`identified` for each referral (data matching) and
+    :meth:`started` for each family's first intervention start (employment during it).
     """
 
     def __init__(self, scenario: Scenario, scheduler: Scheduler, streams: Streams,
@@ -122,6 +157,36 @@ class ClaimsBook:
         self._main: set[int] = set()  # roots with a sustained main result
         self._ptw: set[int] = set()  # roots that earned progress to work
         self._attached: dict[int, float] = {}  # root -> when its first intervention started (days)
+        self._horizon = sc.horizon_days
+        self.outside_exit: list[int] = []  # positions in claims of results found outside an exit
+
+        # employment found during an intervention (a JCP adviser attached), off at hazard 0
+        self.job_hazard = m.employment_during_hazard_per_month
+        if self.job_hazard > 0:
+            self.u_job_support = st.uniform("claims:employment_during_support")
+            self.job_after = _exponential(st, "claims:employment_during", self.job_hazard)
+            self.u_job_long = st.uniform("claims:employment_during_long_sustain")
+            self.u_job_relapse = st.uniform("claims:employment_during_relapse")
+            self.u_job_relapse_time = st.uniform("claims:employment_during_relapse_time")
+
+        # results found by data matching, off without the table or at hazard 0
+        dm = m.data_matching
+        self.matching = dm is not None and dm.on
+        if self.matching:
+            gen = st.generator("claims:data_matching")
+            self.match_effort = Sampler(lambda n: gen.exponential(1.0, n))  # unit-rate exponential
+            # the hazard as steps: from these clock times (days) on, these hazards (per day)
+            self.match_t = np.asarray([sc.day_of(dm.start) if dm.start is not None else -np.inf]
+                                      + [sc.day_of(p.start) for p in dm.periods], dtype=float)
+            self.match_h = np.asarray([dm.hazard_per_month] + [p.hazard_per_month for p in dm.periods],
+                                      dtype=float) / DAYS_PER_MONTH
+            self.u_match_relapse = st.uniform("claims:data_matching_relapse")
+            self.u_match_relapse_time = st.uniform("claims:data_matching_relapse_time")
+            sustain = dm.sustain_months if dm.sustain_months is not None else m.resolved("progress_sustain_months")
+            self.match_sustain = sustain * DAYS_PER_MONTH
+            self.match_states = frozenset(
+                ([WAITING, REFERRED] if dm.while_waiting else []) + ([REFUSED] if dm.while_refused else [])
+                + ([IN_SERVICE] if dm.while_in_service else []) + ([CLOSED] if dm.after_closure else []))
 
     # ---- fees ------------------------------------------------------------------------------
 
@@ -129,7 +194,7 @@ class ClaimsBook:
         return self.origin.get(fid, fid)
 
     def fees_of(self, root: int) -> tuple[float, float]:
-        """(attachment, results) of a family seen turned around, set by the year its first intervention started."""
+        """(attachment, results) of a family with a result, set by the year it was attached (or matched, if never)."""
         return self.schedule.fees_attached_at(self.scenario, self._attached[root])
 
     def next_window(self, t: float) -> float:
@@ -142,7 +207,7 @@ class ClaimsBook:
         """Lay out the claim timeline of ``fam``, turned around at ``now`` (days)."""
         root = self.root_of(fam.id)
         if root == fam.id:
-            self._attached[root] = fam.started
+            self._attached.setdefault(root, fam.started)  # set already if matched before its exit
         if root in self._main:
             return
         m = self.money
@@ -181,6 +246,62 @@ class ClaimsBook:
         self._main.add(root)
         self._record(kind, fam.id, root, now, achieved, max(achieved + sustain, follow), amount, results)
 
+    # ---- results outside an exit ---------------------------------------------------------------
+
+    def started(self, fam: Family, now: float) -> None:
+        """``fam`` starts its first intervention at ``now``: draw whether and when it finds work during it."""
+        if not fam.needs & self.workless_bit:
+            return
+        if self.u_job_support() < self.money.employment_support_share:
+            at = now + self.job_after() * DAYS_PER_MONTH
+            if at < self._horizon:
+                self._scheduler.at(at - now, self._on_job, fam)
+
+    def _on_job(self, event) -> None:
+        fam = event.value
+        root = self.root_of(fam.id)
+        if fam.state != IN_SERVICE or root in self._main:
+            return  # the intervention is over (or paused at a handover), or the family is claimed already
+        now = self._scheduler.now
+        m = self.money
+        long = m.long_sustain_share > 0 and self.u_job_long() < m.long_sustain_share
+        sustain = LONG_SUSTAIN_WEEKS * DAYS_PER_WEEK if long else self.employment_sustain
+        if sustain > 0 and self.u_job_relapse() < m.relapse_probability:
+            self.voided.append((now + self.u_job_relapse_time() * sustain, root))
+            return
+        _, results = self._fees_for(fam, root, now)
+        self._main.add(root)
+        self.outside_exit.append(len(self.claims))
+        self._record(EMPLOYMENT, fam.id, root, now, now, now + sustain, results, results)
+
+    def identified(self, fam: Family) -> None:
+        """``fam`` has just been referred: draw when data matching would find its results."""
+        now = self._scheduler.now
+        at = first_passage(self.match_t, self.match_h, now, self.match_effort())
+        if at < self._horizon:
+            self._scheduler.at(at - now, self._on_match, fam)
+
+    def _on_match(self, event) -> None:
+        fam = event.value
+        root = self.root_of(fam.id)
+        state = fam.state
+        if root in self._main or state not in self.match_states or (state == CLOSED and fam.outcome == TURNED_AROUND):
+            return
+        now = self._scheduler.now
+        sustain = self.match_sustain
+        if sustain > 0 and self.u_match_relapse() < self.money.relapse_probability:
+            self.voided.append((now + self.u_match_relapse_time() * sustain, root))
+            return
+        _, results = self._fees_for(fam, root, now)
+        self._main.add(root)
+        self.outside_exit.append(len(self.claims))
+        self._record(DATA_MATCHED, fam.id, root, now, now, now + sustain, results - self.schedule.ptw, results)
+
+    def _fees_for(self, fam: Family, root: int, now: float) -> tuple[float, float]:
+        """Fees of ``root`` for a result found at ``now``: by its year of attachment, else the year of ``now``."""
+        attached = self._attached.setdefault(root, fam.started if fam.started >= 0 else now)
+        return self.schedule.fees_attached_at(self.scenario, attached)
+
     def _record(self, kind, fid, root, exited, achieved, eligible, amount, cap) -> None:
         amount = round(max(0.0, min(amount, cap - self._committed.get(root, 0.0))), 2)
         self._committed[root] = self._committed.get(root, 0.0) + amount
@@ -197,4 +318,30 @@ class ClaimsBook:
 
     def record(self) -> ClaimsRecord:
         """The claims as they stand, for the snapshot."""
-        return ClaimsRecord.of(self.claims, self.origin, self.voided, self.rereferrals)
+        return ClaimsRecord.of(self.claims, self.origin, self.voided, self.rereferrals, self.outside_exit)
+
+
+def _exponential(streams: Streams, name: str, hazard_per_month: float) -> Sampler:
+    """Exponential waiting times (months) at ``hazard_per_month``, drawn from stream ``name``."""
+    gen, mean = streams.generator(name), 1.0 / hazard_per_month
+    return Sampler(lambda n: gen.exponential(mean, n))
+
+
+def first_passage(starts: np.ndarray, hazards: np.ndarray, t0: float, effort: float) -> float:
+    """When the cumulative hazard from ``t0`` reaches ``effort`` (inf if it never does).
+
+    ``hazards[k]`` (per day) holds from ``starts[k]`` until ``starts[k + 1]``, the last for
+    ever; none holds before ``starts[0]``.  With ``effort`` a unit-rate exponential draw
+    the result is the time of the first event of a Poisson process of that hazard.
+    """
+    t = max(t0, float(starts[0]))
+    for k in range(int(np.searchsorted(starts, t, side="right")) - 1, len(starts)):
+        end = float(starts[k + 1]) if k + 1 < len(starts) else float("inf")
+        h = float(hazards[k])
+        if h > 0:
+            need = effort / h
+            if t + need <= end:
+                return t + need
+            effort -= h * (end - t)
+        t = end
+    return float("inf")

@@ -172,8 +172,10 @@ class RoleState:
 # ---- claims (payment by results) ---------------------------------------------------------
 
 PROGRESS, EMPLOYMENT, PROGRESS_TO_WORK = "progress", "employment", "progress_to_work"
+#: A progress result found by matching the family against local and national data.
+DATA_MATCHED = "data_matched"
 #: Kinds of claim that mean the family's results were met ("claimed as turned around").
-MAIN_KINDS = (PROGRESS, EMPLOYMENT)
+MAIN_KINDS = (PROGRESS, EMPLOYMENT, DATA_MATCHED)
 
 
 class Claim(NamedTuple):
@@ -182,7 +184,7 @@ class Claim(NamedTuple):
     kind: str
     family: int  # Family record the result belongs to
     root: int  # original Family record (same as family unless re-referred)
-    exited: float
+    exited: float  # exit of the intervention; for a result found during one or by data matching, when found
     achieved: float
     eligible: float  # end of sustain period and follow-up
     claimed: float  # claim window

@@ -69,16 +69,22 @@ class ClaimsRecord:
         ``(time the relapse came to light, root)`` of every result that relapsed.
     rereferrals : tuple of float
         Times of the re-referrals (days).
+    outside_exit : frozenset of int
+        Positions in ``claims`` of results found outside the exit of an intervention (work
+        found during one, data matching).
     """
 
     claims: tuple[Claim, ...]
     origin: Mapping[int, int]
     voided: tuple[tuple[float, int], ...]
     rereferrals: tuple[float, ...]
+    outside_exit: frozenset[int] = frozenset()
 
     @classmethod
-    def of(cls, claims: Sequence[Claim], origin: Mapping[int, int], voided, rereferrals) -> "ClaimsRecord":
-        return cls(tuple(claims), MappingProxyType(dict(origin)), tuple(voided), tuple(rereferrals))
+    def of(cls, claims: Sequence[Claim], origin: Mapping[int, int], voided, rereferrals,
+           outside_exit=()) -> "ClaimsRecord":
+        return cls(tuple(claims), MappingProxyType(dict(origin)), tuple(voided), tuple(rereferrals),
+                   frozenset(outside_exit))
 
     def times(self, kinds) -> np.ndarray:
         """Claim times of the given kinds, sorted (days)."""

@@ -26,7 +26,7 @@ import numpy as np
 from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_YEAR, Scenario
 
 from .calendar import Calendar
-from .entities import EMPLOYMENT, MAIN_KINDS, PROGRESS_TO_WORK, TURNED_AROUND
+from .entities import DATA_MATCHED, EMPLOYMENT, MAIN_KINDS, PROGRESS_TO_WORK, TURNED_AROUND
 from .fees import FeeSchedule
 from .log import EventLog, Snapshot
 from .steps import Step, sum_by_month, window_sum
@@ -104,6 +104,8 @@ def money_statistics(scenario: Scenario, calendar: Calendar, log: EventLog, snap
     # ---- monthly -----------------------------------------------------------------------
     monthly: dict[str, np.ndarray] = {}
     monthly["claims_cumulative"] = np.searchsorted(main, bounds[1:], side="left")
+    matched = record.times((DATA_MATCHED,))
+    monthly["claims_data_matched_cumulative"] = np.searchsorted(matched[matched < H], bounds[1:], side="left")
     monthly["income_attachment"] = sum_by_month(att_t, att_v, bounds)
     monthly["income_results"] = sum_by_month(paid_t, paid_v, bounds)
     monthly["income_cumulative"] = np.cumsum(monthly["income_attachment"] + monthly["income_results"])
@@ -121,6 +123,9 @@ def money_statistics(scenario: Scenario, calendar: Calendar, log: EventLog, snap
     s: dict[str, float] = {}
     s["claims"] = window(MAIN_KINDS)
     s["claims_employment"] = window((EMPLOYMENT,))
+    s["claims_data_matched"] = window((DATA_MATCHED,))
+    s["claims_employment_during"] = float(sum(1 for i in record.outside_exit
+                                              if claims[i].kind == EMPLOYMENT and W <= claims[i].claimed < H))
     s["claims_progress_to_work"] = window((PROGRESS_TO_WORK,))
     s["claims_voided"] = float(sum(1 for t, _ in record.voided if W <= t < H))
     s["rereferrals"] = float(sum(1 for t in record.rereferrals if W <= t < H))
@@ -150,8 +155,15 @@ def money_statistics(scenario: Scenario, calendar: Calendar, log: EventLog, snap
     # ---- checks over the whole run -------------------------------------------------------
     checks: dict[str, float] = {}
     checks["claims"] = float(len(main))
-    checks["claims_over_turned_around"] = float(np.any(np.searchsorted(ta_times, main, side="left")
-                                                       < np.arange(1, len(main) + 1)))
+    # claims from exits never outrun the families turned around, nor all claims the families referred
+    from_exits = np.sort(np.asarray([c.claimed for i, c in enumerate(claims)
+                                     if c.kind in MAIN_KINDS and i not in record.outside_exit and c.claimed < H],
+                                    dtype=float))
+    checks["claims_over_turned_around"] = float(np.any(np.searchsorted(ta_times, from_exits, side="left")
+                                                       < np.arange(1, len(from_exits) + 1)))
+    roots_referred = np.asarray([t for i, t in enumerate(log.referred) if i not in record.origin], dtype=float)
+    checks["claims_over_families"] = float(np.any(np.searchsorted(np.sort(roots_referred), main, side="right")
+                                                  < np.arange(1, len(main) + 1)))
     checks["claims_before_sustained"] = float(any(c.claimed < c.eligible for c in claims))
     roots = [c.root for c in claims if c.kind in MAIN_KINDS]
     checks["claims_twice"] = float(len(roots) != len(set(roots)))

@@ -88,6 +88,10 @@ def build_replication(scenario: Scenario, seed: int | np.random.SeedSequence = 0
     if scenario.money is not None:
         claims = ClaimsBook(scenario, scheduler, streams, caseflow.rerefer)
         caseflow.on_turned_around = claims.turned_around
+        if claims.matching:
+            caseflow.on_referred = claims.identified
+        if claims.job_hazard > 0:
+            caseflow.on_first_start = claims.started
     return Replication(scenario, scheduler, streams, log, roles, waiting_list, caseflow, workforce, claims)
 
 

@@ -30,6 +30,8 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("[handover]", "handover", S.Handover),
     ("[money]", "money", S.Money),
     ("[money.costs]", "money.costs", S.Costs),
+    ("[money.data_matching]", "money.data_matching", S.DataMatching),
+    ("[[money.data_matching.periods]]", "money.data_matching.periods", S.MatchingPeriod),
     ("[money.target]", "money.target", S.Target),
 ]
 
@@ -133,7 +135,8 @@ at the key it concerns:
 - Every intensity level with families must appear in `[allocation]`, and every role named
   there (or in a role's `outcomes_by_level`) must be defined in `[[roles]]`; role ids are
   unique.
-- The expected number of referrals may be at most {families:,}.
+- The expected number of referrals may be at most {families:,}, and so may the expected
+  number of leavers (turnover times the posts at the start times the years).
 - `[money]`: with `framework = "custom"` the fee and sustain keys must all be set (the
   presets fill in any left out: phase1 = £4,000 a family, 80% / 60% / 40% on attachment in
   2012/13 / 2013/14 / 2014/15, £100 of the results payment for progress to work, 5 of 6

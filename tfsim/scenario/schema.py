@@ -38,9 +38,13 @@ DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_WEEK = 7.0
 
-#: Hard limits that keep a shared (possibly hostile) file from exhausting a laptop.
-MAX_HORIZON_YEARS = 60
+#: Hard limits that keep a shared (possibly hostile) file from exhausting a laptop.  The
+#: horizon is long enough for heavy-traffic steady-state studies (an M/M/c queue at
+#: utilisation 0.95 relaxes over decades); the work a run does is bounded by the expected
+#: referrals and the expected leavers, each at most a few million.
+MAX_HORIZON_YEARS = 1000
 MAX_EXPECTED_FAMILIES = 2_000_000
+MAX_EXPECTED_LEAVERS = 2_000_000
 MAX_LIST_ROWS = 5_000
 
 _IDENT = r"^[a-z][a-z0-9_]{0,39}$"
@@ -435,6 +439,71 @@ class Target(StrictModel):
     )
 
 
+class MatchingPeriod(StrictModel):
+    """A data-matching hazard that holds from its start date until the next period starts."""
+
+    start: dt.date = Field(description="First day this hazard applies.")
+    hazard_per_month: float = Field(ge=0, le=10, description="Monthly hazard that a family's results are found by data matching.")
+
+
+class DataMatching(StrictModel):
+    """Results found by matching the council's families against local and national data.
+
+    The National Audit Office and the Public Accounts Committee (2016), reporting on the
+    national evaluation of Phase 1, found that councils claimed many results by matching
+    their families against local and national data (school attendance, police and benefit
+    records), including families who had had little or no key-worker support.  Here each
+    identified family's results may be found that way at a constant monthly hazard from its
+    referral (or from ``start``, if later; ``periods`` change the hazard from their dates on),
+    whatever key work it has had; a family already
+    claimed, or turned around and waiting for its claim, is not matched again.  Leave the
+    table out (or set the hazard to 0) to credit results to key work alone.
+    """
+
+    hazard_per_month: float = Field(
+        default=0.0, ge=0, le=10,
+        description="Monthly hazard that an identified family's results are found by data matching (National Audit "
+        "Office and House of Commons Public Accounts Committee, 2016, on the national evaluation of Phase 1: councils "
+        "matched families against school attendance, police and benefit records, some with little or no key work).",
+    )
+    start: Optional[dt.date] = Field(
+        default=None, description="First day data matching finds results (none: from each family's referral)."
+    )
+    periods: list[MatchingPeriod] = Field(
+        default_factory=list, max_length=100,  # each family's match time walks them: keep the walk short
+        description="Later hazards, in date order, each from its start date (e.g. a push before the last claim window).",
+    )
+    while_waiting: bool = Field(default=True, description="Families on the waiting list (or not yet contacted) may be matched.")
+    while_refused: bool = Field(default=True, description="Families who refused support may be matched.")
+    while_in_service: bool = Field(default=True, description="Families in an intervention may be matched.")
+    after_closure: bool = Field(
+        default=True, description="Families whose case closed without being turned around may be matched."
+    )
+    sustain_months: Optional[float] = Field(
+        default=None, ge=0, le=60,
+        description="Months a matched result must be sustained before its claim (none: progress_sustain_months).",
+    )
+
+    @field_validator("periods")
+    @classmethod
+    def _periods_in_order(cls, periods: list[MatchingPeriod]) -> list[MatchingPeriod]:
+        for a, b in zip(periods, periods[1:]):
+            if b.start <= a.start:
+                raise ValueError(f"periods must be in date order ({b.start} is not after {a.start})")
+        return periods
+
+    @model_validator(mode="after")
+    def _periods_after_start(self) -> "DataMatching":
+        if self.start is not None and self.periods and self.periods[0].start <= self.start:
+            raise ValueError(f"the first period must start after 'start' ({self.start})")
+        return self
+
+    @property
+    def on(self) -> bool:
+        """Whether any family can ever be matched."""
+        return self.hazard_per_month > 0 or any(p.hazard_per_month > 0 for p in self.periods)
+
+
 class Money(StrictModel):
     """Payment by results: framework preset or custom fees, the claim timeline, costs and target."""
 
@@ -508,6 +577,16 @@ class Money(StrictModel):
     payment_lag_months: float = Field(
         default=1, ge=0, le=24, description="Time from a claim to its payment."
     )
+    employment_during_hazard_per_month: float = Field(
+        default=0.0, ge=0, le=10,
+        description="Monthly hazard that an adult in a workless family given employment support finds work while its "
+        "intervention runs, from a Jobcentre Plus adviser attached to the team (North West Leicestershire District "
+        "Council Cabinet report, 19 November 2013: 5 into work during interventions); 0: employment results follow "
+        "exit only.",
+    )
+    data_matching: Optional[DataMatching] = Field(
+        default=None, description="Results found by matching families against local and national data (none: off)."
+    )
     costs: Costs = Field(default_factory=Costs, description="Staff costs, agency, recruitment and overheads.")
     target: Optional[Target] = Field(default=None, description="A cohort target and deadline (none: no target).")
 
@@ -568,7 +647,8 @@ class Scenario(StrictModel):
     start_date: dt.date = Field(description="First day simulated.")
     end_date: dt.date = Field(description="Last day simulated (the horizon).")
     warm_up_months: float = Field(
-        default=0, ge=0, le=240, description="Initial period left out of the statistics (for steady-state studies)."
+        default=0, ge=0, le=MAX_HORIZON_YEARS * 12,
+        description="Initial period left out of the statistics (for steady-state studies)."
     )
     referrals: Referrals = Field(default_factory=Referrals, description="How families arrive.")
     families: Families = Field(default_factory=Families, description="Who the families are.")
@@ -651,6 +731,12 @@ class Scenario(StrictModel):
             problems.append(
                 (("referrals",), f"about {expected:,.0f} referrals expected; at most {MAX_EXPECTED_FAMILIES:,} are allowed")
             )
+        leavers = self.expected_leavers()
+        if leavers > MAX_EXPECTED_LEAVERS:
+            problems.append(
+                (("workforce", "turnover_per_year"),
+                 f"about {leavers:,.0f} leavers expected; at most {MAX_EXPECTED_LEAVERS:,} are allowed")
+            )
         problems += _money_checks(self)
         if problems:
             raise ScenarioCrossCheckError(problems)
@@ -677,6 +763,12 @@ class Scenario(StrictModel):
         for period, until in self.rate_periods():
             total += period.per_month * until / DAYS_PER_MONTH
         return total
+
+    def expected_leavers(self) -> float:
+        """Expected leavers over the horizon if the posts at the start stay filled (turnover x posts x years)."""
+        years = self.horizon_days / DAYS_PER_YEAR
+        return sum(self.workforce_of(r).turnover_per_year * (len(r.in_post_fte) + len(r.vacant_fte)) * years
+                   for r in self.roles)
 
     def rate_periods(self) -> list[tuple[RatePeriod, float]]:
         """Each rate period with its length in days, clipped to the horizon."""
