@@ -292,3 +292,17 @@ def test_morris_ranks_inputs_and_gives_zero_effect_where_common_random_numbers_s
     assert rows.loc["referral_rate", "mu_star"] > 0
     # time to fill a post cannot change the referrals, and on common random numbers it changes them not at all
     assert rows.loc["time_to_fill", "mu_star"] == 0
+
+
+def test_goal_on_a_number_and_a_sweep_over_dates():
+    four = whatif.make_variant(deadline_cohort(), {"roles.kw.in_post_fte.count": 1})
+    with Runner(1) as runner:
+        # one worker holding cap families at once: a cap of 4 turns 12 around by mid-April
+        goal = whatif.goal_seek(four, "roles.kw.caseload_cap_per_fte", 1.0, 9.0, 0.9, 10, 1, runner, step=0.5,
+                                max_replications=40)
+        assert goal.estimate == 4.0 and goal.confident == 4.0
+        deadlines = whatif.parse_values("2020-03-15:2020-04-15:1m")
+        result = whatif.sweep(whatif.make_variant(four, {"roles.kw.caseload_cap_per_fte": 4}),
+                              [("money.target.deadline", deadlines)], 2, 1, runner)
+    met = result.table().query("metric == 'p_target_met'").set_index("money.target.deadline")["mean"]
+    assert met.to_dict() == {"2020-03-15": 0.0, "2020-04-15": 1.0}

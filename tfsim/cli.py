@@ -324,9 +324,9 @@ def format_goal(scenario, goal, seconds: float, jobs: int) -> str:
     what = "claims" if t.measure == "claims" else "families turned around"
     lines = [_header(scenario, f"{len(goal.points)} values, {goal.replications} replications in all",
                      goal.seed, seconds, jobs),
-             f"Goal: a {goal.level:.0%} chance of meeting the target of {t.families:,} {what} by "
-             f"{t.deadline:%-d %B %Y}, varying {goal.path} from {whatif.describe_value(goal.candidates[0])} to "
-             f"{whatif.describe_value(goal.candidates[-1])}.", ""]
+             f"Goal: a {goal.level:.0%} chance of meeting the target ({t.families:,} {what} by "
+             f"{t.deadline:%-d %B %Y} in the file), varying {goal.path} from "
+             f"{whatif.describe_value(goal.candidates[0])} to {whatif.describe_value(goal.candidates[-1])}.", ""]
     word = "Smallest" if goal.increasing else "Largest"
     for title, value in ((f"{word} value, point estimate", goal.estimate),
                          (f"{word} value reaching it with 95% confidence", goal.confident)):
