@@ -41,6 +41,17 @@ def test_compare_of_a_scenario_with_itself_says_no_clear_difference_everywhere(t
     assert not any(line.rstrip().endswith(("better", "worse", "higher", "lower")) for line in out.splitlines())
 
 
+def test_compare_is_the_same_for_any_number_of_processes_and_charts_a_role(tmp_path):
+    files = []
+    for jobs in ("1", "2"):
+        out = tmp_path / jobs
+        assert cli.main(["compare", SEVENOAKS, EXTRA_FIP, "-n", "4", "-j", jobs, "--metric", "in_service.fip",
+                         "--out", str(out)]) == 0
+        files.append((out / "compare.csv").read_bytes())
+        assert _png(out / "compare.png")
+    assert files[0] == files[1]
+
+
 def test_sweep_writes_values_then_summary_columns_and_reports_a_bad_point(tmp_path, capsys):
     code = cli.main(["sweep", SEVENOAKS, "--vary", "roles.fip.caseload_cap_per_fte=4,0,6", "-n", "3",
                      "--metric", "families_turned_around", "--out", str(tmp_path)])
@@ -103,6 +114,8 @@ def test_sensitivity_morris_writes_its_table(tmp_path):
     (["sensitivity", SEVENOAKS, "--inputs", "nonsense"], "no such key path"),
     (["compare", SEVENOAKS, str(SCENARIOS / "missing.toml")], "no such file"),
     (["compare", SEVENOAKS, SEVENOAKS, "-n", "0"], "at least 1"),
+    (["compare", SEVENOAKS, SEVENOAKS, "--metric", "in_service"], "NAME.ROLE"),
+    (["compare", SEVENOAKS, SEVENOAKS, "--metric", "in_service.fipp"], "is not a monthly series"),
 ])
 def test_bad_input_exits_2_without_a_traceback(argv, message, capsys, tmp_path):
     assert cli.main(argv + ["-n", "2", "--out", str(tmp_path)] if "-n" not in argv else argv) == 2

@@ -4,7 +4,9 @@ Each function draws on a matplotlib Axes it is given and never creates a figure 
 picks a backend, so the same code draws in the app's Qt canvas and in files written
 with Agg.  Colours are the Okabe-Ito palette, which stays distinguishable with the
 common forms of colour-blindness.  An optional ``baseline`` (another run's results)
-is drawn dashed for comparison.
+is drawn dashed for comparison.  The what-if charts (:func:`plot_difference`,
+:func:`plot_sweep`, :func:`plot_goal`, :func:`plot_tornado`, :func:`plot_morris`) take
+the analysis of :mod:`tfsim.whatif` in place of ``results``.
 """
 
 from __future__ import annotations

@@ -274,14 +274,20 @@ def cmd_compare(args) -> int:
         labels = [s.name if names.count(s.name) == 1 else Path(path).stem for path, s in variants]
         if len(set(labels)) != len(labels):
             labels = [f"{Path(path).stem} ({i + 1})" for i, (path, _) in enumerate(variants)]
-        if args.metric not in MONTHLY or (MONTHLY[args.metric].needs and baseline.money is None):
-            raise _BadInput(f"--metric {args.metric!r} is not a monthly series this scenario reports; "
-                            "see docs/metrics.md")
+        series, _, role = args.metric.partition(".")
+        info = MONTHLY.get(series)
+        roles = [r.id for r in baseline.roles]
+        if info is None or (info.needs and baseline.money is None) or (role and (not info.per_role or
+                                                                                 role not in roles)) \
+                or (not role and not info.total):
+            raise _BadInput(f"--metric {args.metric!r} is not a monthly series this scenario reports (a role's "
+                            f"series is NAME.ROLE, e.g. in_service.{roles[0]}); see docs/metrics.md")
         comparison = whatif.compare(baseline, list(zip(labels, [s for _, s in variants])), args.replications,
                                     args.seed, runner)
         text = format_comparison(comparison, runner.elapsed_seconds, runner.jobs)
         return text, [lambda out: write_csv(comparison.table[whatif.COMPARE_COLUMNS], out / "compare.csv"),
-                      lambda out: write_chart(plot_difference, comparison, out / "compare.png", metric=args.metric)]
+                      lambda out: write_chart(plot_difference, comparison, out / "compare.png", metric=series,
+                                              role=role or None)]
     return _whatif("compare", args, body)
 
 
@@ -488,7 +494,8 @@ def _whatif_parsers(sub) -> None:
     cmp.add_argument("scenario", metavar="BASELINE.toml")
     cmp.add_argument("variants", metavar="VARIANT.toml", nargs="+")
     cmp.add_argument("--metric", default="turned_around_cumulative",
-                     help="monthly series for the difference chart (default turned_around_cumulative)")
+                     help="monthly series for the difference chart, NAME or NAME.ROLE (default "
+                     "turned_around_cumulative)")
     _run_options(cmp, 100).set_defaults(func=cmd_compare)
 
     swp = sub.add_parser("sweep", help="run a scenario over values of one or two key paths: sweep.csv and sweep.png")

@@ -900,6 +900,9 @@ def morris(scenario: Scenario, inputs: Sequence[Input], replications: int, seed:
     skipped = [f"{i.label}: moving it by the range given changes nothing" for i in inputs if i not in kept]
     if len(kept) < 2:
         raise WhatIfError("Morris screening needs at least two inputs that move the scenario")
+    dated = [i.name for i in kept if not all(isinstance(v, (int, float)) for v in (i.low, i.high))]
+    if dated:
+        raise WhatIfError(f"Morris screening needs numbers for the ranges; {', '.join(dated)} has dates")
     numeric = [(float(i.low), float(i.high)) for i in kept]
     problem = {"num_vars": len(kept), "names": [i.name for i in kept], "bounds": [list(b) for b in numeric]}
     sample = salib_morris_sample.sample(problem, trajectories, num_levels=levels, seed=seed)
