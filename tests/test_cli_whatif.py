@@ -112,6 +112,7 @@ def test_sensitivity_morris_writes_its_table(tmp_path):
       "--max", "3"], "sets no [money.target]"),
     (["goal", SEVENOAKS, "--vary", "roles.fipp.in_post_fte.count", "--min", "1", "--max", "3"], "roles.fipp"),
     (["sensitivity", SEVENOAKS, "--inputs", "nonsense"], "no such key path"),
+    (["sensitivity", SEVENOAKS, "--range", "1.5"], "--range must be between 0 and 1"),
     (["compare", SEVENOAKS, str(SCENARIOS / "missing.toml")], "no such file"),
     (["compare", SEVENOAKS, SEVENOAKS, "-n", "0"], "at least 1"),
     (["compare", SEVENOAKS, SEVENOAKS, "--metric", "in_service"], "NAME.ROLE"),

@@ -366,6 +366,10 @@ def cmd_goal(args) -> int:
 
 def cmd_sensitivity(args) -> int:
     def body(runner):
+        if not 0 < args.range < 1:
+            raise _BadInput("--range must be between 0 and 1 (0.2: 20% either way)")
+        if args.trajectories < 2:
+            raise _BadInput("--trajectories must be at least 2")
         scenario = _load(args.scenario)
         metric_name = args.metric or "families_turned_around"
         _check_metric(scenario, metric_name)
