@@ -11,16 +11,19 @@ import os
 import sys
 from pathlib import Path
 
-from tfsim import whatif
-from tfsim.catalogue import MONTHLY, SUMMARY
+from tqdm import tqdm
+
+from tfsim import experiment, whatif
+from tfsim.catalogue import MONTHLY, SUMMARY, glossary
 from tfsim.charts import plot_difference, plot_goal, plot_morris, plot_sweep, plot_tornado
 from tfsim.experiment import Runner
-from tfsim.export import write_chart, write_csv
+from tfsim.export import write_chart, write_csv, write_outputs
 from tfsim.scenario import read_scenario
+from tfsim.scenario.io import atomic_write_text
+from tfsim.scenario.reference import scenario_reference
 from tfsim.scenario.variants import VariantError, differences
 from tfsim.target import target_outlook
 from tfsim.ui.options import add_gui_arguments
-from tqdm import tqdm
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -40,8 +43,6 @@ def cmd_validate(args) -> int:
 
 
 def _progress_bar(total: int):
-    from tqdm import tqdm
-
     bar = tqdm(total=total, unit="rep", desc="Replications", file=sys.stderr, delay=0.5, leave=False,
                dynamic_ncols=True)
 
@@ -79,9 +80,6 @@ def target_lines(results) -> list[str]:
 
 
 def cmd_run(args) -> int:
-    from tfsim.experiment import run_experiment
-    from tfsim.export import write_outputs
-
     result = read_scenario(args.scenario)
     if not result.ok:
         _print_problems(result)
@@ -91,7 +89,7 @@ def cmd_run(args) -> int:
         return EXIT_BAD_INPUT
     bar, update = _progress_bar(args.replications)
     try:
-        results = run_experiment(result.scenario, replications=args.replications, seed=args.seed,
+        results = experiment.run_experiment(result.scenario, replications=args.replications, seed=args.seed,
                                  jobs=args.jobs, progress=update)
     finally:
         bar.close()
@@ -423,10 +421,6 @@ def cmd_sensitivity(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from tfsim.catalogue import glossary
-    from tfsim.scenario.io import atomic_write_text
-    from tfsim.scenario.reference import scenario_reference
-
     documents = [(Path(args.out), scenario_reference()), (Path(args.metrics_out), glossary())]
     if args.check:
         stale = [target for target, text in documents
