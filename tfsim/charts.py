@@ -4,7 +4,9 @@ Each function draws on a matplotlib Axes it is given and never creates a figure 
 picks a backend, so the same code draws in the app's Qt canvas and in files written
 with Agg.  Colours are the Okabe-Ito palette, which stays distinguishable with the
 common forms of colour-blindness.  An optional ``baseline`` (another run's results)
-is drawn dashed for comparison.
+is drawn dashed for comparison.  The what-if charts (:func:`plot_difference`,
+:func:`plot_sweep`, :func:`plot_goal`, :func:`plot_tornado`, :func:`plot_morris`) take
+the analysis of :mod:`tfsim.whatif` in place of ``results``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import datetime as dt
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from tfsim.catalogue import MONTHLY, SUMMARY
 
@@ -224,3 +227,180 @@ def render_figure(plot, results, path, size=(9, 5), dpi=150, **kwargs) -> None:
     ax = fig.add_subplot()
     plot(ax, results, **kwargs)
     fig.savefig(path, dpi=dpi)
+
+
+# ---- what-if analyses ----------------------------------------------------------------------
+
+
+def _metric_axis(ax, metric, axis: str = "y", difference: bool = False) -> None:
+    """Tick labels in the metric's own format (percent, pounds, families); a difference gets one more decimal."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    decimals = metric.decimals + (1 if difference and metric.unit != "gbp" else 0)
+    target.set_major_formatter(lambda v, _pos: metric.format(v, unit=False, decimals=decimals))
+
+
+def _errors(mean, low, high) -> list:
+    """Error bar lengths below and above ``mean`` (never negative: a Wilson bound may round past the estimate)."""
+    mean, low, high = (np.asarray(v, dtype=float) for v in (mean, low, high))
+    return [np.maximum(0.0, np.nan_to_num(mean - low)), np.maximum(0.0, np.nan_to_num(high - mean))]
+
+
+def _unit_text(metric) -> str:
+    """The unit after a title on an axis: ``families``, ``%``, ``£``."""
+    return metric.unit_info.suffix or {"share": "%", "probability": "%", "gbp": "£"}.get(metric.unit, metric.unit)
+
+
+def _integer_axis(ax, values) -> None:
+    """Whole-number ticks when every value is a whole number (a count of workers)."""
+    if values and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _series_metric(metric: str):
+    return MONTHLY[metric]
+
+
+def plot_difference(ax, comparison, metric: str = "turned_around_cumulative", role: str | None = None) -> None:
+    """Variant minus baseline of one monthly series over time, each variant with its 95% band.
+
+    The band is the 95% interval of the mean paired difference (same seeds, replication by
+    replication); where it covers the zero line there is no clear difference.
+    """
+    info = _series_metric(metric)
+    for k, (label, _results) in enumerate(comparison.variants):
+        rows = comparison.series(label, metric, role)
+        x = _dates(list(rows.index))
+        colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+        ax.plot(x, rows["diff_mean"], color=colour, lw=2, label=f"{label} minus baseline (mean)")
+        ax.fill_between(x, rows["diff_ci_low"], rows["diff_ci_high"], color=colour, alpha=0.25, lw=0,
+                        label="95% interval of the mean difference")
+    ax.axhline(0, color=PALETTE["black"], lw=1)
+    title = info.titled(role)
+    ax.set_title(f"{title}: difference from the baseline – {comparison.baseline.scenario.name}", loc="left",
+                 fontsize=11)
+    ax.set_ylabel(f"Difference in {title[0].lower()}{title[1:]} ({_unit_text(info)})")
+    ax.grid(True, alpha=0.3)
+    ax.margins(x=0.01)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    _metric_axis(ax, info, difference=True)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+
+
+def plot_sweep(ax, sweep, metric: str) -> None:
+    """One summary metric against the first varied value, a line for each value of the second.
+
+    Error bars are the 95% interval of the mean (the Wilson interval for a probability), as
+    in ``sweep.csv``.
+    """
+    info = SUMMARY[metric]
+    table = sweep.table()
+    table = table[table["metric"] == metric].reset_index(drop=True)
+    points = [p for p in sweep.valid if p.results.has_summary(metric)]
+    first = sweep.paths[0]
+    second = sweep.paths[1] if len(sweep.paths) == 2 else None
+    keys = list(dict.fromkeys(p.values[second] for p in points)) if second else [None]
+    for k, key in enumerate(keys):
+        idx = [i for i, p in enumerate(points) if second is None or p.values[second] == key]
+        if not idx:
+            continue
+        rows = table.iloc[idx]
+        x = [points[i].values[first] for i in idx]
+        mean, low, high = (rows[c].to_numpy(dtype=float) for c in ("mean", "ci_low", "ci_high"))
+        colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+        label = f"{second} = {_value_text(key)}" if second else f"{info.title} (mean)"
+        ax.errorbar(x, mean, yerr=_errors(mean, low, high), fmt="o-", color=colour, lw=2, capsize=4, label=label)
+    name = points[0].results.scenario.name if points else ""
+    ax.set_title(f"{info.title} against {first} – {name}", loc="left", fontsize=11)
+    ax.set_xlabel(first)
+    _integer_axis(ax, [p.values[first] for p in points])
+    ax.set_ylabel(f"{info.title} ({_unit_text(info)}); bars: 95% interval")
+    ax.grid(True, alpha=0.3)
+    _metric_axis(ax, info)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+
+
+def _value_text(value) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def plot_goal(ax, goal) -> None:
+    """P(target met) at each value the goal seek evaluated, with 95% Wilson intervals, the level and the answers."""
+    info = SUMMARY["p_target_met"]
+    points = sorted(goal.points, key=lambda p: goal.candidates.index(p.value))
+    x = [p.value for p in points]
+    p = np.array([q.probability for q in points])
+    intervals = np.array([q.interval for q in points])
+    ax.errorbar(x, p, yerr=_errors(p, intervals[:, 0], intervals[:, 1]), fmt="o", color=PALETTE["blue"], capsize=4,
+                lw=1.5, label=f"{info.title}; bars: 95% interval")
+    for q in points:
+        ax.annotate(f"{q.runs}", (q.value, q.probability), textcoords="offset points", xytext=(6, -10), fontsize=7,
+                    color=PALETTE["black"])
+    ax.axhline(goal.level, color=PALETTE["vermillion"], ls=":", lw=1.5, label=f"Level asked for ({goal.level:.0%})")
+    if goal.estimate is not None:
+        ax.axvline(goal.estimate, color=PALETTE["green"], ls="--", lw=1.5,
+                   label=f"Estimate: {_value_text(goal.estimate)}")
+    if goal.confident is not None:
+        ax.axvline(goal.confident, color=PALETTE["purple"], ls="-.", lw=1.5,
+                   label=f"With 95% confidence: {_value_text(goal.confident)}")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(f"{info.title} against {goal.path} (numbers: replications run)", loc="left", fontsize=11)
+    ax.set_xlabel(goal.path)
+    _integer_axis(ax, goal.candidates)
+    ax.set_ylabel(info.axis_label)
+    ax.grid(True, alpha=0.3)
+    _metric_axis(ax, info)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+
+
+def plot_tornado(ax, tornado, metric: str = "families_turned_around") -> None:
+    """Tornado: the change in ``metric`` when each input goes to its low and high setting, widest on top.
+
+    Each bar is the mean paired difference against the base run with its 95% interval.
+    """
+    info = SUMMARY[metric]
+    bars = tornado.bars(metric)
+    if bars.empty:
+        ax.text(0.5, 0.5, "No input moved the scenario", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return
+    y = np.arange(len(bars))[::-1]
+    for side, colour, name in (("low", PALETTE["sky"], "Low setting"), ("high", PALETTE["orange"], "High setting")):
+        mean = bars[side].to_numpy(dtype=float)
+        err = _errors(mean, bars[f"{side}_ci_low"].to_numpy(dtype=float), bars[f"{side}_ci_high"].to_numpy(dtype=float))
+        ax.barh(y, mean, height=0.6, color=colour, alpha=0.9, label=name)
+        ax.errorbar(mean, y, xerr=err, fmt="none", ecolor=PALETTE["black"], capsize=3, lw=1)
+    labels = [f"{r.label}\n({r.low_setting} / {r.high_setting})" for r in bars.itertuples()]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.axvline(0, color=PALETTE["black"], lw=1)
+    base = tornado.base.value(metric)
+    ax.set_title(f"{info.title}: change from the base ({info.format(base)}) – {tornado.base.scenario.name}",
+                 loc="left", fontsize=11)
+    ax.set_xlabel(f"Change in {info.title[0].lower()}{info.title[1:]} "
+                  f"({_unit_text(info)}); whiskers: 95% interval")
+    ax.grid(True, axis="x", alpha=0.3)
+    _metric_axis(ax, info, axis="x", difference=True)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+
+
+def plot_morris(ax, morris, metric: str = "families_turned_around") -> None:
+    """Morris screening: mean absolute elementary effect (mu*) against its spread (sigma), one point an input."""
+    info = SUMMARY[metric]
+    rows = morris.table[morris.table["metric"] == metric]
+    ax.errorbar(rows["mu_star"], rows["sigma"], xerr=rows["mu_star_conf"], fmt="o", color=PALETTE["blue"],
+                capsize=3)
+    for r in rows.itertuples():
+        ax.annotate(r.input, (r.mu_star, r.sigma), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    ax.set_title(f"Morris screening of {info.title[0].lower()}{info.title[1:]} – {morris.runs} scenarios x "
+                 f"{morris.replications} runs", loc="left", fontsize=11)
+    ax.set_xlabel(f"mu*: mean absolute effect over the range ({_unit_text(info)}); "
+                  "bars: 95% interval")
+    ax.set_ylabel("sigma: spread of the effects (interactions, curvature)")
+    ax.grid(True, alpha=0.3)
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)

@@ -11,7 +11,17 @@ import os
 import sys
 from pathlib import Path
 
-from tfsim.catalogue import SUMMARY
+from tqdm import tqdm
+
+from tfsim import experiment, whatif
+from tfsim.catalogue import MONTHLY, SUMMARY, glossary
+from tfsim.charts import plot_difference, plot_goal, plot_morris, plot_sweep, plot_tornado
+from tfsim.experiment import Runner
+from tfsim.export import write_chart, write_csv, write_outputs
+from tfsim.scenario import read_scenario
+from tfsim.scenario.io import atomic_write_text
+from tfsim.scenario.reference import scenario_reference
+from tfsim.scenario.variants import VariantError, differences
 from tfsim.target import target_outlook
 from tfsim.ui.options import add_gui_arguments
 
@@ -24,8 +34,6 @@ def _print_problems(result) -> None:
 
 
 def cmd_validate(args) -> int:
-    from tfsim.scenario import read_scenario
-
     result = read_scenario(args.scenario)
     if result.ok:
         print("ok")
@@ -35,8 +43,6 @@ def cmd_validate(args) -> int:
 
 
 def _progress_bar(total: int):
-    from tqdm import tqdm
-
     bar = tqdm(total=total, unit="rep", desc="Replications", file=sys.stderr, delay=0.5, leave=False,
                dynamic_ncols=True)
 
@@ -74,10 +80,6 @@ def target_lines(results) -> list[str]:
 
 
 def cmd_run(args) -> int:
-    from tfsim.experiment import run_experiment
-    from tfsim.export import write_outputs
-    from tfsim.scenario import read_scenario
-
     result = read_scenario(args.scenario)
     if not result.ok:
         _print_problems(result)
@@ -87,7 +89,7 @@ def cmd_run(args) -> int:
         return EXIT_BAD_INPUT
     bar, update = _progress_bar(args.replications)
     try:
-        results = run_experiment(result.scenario, replications=args.replications, seed=args.seed,
+        results = experiment.run_experiment(result.scenario, replications=args.replications, seed=args.seed,
                                  jobs=args.jobs, progress=update)
     finally:
         bar.close()
@@ -104,11 +106,321 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
-def cmd_docs(args) -> int:
-    from tfsim.catalogue import glossary
-    from tfsim.scenario.io import atomic_write_text
-    from tfsim.scenario.reference import scenario_reference
+# ---- what-if commands: compare, sweep, goal, sensitivity ------------------------------------
 
+
+class _BadInput(Exception):
+    """What the user asked for cannot be done; the message is printed without a traceback (exit 2)."""
+
+
+def _load(path: str):
+    result = read_scenario(path)
+    if not result.ok:
+        _print_problems(result)
+        raise _BadInput("")
+    return result.scenario
+
+
+def _growing_bar():
+    """A progress bar on stderr whose total grows as a search adds replications."""
+    bar = tqdm(total=0, unit="rep", desc="Replications", file=sys.stderr, delay=0.5, leave=False, dynamic_ncols=True)
+
+    def update(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    return bar, update
+
+
+def _check_metric(scenario, name: str) -> None:
+    """``name`` must be a summary metric the scenario reports."""
+    metric = SUMMARY.get(name)
+    if metric is None:
+        raise _BadInput(f"--metric {name!r} is not a summary metric; see docs/metrics.md")
+    if metric.needs == "money" and scenario.money is None or \
+            metric.needs == "money.target" and (scenario.money is None or scenario.money.target is None):
+        raise _BadInput(f"--metric {name}: the scenario has no [{metric.needs}] section, so it is not reported")
+
+
+def _default_metric(scenario) -> str:
+    return "p_target_met" if scenario.money is not None and scenario.money.target is not None \
+        else "families_turned_around"
+
+
+def _whatif(name: str, args, body) -> int:
+    """Run one what-if command: the shared options, progress, one runner, its writes and exit codes.
+
+    ``body(runner)`` does the runs and returns ``(text, writes)``: the summary to print and
+    functions ``write(out_dir) -> path`` that write the files.
+    """
+    if args.replications < 1:
+        print(f"tfsim {name}: --replications must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    bar, update = _growing_bar()
+    try:
+        with Runner(args.jobs, progress=update) as runner:
+            text, writes = body(runner)
+    except _BadInput as exc:
+        if str(exc):
+            print(f"tfsim {name}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (whatif.WhatIfError, VariantError) as exc:
+        print(f"tfsim {name}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        bar.close()
+    print(text)
+    out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-{name}"
+    paths = []
+    try:
+        for write in writes:
+            paths.append(write(out))
+    except OSError as exc:
+        print(f"tfsim {name}: cannot write {exc.filename or out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print()
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return EXIT_OK
+
+
+def _pct(value: float) -> str:
+    return "" if value != value else f"{value:.0%}"
+
+
+def _header(scenario, runs: str, seed: int, seconds: float, jobs: int) -> str:
+    return f"{scenario.name}: {runs}, seed {seed}, {seconds:.1f} s on {jobs} process{'es' if jobs > 1 else ''}"
+
+
+def _brief(value, width: int = 100) -> str:
+    """A value in a line: dates ISO, records as ``key value`` pairs without the empty ones, cut to ``width``."""
+    if isinstance(value, dict):
+        text = ", ".join(f"{k} {_brief(v)}" for k, v in value.items() if v not in (None, "", [], {}))
+    elif isinstance(value, list):
+        text = "[" + ", ".join(_brief(v) for v in value) + "]"
+    else:
+        text = whatif.describe_value(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _change_lines(change) -> list[str]:
+    """One change between two scenarios in words; rows added to the end of a list one a line."""
+    old, new = change.old, change.new
+    if isinstance(old, list) and isinstance(new, list) and len(new) > len(old) and new[: len(old)] == old:
+        return [f"added {change.path}.{i}: {_brief(row)}" for i, row in enumerate(new[len(old):], start=len(old))]
+    return [f"changed {change.path}: {_brief(old, 45)} -> {_brief(new, 45)}"]
+
+
+def _change(metric, value: float, decimals: int) -> str:
+    """``metric.format_change`` with a difference that rounds to zero shown as ``±0``, never ``-0.0``."""
+    scale = 100 if metric.unit in ("share", "probability") else 1
+    if value == value and round(value * scale, decimals) == 0:
+        value = 0.0
+    return metric.format_change(value, decimals)
+
+
+def _diff_decimals(metric) -> int:
+    """Decimals of a mean difference: one more than the metric's own, except for pounds."""
+    return metric.decimals + (0 if metric.unit == "gbp" else 1)
+
+
+def format_comparison(comparison, seconds: float, jobs: int) -> str:
+    """The paired differences of every variant, by the catalogue's titles and formats."""
+    base = comparison.baseline
+    lines = [_header(base.scenario, f"baseline and {len(comparison.variants)} variant(s), {base.replications} "
+                     "replications each on the same seeds", base.seed, seconds, jobs)]
+    for label, results in comparison.variants:
+        changes = differences(base.scenario, results.scenario)
+        lines += ["", f"{label} against {base.scenario.name}"]
+        shown = [line for c in changes if c.path not in ("name", "description") for line in _change_lines(c)]
+        lines += [f"  {line}" for line in shown[:6]]
+        if len(shown) > 6:
+            lines.append(f"  ... and {len(shown) - 6} more changes")
+        lines += ["", f"{'':<36} {'baseline':>12} {'variant':>12} {'difference':>18} "
+                  f"{'95% interval of the difference':>36} {'better in':>9}  verdict"]
+        rows = comparison.table[comparison.table["variant"] == label]
+        for row in rows.itertuples(index=False):
+            metric = SUMMARY[row.metric]
+            if row.baseline_mean != row.baseline_mean and row.variant_mean != row.variant_mean:
+                continue
+            d = _diff_decimals(metric)
+            interval = (f"{_change(metric, row.diff_ci_low, d)} to {_change(metric, row.diff_ci_high, d)}"
+                        if row.diff_ci_low == row.diff_ci_low else "-")
+            lines.append(f"{metric.title:<36} {metric.format(row.baseline_mean, unit=False):>12} "
+                         f"{metric.format(row.variant_mean, unit=False):>12} "
+                         f"{_change(metric, row.diff_mean, d):>18} {interval:>36} {_pct(row.p_better):>9}  "
+                         f"{row.verdict}")
+        lines.append("")
+        for name in ("families_turned_around", "claims", "net_cost"):
+            hit = rows[rows["metric"] == name]
+            if hit.empty or not hit.iloc[0].paired_half_width > 0:
+                continue
+            r, metric = hit.iloc[0], SUMMARY[name]
+            d = _diff_decimals(metric) + 1
+            lines.append(f"Pairing: the difference in {metric.title.lower()} is known to "
+                         f"+-{metric.format(r.paired_half_width, decimals=d)} against "
+                         f"+-{metric.format(r.independent_half_width, decimals=d)} from independent runs "
+                         f"({r.independent_half_width / r.paired_half_width:.1f} times narrower).")
+    return "\n".join(lines)
+
+
+def cmd_compare(args) -> int:
+    def body(runner):
+        baseline = _load(args.scenario)
+        variants = [(path, _load(path)) for path in args.variants]
+        names = [baseline.name] + [s.name for _, s in variants]
+        labels = [s.name if names.count(s.name) == 1 else Path(path).stem for path, s in variants]
+        if len(set(labels)) != len(labels):
+            labels = [f"{Path(path).stem} ({i + 1})" for i, (path, _) in enumerate(variants)]
+        series, _, role = args.metric.partition(".")
+        info = MONTHLY.get(series)
+        roles = [r.id for r in baseline.roles]
+        if info is None or (info.needs and baseline.money is None) or (role and (not info.per_role or
+                                                                                 role not in roles)) \
+                or (not role and not info.total):
+            raise _BadInput(f"--metric {args.metric!r} is not a monthly series this scenario reports (a role's "
+                            f"series is NAME.ROLE, e.g. in_service.{roles[0]}); see docs/metrics.md")
+        comparison = whatif.compare(baseline, list(zip(labels, [s for _, s in variants])), args.replications,
+                                    args.seed, runner)
+        text = format_comparison(comparison, runner.elapsed_seconds, runner.jobs)
+        return text, [lambda out: write_csv(comparison.table[whatif.COMPARE_COLUMNS], out / "compare.csv"),
+                      lambda out: write_chart(plot_difference, comparison, out / "compare.png", metric=series,
+                                              role=role or None)]
+    return _whatif("compare", args, body)
+
+
+def _point_text(point, paths) -> str:
+    return ", ".join(f"{p}={whatif.describe_value(point.values[p])}" for p in paths)
+
+
+def cmd_sweep(args) -> int:
+    def body(runner):
+        scenario = _load(args.scenario)
+        axes = [whatif.parse_vary(v) for v in args.vary]
+        metric_name = args.metric or _default_metric(scenario)
+        _check_metric(scenario, metric_name)
+        result = whatif.sweep(scenario, axes, args.replications, args.seed, runner)
+        metric = SUMMARY[metric_name]
+        lines = [_header(scenario, f"{len(result.points)} points x {args.replications} replications on the same "
+                         "seeds", args.seed, runner.elapsed_seconds, runner.jobs), "",
+                 f"{metric.title} ({'mean, 95% interval' if metric.kind.value != 'probability' else 'share of runs, 95% Wilson interval'}):"]
+        table = result.table()
+        for point in result.points:
+            where = _point_text(point, result.paths)
+            if point.error:
+                lines.append(f"  {where}: not a valid scenario: {point.error}")
+                continue
+            row = whatif.point_table(point.results)
+            row = row[row["metric"] == metric_name].iloc[0]
+            lines.append(f"  {where}: {metric.format(row['mean'])} ({metric.format(row['ci_low'], unit=False)} to "
+                         f"{metric.format(row['ci_high'], unit=False)})")
+        if not result.valid:
+            print("\n".join(lines))
+            raise _BadInput("no point of the sweep is a valid scenario")
+        return "\n".join(lines), [lambda out: write_csv(table, out / "sweep.csv"),
+                                  lambda out: write_chart(plot_sweep, result, out / "sweep.png", metric=metric_name)]
+    return _whatif("sweep", args, body)
+
+
+def format_goal(scenario, goal, seconds: float, jobs: int) -> str:
+    """The goal seek's two answers in words, then its notes."""
+    t = scenario.money.target
+    what = "claims" if t.measure == "claims" else "families turned around"
+    lines = [_header(scenario, f"{len(goal.points)} values, {goal.replications} replications in all",
+                     goal.seed, seconds, jobs),
+             f"Goal: a {goal.level:.0%} chance of meeting the target ({t.families:,} {what} by "
+             f"{t.deadline:%-d %B %Y} in the file), varying {goal.path} from "
+             f"{whatif.describe_value(goal.candidates[0])} to {whatif.describe_value(goal.candidates[-1])}.", ""]
+    word = "Smallest" if goal.increasing else "Largest"
+    for title, value in ((f"{word} value, point estimate", goal.estimate),
+                         (f"{word} value reaching it with 95% confidence", goal.confident)):
+        if value is None:
+            lines.append(f"{title}: none in the range.")
+            continue
+        p = goal.point(value)
+        low, high = p.interval
+        lines.append(f"{title}: {whatif.describe_value(value)} (chance {p.probability:.0%}, 95% interval "
+                     f"{low:.0%} to {high:.0%}, {p.runs} runs)")
+    lines += [""] + [f"Note: {n}" for n in goal.notes] if goal.notes else []
+    if goal.monotone:
+        lines.append("The values evaluated are consistent with a chance that changes in one direction only.")
+    return "\n".join(lines)
+
+
+def cmd_goal(args) -> int:
+    def body(runner):
+        scenario = _load(args.scenario)
+        low, high = whatif.parse_value(args.min), whatif.parse_value(args.max)
+        step = whatif.parse_value(args.step) if args.step else None
+        if args.max_replications is not None and args.max_replications < args.replications:
+            raise _BadInput("--max-replications must be at least --replications")
+        goal = whatif.goal_seek(scenario, args.vary, low, high, args.target_probability, args.replications, args.seed,
+                                runner, step=step, max_replications=args.max_replications, scan=args.scan)
+        text = format_goal(scenario, goal, runner.elapsed_seconds, runner.jobs)
+        return text, [lambda out: write_csv(goal.table(), out / "goal.csv"),
+                      lambda out: write_chart(plot_goal, goal, out / "goal.png")]
+    return _whatif("goal", args, body)
+
+
+def cmd_sensitivity(args) -> int:
+    def body(runner):
+        if not 0 < args.range < 1:
+            raise _BadInput("--range must be between 0 and 1 (0.2: 20% either way)")
+        if args.trajectories < 2:
+            raise _BadInput("--trajectories must be at least 2")
+        scenario = _load(args.scenario)
+        metric_name = args.metric or "families_turned_around"
+        _check_metric(scenario, metric_name)
+        metric = SUMMARY[metric_name]
+        specs = args.inputs or whatif.DEFAULT_INPUTS
+        inputs, notes = [], []
+        for spec in specs:
+            try:
+                inputs.append(whatif.make_input(scenario, spec, args.range))
+            except whatif.WhatIfError as exc:
+                if args.inputs:
+                    raise
+                notes.append(str(exc))
+        if args.method == "morris":
+            result = whatif.morris(scenario, inputs, args.replications, args.seed, runner,
+                                   trajectories=args.trajectories)
+            rows = result.table[result.table["metric"] == metric_name].sort_values("mu_star", ascending=False)
+            lines = [_header(scenario, f"Morris screening, {result.runs} scenarios x {args.replications} "
+                             "replications", args.seed, runner.elapsed_seconds, runner.jobs), "",
+                     f"{metric.title}: mean absolute effect over each input's range (mu*), its 95% interval, and "
+                     "the spread of effects (sigma)"]
+            for r in rows.itertuples():
+                lines.append(f"  {r.input:<36} mu* {metric.format(r.mu_star):>14} +- "
+                             f"{metric.format(r.mu_star_conf, unit=False):<10} sigma {metric.format(r.sigma)}")
+            notes += result.skipped
+            writes = [lambda out: write_csv(result.table, out / "morris.csv"),
+                      lambda out: write_chart(plot_morris, result, out / "morris.png", metric=metric_name)]
+        else:
+            result = whatif.tornado(scenario, inputs, args.replications, args.seed, runner)
+            lines = [_header(scenario, f"{len(result.inputs)} inputs at a low and a high setting, "
+                             f"{args.replications} replications each on the base's seeds", args.seed,
+                             runner.elapsed_seconds, runner.jobs), "",
+                     f"{metric.title}: base {metric.format(result.base.value(metric_name))}; change at each "
+                     "setting (95% interval), widest first"]
+            for r in result.bars(metric_name).itertuples():
+                lines.append(f"  {r.label} ({r.input})")
+                for side in ("low", "high"):
+                    d = _diff_decimals(metric)
+                    lines.append(f"    {getattr(r, f'{side}_setting'):>10}: {_change(metric, getattr(r, side), d):>16}"
+                                 f" ({_change(metric, getattr(r, f'{side}_ci_low'), d)} to "
+                                 f"{_change(metric, getattr(r, f'{side}_ci_high'), d)}) "
+                                 f"{getattr(r, f'{side}_verdict')}")
+            notes += result.skipped
+            table = result.table.drop(columns=["variant", "verdict", "paired_half_width", "independent_half_width"],
+                                      errors="ignore")
+            writes = [lambda out: write_csv(table, out / "sensitivity.csv"),
+                      lambda out: write_chart(plot_tornado, result, out / "tornado.png", metric=metric_name)]
+        lines += [""] + [f"Skipped: {n}" for n in notes] if notes else []
+        return "\n".join(lines), writes
+    return _whatif("sensitivity", args, body)
+
+
+def cmd_docs(args) -> int:
     documents = [(Path(args.out), scenario_reference()), (Path(args.metrics_out), glossary())]
     if args.check:
         stale = [target for target, text in documents
@@ -161,7 +473,68 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = add_gui_arguments(sub.add_parser("gui", help="open the desktop app"))
     gui.set_defaults(func=cmd_gui)
+    _whatif_parsers(sub)
     return parser
+
+
+def _run_options(parser, replications: int):
+    parser.add_argument("--replications", "-n", type=int, default=replications,
+                        help=f"replications of each scenario or point (default {replications})")
+    parser.add_argument("--seed", type=int, default=12345, help="random seed, shared by every scenario (default 12345)")
+    parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
+    parser.add_argument("--out", metavar="DIR", help="output folder (default results/<scenario name>-<command>)")
+    return parser
+
+
+def _whatif_parsers(sub) -> None:
+    cmp = sub.add_parser("compare", help="paired comparison of a baseline and variants on the same seeds: "
+                         "compare.csv and compare.png")
+    cmp.add_argument("scenario", metavar="BASELINE.toml")
+    cmp.add_argument("variants", metavar="VARIANT.toml", nargs="+")
+    cmp.add_argument("--metric", default="turned_around_cumulative",
+                     help="monthly series for the difference chart, NAME or NAME.ROLE (default "
+                     "turned_around_cumulative)")
+    _run_options(cmp, 100).set_defaults(func=cmd_compare)
+
+    swp = sub.add_parser("sweep", help="run a scenario over values of one or two key paths: sweep.csv and sweep.png")
+    swp.add_argument("scenario", metavar="SCENARIO.toml")
+    swp.add_argument("--vary", action="append", required=True, metavar="PATH=VALUES",
+                     help="key path and values: 4,5,6 or START:STOP:STEP (dates step by days, or 2w, 1m, 1y); "
+                          "give twice for a two-way sweep")
+    swp.add_argument("--metric", help="summary metric to chart (default p_target_met with a target, else "
+                     "families_turned_around)")
+    _run_options(swp, 50).set_defaults(func=cmd_sweep)
+
+    goal = sub.add_parser("goal", help="the value of a key path at which the chance of meeting the target "
+                          "reaches a level: goal.csv and goal.png")
+    goal.add_argument("scenario", metavar="SCENARIO.toml")
+    goal.add_argument("--vary", required=True, metavar="PATH", help="key path to search (e.g. "
+                      "roles.fip.in_post_fte.count, roles.fip.caseload_cap_per_fte, staffing_plan.3.date)")
+    goal.add_argument("--min", required=True, metavar="A", help="smallest value (a number or a date)")
+    goal.add_argument("--max", required=True, metavar="B", help="largest value")
+    goal.add_argument("--target-probability", type=float, default=0.9, metavar="P",
+                      help="chance of meeting the target asked for (default 0.9)")
+    goal.add_argument("--step", help="resolution of the search (default 1 for whole numbers, 1/32 of the range "
+                      "otherwise, 1 day for dates; 2w, 1m also work)")
+    goal.add_argument("--max-replications", type=int, metavar="N",
+                      help="most replications at one value where the decision is close (default 8 x --replications)")
+    goal.add_argument("--scan", action="store_true", help="evaluate every value first, to check that the chance "
+                      "changes in one direction only")
+    _run_options(goal, 50).set_defaults(func=cmd_goal)
+
+    sens = sub.add_parser("sensitivity", help="tornado (or Morris screening) of uncertain inputs: "
+                          "sensitivity.csv and tornado.png, or morris.csv and morris.png")
+    sens.add_argument("scenario", metavar="SCENARIO.toml")
+    sens.add_argument("--inputs", nargs="+", metavar="INPUT",
+                      help="inputs: a group (" + ", ".join(whatif.GROUPS) + ") or a key path, optionally "
+                      "NAME=LOW,HIGH (factors for a group or a distribution); default: all the groups")
+    sens.add_argument("--range", type=float, default=0.2, help="relative move either way without LOW,HIGH "
+                      "(default 0.2: 20%%)")
+    sens.add_argument("--metric", help="summary metric of the chart and summary (default families_turned_around)")
+    sens.add_argument("--method", choices=["tornado", "morris"], default="tornado",
+                      help="tornado (one at a time, paired) or morris (elementary effects, needs SALib)")
+    sens.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
+    _run_options(sens, 50).set_defaults(func=cmd_sensitivity)
 
 
 def main(argv: list[str] | None = None) -> int:

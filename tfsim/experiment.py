@@ -5,17 +5,22 @@ and returns pandas tables with honest uncertainty: the mean with a 95% confidenc
 interval of the mean (Student t) and the 5th, 50th and 95th percentiles across
 replications.  Replication ``i`` always uses the seed ``SeedSequence(seed,
 spawn_key=(i,))``, so results do not depend on the number of worker processes.
+:class:`Runner` keeps one pool of worker processes warm across the many runs of a
+sweep, goal seek or sensitivity analysis (:mod:`tfsim.whatif`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import pickle
+import queue
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -51,6 +56,10 @@ class ExperimentResults:
         One row per replication, one column per summary metric.
     checks : pandas.DataFrame
         Per-replication bookkeeping (families by final state) used by the tests.
+    replication_series : dict
+        Every monthly series of every replication, by ``(metric, role)`` (role ``""`` for the
+        programme as a whole): an array of shape (replications, months).  Paired differences
+        of two runs over time need them; read them with :meth:`replication_values`.
     """
 
     scenario: Scenario
@@ -64,6 +73,7 @@ class ExperimentResults:
     elapsed_seconds: float = 0.0
     jobs: int = 1
     meta: dict = field(default_factory=dict)
+    replication_series: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     def value(self, metric: str, column: str = "mean") -> float:
         """One figure of the summary, e.g. ``value('families_turned_around', 'ci_low')``."""
@@ -73,6 +83,10 @@ class ExperimentResults:
         """The monthly rows of one series, indexed by month: the whole programme, or one role's."""
         m = self.monthly
         return m[(m["metric"] == metric) & (m["role"] == (role or ""))].set_index("month")
+
+    def replication_values(self, metric: str, role: str | None = None) -> np.ndarray:
+        """One monthly series in every replication: shape (replications, months), in the series' unit."""
+        return self.replication_series[(metric, role or "")]
 
     def has_series(self, metric: str) -> bool:
         """Whether the run reports the monthly series ``metric`` (money series need a [money] section)."""
@@ -120,38 +134,170 @@ def run_experiment(
     """
     if replications < 1:
         raise ValueError("replications must be at least 1")
-    jobs = (os.cpu_count() or 1) if jobs <= 0 else jobs
-    jobs = min(jobs, replications)
-    started = time.perf_counter()
-    results: list[ReplicationResult | None] = [None] * replications
-    if jobs == 1:
-        for i in range(replications):
-            if cancel is not None and cancel():
-                raise Cancelled()
-            results[i] = simulate(scenario, replication_seed(seed, i))
-            if progress is not None:
-                progress(i + 1, replications)
-    else:
-        _run_pool(scenario, seed, replications, jobs, results, progress, cancel)
-    out = summarise(scenario, seed, [r for r in results if r is not None])
-    out.elapsed_seconds = time.perf_counter() - started
-    out.jobs = jobs
-    return out
+    jobs = min(resolve_jobs(jobs), replications)
+    with Runner(jobs, progress=progress, cancel=cancel) as runner:
+        return runner.run(scenario, replications, seed)
+
+
+def resolve_jobs(jobs: int) -> int:
+    """Worker processes for ``jobs``: as given, or one per CPU core for 0 or less."""
+    return (os.cpu_count() or 1) if jobs <= 0 else jobs
+
+
+class Runner:
+    """Runs replications of one or many scenarios, keeping one warm pool of worker processes.
+
+    A sweep, goal seek or sensitivity analysis runs hundreds of scenario variants; starting a
+    pool of worker processes costs seconds, so one runner starts its pool on the first batch
+    that needs it and reuses it until :meth:`close` (or the end of a ``with`` block).
+    Replication ``i`` of an experiment seeded ``seed`` always uses
+    :func:`replication_seed` ``(seed, i)``, whatever the scenario, the batch or the number
+    of processes: results are identical for any ``jobs``, and two scenarios run with the
+    same seed share their random numbers replication by replication (common random
+    numbers), which is what makes paired comparisons precise.
+
+    Parameters
+    ----------
+    jobs : int
+        Worker processes; 1 runs in this process, 0 or less means one per CPU core.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each replication; ``total`` counts every
+        replication asked of this runner so far, so it grows when a search adds runs.
+    cancel : callable, optional
+        Polled between replications; when it returns True the batch stops and
+        :class:`Cancelled` is raised.
+    """
+
+    def __init__(self, jobs: int = 1, progress: ProgressFn | None = None, cancel: CancelFn | None = None):
+        self.jobs = resolve_jobs(jobs)
+        self.progress = progress
+        self.cancel = cancel
+        self.done = 0
+        self.total = 0
+        self.elapsed_seconds = 0.0
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker processes (a later batch starts a new pool)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def run(self, scenario: Scenario, replications: int, seed: int) -> ExperimentResults:
+        """Replications ``0 .. replications - 1`` of one scenario, summarised."""
+        return self.run_many([scenario], replications, seed)[0]
+
+    def run_many(self, scenarios: Sequence[Scenario], replications: int, seed: int) -> list[ExperimentResults]:
+        """The same replications of several scenarios in one batch (so the pool stays busy), summarised."""
+        if replications < 1:
+            raise ValueError("replications must be at least 1")
+        started = time.perf_counter()
+        raw = self.replications(scenarios, seed, range(replications))
+        out = []
+        for scenario, results in zip(scenarios, raw):
+            summary = summarise(scenario, seed, results)
+            summary.elapsed_seconds = time.perf_counter() - started
+            summary.jobs = self.jobs
+            out.append(summary)
+        return out
+
+    def replications(self, scenarios: Sequence[Scenario], seed: int,
+                     indices: Sequence[int]) -> list[list[ReplicationResult]]:
+        """Raw replications ``indices`` of each scenario: ``out[k][j]`` is scenario ``k``'s replication ``indices[j]``.
+
+        Asking for replications ``n .. 2n - 1`` later extends a run of ``0 .. n - 1`` exactly
+        as if ``2n`` had been run at once.
+        """
+        indices = list(indices)
+        tasks = [(k, j) for k in range(len(scenarios)) for j in range(len(indices))]
+        out: list[list[ReplicationResult | None]] = [[None] * len(indices) for _ in scenarios]
+        self.total += len(tasks)
+        started = time.perf_counter()
+        try:
+            if self.jobs == 1 or len(tasks) == 1:
+                for k, j in tasks:
+                    self._check_cancel()
+                    out[k][j] = simulate(scenarios[k], replication_seed(seed, indices[j]))
+                    self._tick()
+            else:
+                self._run_pool(scenarios, seed, indices, tasks, out)
+        finally:
+            self.elapsed_seconds += time.perf_counter() - started
+        return out  # type: ignore[return-value]
+
+    def _tick(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel():
+            raise Cancelled()
+
+    def _run_pool(self, scenarios, seed, indices, tasks, out) -> None:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_pool_context())
+        payloads = [pickle.dumps(s, protocol=pickle.HIGHEST_PROTOCOL) for s in scenarios]
+        keys = [hashlib.sha1(p).hexdigest() for p in payloads]
+        # a few replications a task: fewer round trips, yet every process stays busy to the end
+        size = max(1, min(_MAX_CHUNK, len(tasks) // (4 * self.jobs)))
+        chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+        done: queue.SimpleQueue = queue.SimpleQueue()
+        pending = set()
+        for chunk in chunks:
+            work = [(k, j, indices[j]) for k, j in chunk]
+            ks = sorted({k for k, _ in chunk})
+            fut = self._pool.submit(_work, {k: (keys[k], payloads[k]) for k in ks}, seed, work)
+            fut.add_done_callback(done.put)
+            pending.add(fut)
+        try:
+            while pending:
+                try:
+                    fut = done.get(timeout=0.1)
+                except queue.Empty:
+                    self._check_cancel()
+                    continue
+                pending.discard(fut)
+                for k, j, result in fut.result():
+                    out[k][j] = result
+                    self._tick()
+                self._check_cancel()
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            raise
 
 
 # ---- worker processes -------------------------------------------------------------------
 
-_WORKER_SCENARIO: Scenario | None = None
+#: Scenarios a worker process has unpickled, by the hash of their pickle (the latest few).
+_WORKER_SCENARIOS: dict[str, Scenario] = {}
+_WORKER_CACHE_SIZE = 64
+#: Most replications in one task sent to a worker process.
+_MAX_CHUNK = 8
 
 
-def _init_worker(scenario: Scenario) -> None:
-    global _WORKER_SCENARIO
-    _WORKER_SCENARIO = scenario
-
-
-def _work(seed: int, index: int) -> tuple[int, ReplicationResult]:
-    assert _WORKER_SCENARIO is not None
-    return index, simulate(_WORKER_SCENARIO, replication_seed(seed, index))
+def _work(scenarios: dict[int, tuple[str, bytes]], seed: int,
+          work: list[tuple[int, int, int]]) -> list[tuple[int, int, ReplicationResult]]:
+    """Replications ``(k, j, index)`` in a worker: scenario ``k``'s replication ``index``, stored at ``j``."""
+    out = []
+    for k, j, index in work:
+        key, payload = scenarios[k]
+        scenario = _WORKER_SCENARIOS.get(key)
+        if scenario is None:
+            if len(_WORKER_SCENARIOS) >= _WORKER_CACHE_SIZE:
+                _WORKER_SCENARIOS.pop(next(iter(_WORKER_SCENARIOS)))
+            scenario = _WORKER_SCENARIOS[key] = pickle.loads(payload)
+        out.append((k, j, simulate(scenario, replication_seed(seed, index))))
+    return out
 
 
 def _pool_context():
@@ -161,29 +307,6 @@ def _pool_context():
         ctx.set_forkserver_preload(["tfsim.model"])
         return ctx
     return multiprocessing.get_context("spawn")
-
-
-def _run_pool(scenario, seed, replications, jobs, results, progress, cancel) -> None:
-    done = 0
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
-                             initargs=(scenario,)) as pool:
-        pending = {pool.submit(_work, seed, i) for i in range(replications)}
-        try:
-            while pending:
-                finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    index, result = fut.result()
-                    results[index] = result
-                    done += 1
-                    if progress is not None:
-                        progress(done, replications)
-                if cancel is not None and cancel():
-                    for fut in pending:
-                        fut.cancel()
-                    raise Cancelled()
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
 
 
 # ---- statistics across replications ------------------------------------------------------
@@ -217,8 +340,10 @@ def summarise(scenario: Scenario, seed: int, results: list[ReplicationResult]) -
 
     months = Calendar.of(scenario).labels
     frames = []
+    series: dict[tuple[str, str], np.ndarray] = {}
 
     def add(metric: str, role: str, stack: np.ndarray) -> None:
+        series[(metric, role)] = stack
         p05, p50, p95 = np.percentile(stack, [5, 50, 95], axis=0)
         frames.append(pd.DataFrame({"month": months, "metric": metric, "role": role, "mean": stack.mean(axis=0),
                                     "p05": p05, "p50": p50, "p95": p95}))
@@ -231,4 +356,5 @@ def summarise(scenario: Scenario, seed: int, results: list[ReplicationResult]) -
     monthly = pd.concat(frames, ignore_index=True)
     checks = pd.DataFrame([r.checks for r in results])
     return ExperimentResults(scenario=scenario, seed=seed, replications=len(results), summary=summary,
-                             monthly=monthly, per_replication=per_rep, checks=checks, months=months)
+                             monthly=monthly, per_replication=per_rep, checks=checks, months=months,
+                             replication_series=series)
