@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from tfsim.scenario.schema import Target
 from tfsim.target import target_outlook, wilson_interval
 
 START = dt.date(2012, 4, 1)
@@ -16,7 +17,7 @@ DEADLINE = dt.date(2015, 3, 31)
 
 
 def fake_results(counts, days, met=None, peak=None, families=100, measure="claims"):
-    target = SimpleNamespace(families=families, measure=measure, deadline=DEADLINE)
+    target = Target(families=families, measure=measure, deadline=DEADLINE)
     scenario = SimpleNamespace(money=SimpleNamespace(target=target), start_date=START)
     deadline_day = (DEADLINE - START).days + 1
     if met is None:

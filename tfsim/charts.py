@@ -160,7 +160,7 @@ def forecast_target(results) -> dict:
     if money is None or money.target is None:
         return {}
     t = money.target
-    what = "claims" if t.measure == "claims" else "families turned around"
+    what = t.counted
     return {"target": float(t.families), "deadline": t.deadline,
             "target_label": f"Target: {t.families:,} {what} by {t.deadline:%-d %b %Y}"}
 

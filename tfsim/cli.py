@@ -325,7 +325,7 @@ def cmd_sweep(args) -> int:
 def format_goal(scenario, goal, seconds: float, jobs: int) -> str:
     """The goal seek's two answers in words, then its notes."""
     t = scenario.money.target
-    what = "claims" if t.measure == "claims" else "families turned around"
+    what = t.counted
     lines = [_header(scenario, f"{len(goal.points)} values, {goal.replications} replications in all",
                      goal.seed, seconds, jobs),
              f"Goal: a {goal.level:.0%} chance of meeting the target ({t.families:,} {what} by "

@@ -158,7 +158,7 @@ def target_outlook(results) -> TargetOutlook | None:
         return scenario.start_date + dt.timedelta(days=int(v)) if math.isfinite(v) else None
 
     return TargetOutlook(
-        families=t.families, what="claims" if t.measure == "claims" else "families turned around",
+        families=t.families, what=t.counted,
         deadline=t.deadline, runs=n, met=met, probability=met / n if n else float("nan"),
         probability_low=low, probability_high=high,
         expected=float(count.mean()), expected_p05=float(np.percentile(count, 5)),

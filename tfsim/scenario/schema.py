@@ -438,6 +438,11 @@ class Target(StrictModel):
         default="claims", description="What counts: results claims made, or families turned around at exit."
     )
 
+    @property
+    def counted(self) -> str:
+        """What the target counts, in words: ``"claims"`` or ``"families turned around"``."""
+        return "claims" if self.measure == "claims" else "families turned around"
+
 
 class MatchingPeriod(StrictModel):
     """A data-matching hazard that holds from its start date until the next period starts."""

@@ -118,13 +118,12 @@ class KpiPanel(QWidget):
 
 def chart_kwargs(plot, results, baseline=None) -> dict:
     """The optional arguments a chart function accepts and this run can fill."""
-    forecast_target = charts.forecast_target
     params = inspect.signature(plot).parameters
     kwargs = {}
     if baseline is not None and "baseline" in params:
         kwargs["baseline"] = baseline
     # the target and deadline come from the scenario's [money.target], as in the CLI
-    kwargs.update({k: v for k, v in forecast_target(results).items() if k in params})
+    kwargs.update({k: v for k, v in charts.forecast_target(results).items() if k in params})
     return kwargs
 
 
