@@ -312,6 +312,11 @@ def _pool_context():
 # ---- statistics across replications ------------------------------------------------------
 
 
+def t_half_width(sd, n: int, level: float = 0.95):
+    """Half-width of the Student-t confidence interval of a mean of ``n`` values with standard deviation ``sd``."""
+    return stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
+
+
 def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and Student-t confidence interval of the mean, ignoring NaNs."""
     v = np.asarray(values, dtype=float)
@@ -321,7 +326,7 @@ def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float,
     mean = float(v.mean())
     if len(v) < 2:
         return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
+    half = float(t_half_width(v.std(ddof=1), len(v), level))
     return mean, mean - half, mean + half
 
 

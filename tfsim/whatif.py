@@ -25,10 +25,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from tfsim.catalogue import SUMMARY, Kind, Metric
-from tfsim.experiment import SUMMARY_COLUMNS, ExperimentResults, Runner, confidence_interval
+from tfsim.experiment import SUMMARY_COLUMNS, ExperimentResults, Runner, confidence_interval, t_half_width
 from tfsim.scenario.io import Problem
 from tfsim.scenario.schema import Scenario
 from tfsim.scenario.variants import VariantError, variant
@@ -235,9 +234,8 @@ def interval_half_widths(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> t
     n = len(a)
     if n < 2:
         return float("nan"), float("nan")
-    t = float(stats.t.ppf(0.5 + level / 2, n - 1))
-    paired = t * float(np.std(b - a, ddof=1)) / math.sqrt(n)
-    independent = t * math.sqrt((float(np.var(a, ddof=1)) + float(np.var(b, ddof=1))) / n)
+    paired = float(t_half_width(np.std(b - a, ddof=1), n, level))
+    independent = float(t_half_width(math.sqrt(np.var(a, ddof=1) + np.var(b, ddof=1)), n, level))
     return paired, independent
 
 
@@ -282,7 +280,7 @@ def paired_series(baseline: ExperimentResults, other: ExperimentResults, metric:
     diff = other.replication_values(metric, role) - baseline.replication_values(metric, role)
     n = diff.shape[0]
     mean = diff.mean(axis=0)
-    half = (stats.t.ppf(0.975, n - 1) * diff.std(axis=0, ddof=1) / np.sqrt(n)) if n > 1 else np.full_like(mean, np.nan)
+    half = t_half_width(diff.std(axis=0, ddof=1), n) if n > 1 else np.full_like(mean, np.nan)
     p05, p95 = np.percentile(diff, [5, 95], axis=0)
     return pd.DataFrame({"diff_mean": mean, "diff_ci_low": mean - half, "diff_ci_high": mean + half,
                          "p05": p05, "p95": p95}, index=pd.Index(baseline.months, name="month"))
