@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from tfsim import experiment, whatif
+from tfsim import experiment, provenance, whatif
 from tfsim.catalogue import MONTHLY, SUMMARY, glossary
 from tfsim.charts import plot_difference, plot_goal, plot_morris, plot_sweep, plot_tornado
 from tfsim.experiment import Runner
@@ -93,6 +93,7 @@ def cmd_run(args) -> int:
                                  jobs=args.jobs, progress=update)
     finally:
         bar.close()
+    provenance.attach(results, provenance.ScenarioSource.from_file(args.scenario))
     print(format_summary(results))
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     try:
@@ -282,6 +283,9 @@ def cmd_compare(args) -> int:
                             f"series is NAME.ROLE, e.g. in_service.{roles[0]}); see docs/metrics.md")
         comparison = whatif.compare(baseline, list(zip(labels, [s for _, s in variants])), args.replications,
                                     args.seed, runner)
+        provenance.attach(comparison.baseline, provenance.ScenarioSource.from_file(args.scenario))
+        for (path, _), (_, results) in zip(variants, comparison.variants):
+            provenance.attach(results, provenance.ScenarioSource.from_file(path))
         text = format_comparison(comparison, runner.elapsed_seconds, runner.jobs)
         return text, [lambda out: write_csv(comparison.table[whatif.COMPARE_COLUMNS], out / "compare.csv"),
                       lambda out: write_chart(plot_difference, comparison, out / "compare.png", metric=series,
