@@ -3,8 +3,8 @@
 A business case must show what it assumed.  :func:`inputs` walks the scenario with the one
 schema walk of :mod:`tfsim.scenario.introspect` (label, unit and default of every key) and
 lists every value that differs from tfsim's default, or that the file writes with a note,
-together with the comment the author wrote beside it in the TOML file: on the value's line,
-else in the comment lines just above it, else beside or above its table's header.  Each note
+together with the comment the author wrote beside it in the TOML file: the comment lines
+just above the value and the comment on its line, else those of its table's header.  Each note
 is sorted into a basis: ``FITTED`` (tuned so the model reproduces reported figures),
 ``ASSUMPTION`` (chosen without a source), ``source`` (any other note, which by the files'
 convention names a source) or ``not stated`` (no note: the author should give one).
@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .distributions import DistributionModel, format_number
-from .introspect import MISSING, Kind, choice_labels, fields, humanise
+from .introspect import MISSING, SCALAR_KINDS, Kind, choice_labels, fields, humanise
 from .locate import key_lines
 from .schema import Outcomes, Scenario
 
@@ -221,7 +221,7 @@ def value_text(value: Any, unit: str) -> tuple[str, str]:
     return str(value), unit
 
 
-def _row_text(item: BaseModel) -> str:
+def row_text(item: BaseModel) -> str:
     """One row of a table (a referral batch, a staffing change) in words, without its free label."""
     parts = []
     for spec in fields(type(item)):
@@ -233,6 +233,9 @@ def _row_text(item: BaseModel) -> str:
         if value == spec.default_value() and spec.key not in ("date", "start", "role", "action"):
             continue  # the row's defaults say nothing (an FTE of 1 for a start)
         text, unit = value_text(value, spec.unit)
+        if spec.key == "fte":
+            parts.append(f"{text} FTE")
+            continue
         name = spec.label.lower()
         if spec.key in ("date", "start", "role", "action", "end"):
             parts.append(text if spec.key != "end" else f"to {text}")
@@ -297,6 +300,19 @@ def _walk(obj: BaseModel, file_path: tuple, path: tuple, section: str, table_pat
             inner = spec.title if not file_path else f"{section} \u203a {spec.title}"
             _walk(value, fp, p, inner, fp, notes, out)
             continue
+        rowlike = spec.kind is Kind.LIST_PANELS and all(
+            f.kind in SCALAR_KINDS or f.kind is Kind.LIST_SCALAR for f in fields(spec.detail))
+        if spec.kind is Kind.LIST_TABLE or rowlike:
+            for i, item in enumerate(value):
+                row_fp = fp + (i,)
+                note = notes.for_key(row_fp) or " ".join(
+                    n for n in (notes.beside(notes.line_of(row_fp + (f.key,))) for f in fields(type(item))) if n)
+                label = getattr(item, "label", "") or ""
+                note = "; ".join(t for t in (f"\u201c{label}\u201d" if label else "", note) if t)
+                noun = spec.title[:-1] if spec.title.endswith("s") else spec.title
+                out.append(Input(".".join(map(str, p + (i,))), section, f"{noun} {i + 1}", row_text(item), "",
+                                 note, basis_of(note), "none", notes.line_of(row_fp)))
+            continue
         if spec.kind is Kind.LIST_PANELS:
             noun = spec.title[:-1] if spec.title.endswith("s") else spec.title
             for i, item in enumerate(value):
@@ -304,16 +320,6 @@ def _walk(obj: BaseModel, file_path: tuple, path: tuple, section: str, table_pat
                 name = getattr(item, "label", None)
                 where = f"{noun}: {name}" if name else f"{noun} {i + 1}"
                 _walk(item, fp + (i,), p + (ident,), where, fp + (i,), notes, out)
-            continue
-        if spec.kind is Kind.LIST_TABLE:
-            for i, item in enumerate(value):
-                row_fp = fp + (i,)
-                note = notes.for_key(row_fp) or " ".join(
-                    n for n in (notes.beside(notes.line_of(row_fp + (f.key,))) for f in fields(type(item))) if n)
-                label = getattr(item, "label", "") or ""
-                note = "; ".join(t for t in (f"\u201c{label}\u201d" if label else "", note) if t)
-                out.append(Input(".".join(map(str, p + (i,))), section, f"{spec.title} {i + 1}", _row_text(item), "",
-                                 note, basis_of(note), "none", notes.line_of(row_fp)))
             continue
         if path and spec.key in ("id", "name") and file_path and isinstance(file_path[-1], int):
             continue  # a role's id and name head its section
@@ -341,4 +347,4 @@ def _walk(obj: BaseModel, file_path: tuple, path: tuple, section: str, table_pat
 
 
 __all__ = ["BASIS_ASSUMPTION", "BASIS_FITTED", "BASIS_NONE", "BASIS_SOURCE", "Input", "basis_of", "comment_of",
-           "header_notes", "inputs", "value_text"]
+           "header_notes", "inputs", "row_text", "value_text"]
