@@ -98,7 +98,7 @@ def legend_below(ax, ncols: int = 2, fontsize: float = 8):
 
 
 def _finish(ax, title: str, ylabel: str) -> None:
-    ax.set_title(title, loc="left", fontsize=11)
+    ax.set_title(title, loc="left", fontsize=11, wrap=True)
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
     ax.set_ylim(bottom=0)
@@ -225,7 +225,7 @@ def plot_money(ax, results, baseline=None) -> None:
         ax.plot(np.arange(len(bl)), bc - ba - br, "o--", color=PALETTE["orange"], lw=1.5,
                 label=f"Baseline: {net.lower()}")
     ax.set_xticks(x, labels)
-    ax.set_title(f"Money by financial year (April to March) – {results.scenario.name}", loc="left", fontsize=11)
+    ax.set_title(f"Money by financial year (April to March) – {results.scenario.name}", loc="left", fontsize=11, wrap=True)
     ax.set_ylabel(f"{MONTHLY['cost'].axis_label} in the year (mean of runs)")
     ax.grid(True, axis="y", alpha=0.3)
     ax.axhline(0, color=PALETTE["black"], lw=0.8)
@@ -248,7 +248,7 @@ CHARTS = {
 SIZES = {
     "screen": ((9.0, 5.0), 150),
     "slide": ((10.0, 5.625), 192),
-    "a4-half": ((6.3, 4.3), 200),
+    "a4-half": ((6.3, 3.9), 200),
 }
 
 #: Text stays text in SVG (editable in Inkscape, Illustrator or PowerPoint) and fonts are
@@ -351,7 +351,7 @@ def plot_difference(ax, comparison, metric: str = "turned_around_cumulative", ro
     ax.axhline(0, color=PALETTE["black"], lw=1)
     title = info.titled(role)
     ax.set_title(f"{title}: difference from the baseline – {comparison.baseline.scenario.name}", loc="left",
-                 fontsize=11)
+                 fontsize=11, wrap=True)
     ax.set_ylabel(f"Difference in {title[0].lower()}{title[1:]} ({_unit_text(info)})")
     ax.grid(True, alpha=0.3)
     ax.margins(x=0.01)
@@ -386,7 +386,7 @@ def plot_sweep(ax, sweep, metric: str) -> None:
         label = f"{second} = {_value_text(key)}" if second else f"{info.title} (mean)"
         ax.errorbar(x, mean, yerr=_errors(mean, low, high), fmt="o-", color=colour, lw=2, capsize=4, label=label)
     name = points[0].results.scenario.name if points else ""
-    ax.set_title(f"{info.title} against {first} – {name}", loc="left", fontsize=11)
+    ax.set_title(f"{info.title} against {first} – {name}", loc="left", fontsize=11, wrap=True)
     ax.set_xlabel(first)
     _integer_axis(ax, [p.values[first] for p in points])
     ax.set_ylabel(f"{info.title} ({_unit_text(info)}); bars: 95% interval")
@@ -423,7 +423,7 @@ def plot_goal(ax, goal) -> None:
         ax.axvline(goal.confident, color=PALETTE["purple"], ls="-.", lw=1.5,
                    label=f"With 95% confidence: {_value_text(goal.confident)}")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title(f"{info.title} against {goal.path} (numbers: replications run)", loc="left", fontsize=11)
+    ax.set_title(f"{info.title} against {goal.path} (numbers: replications run)", loc="left", fontsize=11, wrap=True)
     ax.set_xlabel(goal.path)
     _integer_axis(ax, goal.candidates)
     ax.set_ylabel(info.axis_label)
@@ -454,7 +454,7 @@ def plot_tornado(ax, tornado, metric: str = "families_turned_around") -> None:
     ax.axvline(0, color=PALETTE["black"], lw=1)
     base = tornado.base.value(metric)
     ax.set_title(f"{info.title}: change from the base ({info.format(base)}) – {tornado.base.scenario.name}",
-                 loc="left", fontsize=11)
+                 loc="left", fontsize=11, wrap=True)
     ax.set_xlabel(f"Change in {info.title[0].lower()}{info.title[1:]} "
                   f"({_unit_text(info)}); whiskers: 95% interval")
     ax.grid(True, axis="x", alpha=0.3)
@@ -471,7 +471,7 @@ def plot_morris(ax, morris, metric: str = "families_turned_around") -> None:
     for r in rows.itertuples():
         ax.annotate(r.input, (r.mu_star, r.sigma), textcoords="offset points", xytext=(5, 4), fontsize=8)
     ax.set_title(f"Morris screening of {info.title[0].lower()}{info.title[1:]} – {morris.runs} scenarios x "
-                 f"{morris.replications} runs", loc="left", fontsize=11)
+                 f"{morris.replications} runs", loc="left", fontsize=11, wrap=True)
     ax.set_xlabel(f"mu*: mean absolute effect over the range ({_unit_text(info)}); "
                   "bars: 95% interval")
     ax.set_ylabel("sigma: spread of the effects (interactions, curvature)")

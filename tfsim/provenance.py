@@ -148,6 +148,13 @@ class Provenance:
     def day(self) -> dt.date:
         return dt.datetime.fromisoformat(self.date).date()
 
+    def when(self) -> str:
+        """The run's date and time in words: ``2 December 2026, 16:20 (UTC+00:00)``."""
+        moment = dt.datetime.fromisoformat(self.date)
+        zone = moment.strftime("%z")
+        zone = f" (UTC{zone[:3]}:{zone[3:]})" if zone else ""
+        return f"{long_date(moment.date())}, {moment:%H:%M}{zone}"
+
     def as_dict(self) -> dict:
         """Plain data for ``run.json``."""
         return asdict(self)
@@ -160,7 +167,7 @@ class Provenance:
         rows = [("Scenario", self.scenario_name), ("Scenario file", self.scenario_file or "not recorded"),
                 ("Scenario file SHA-256", self.scenario_sha256 or "not recorded"),
                 ("Runs (replications)", f"{self.replications:,}"), ("Seed", str(self.seed)),
-                ("Date of the run", self.date), ("tfsim version", self.tfsim_version),
+                ("Date of the run", self.when()), ("tfsim version", self.tfsim_version),
                 ("Python version", self.python)]
         rows += [(f"{name} version", version) for name, version in self.libraries.items()]
         rows.append(("Computer", self.system))
