@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import math
 import os
+import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,7 @@ import docx
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Emu, Pt
@@ -101,9 +103,9 @@ def load_template(path: str | os.PathLike | None = None):
         document = docx.Document(str(source))
     except Exception as exc:  # python-docx raises several kinds for a file that is not a .docx
         reason = str(exc) or type(exc).__name__
-        if "template" in reason.lower() or source.suffix.lower() in (".dotx", ".dotm"):
+        if "template.main" in reason or source.suffix.lower() in (".dotx", ".dotm"):
             reason = "it is a Word template (.dotx); open it in Word and save it as a Word document (.docx)"
-        elif "not a zip" in reason.lower() or "package not found" in reason.lower():
+        elif isinstance(exc, (PackageNotFoundError, zipfile.BadZipFile, KeyError)):
             reason = "it is not a Word document (.docx)"
         raise TemplateError(f"{source}: cannot be used as a report template: {reason}") from None
     return document
