@@ -9,7 +9,8 @@ template in Word, changes the styles (fonts, colours, spacing), puts its logo in
 header and saves it as a .docx gets reports in its own house style (``--template``).
 
 Styles: Title, Subtitle, Heading 1 to 3, Normal, List Bullet, Caption (figure and table
-captions), Table Text and Table Heading (inside tables), Small Print (sources and
+captions), Table Text, Table Heading (header rows) and Table Group (rows that head a
+group) inside tables, Small Print (sources and
 provenance), Author Prompt (what the author must still write) and the table style
 "tfsim Table".  Running the script again gives the same file byte for byte.
 """
@@ -160,7 +161,9 @@ def build() -> Document:
     _font(table_text, 9)
     _spacing(table_text, 0, 0, line=1.0)
     table_heading = _paragraph_style(doc, "Table Heading", "Table Text")
-    _font(table_heading, 9, bold=True)
+    _font(table_heading, 9, bold=True, colour=RGBColor(0xFF, 0xFF, 0xFF))  # on the header row's navy
+    table_group = _paragraph_style(doc, "Table Group", "Table Text")
+    _font(table_group, 9, bold=True, colour=NAVY)
     small = _paragraph_style(doc, "Small Print")
     _font(small, 8, colour=GREY)
     _spacing(small, 0, 3, line=1.0)

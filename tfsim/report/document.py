@@ -53,7 +53,7 @@ from .stress import SECTIONS, stress_items
 STYLES = {
     "title": "Title", "subtitle": "Subtitle", "h1": "Heading 1", "h2": "Heading 2", "body": "Normal",
     "lead": "Summary Lead", "bullet": "List Bullet", "caption": "Caption", "cell": "Table Text",
-    "cell_head": "Table Heading", "small": "Small Print", "prompt": "Author Prompt", "table": "tfsim Table",
+    "cell_head": "Table Heading", "cell_group": "Table Group", "small": "Small Print", "prompt": "Author Prompt", "table": "tfsim Table",
 }
 
 #: Plain descriptions of the charts for their captions, by key of :data:`tfsim.charts.CHARTS`.
@@ -186,10 +186,10 @@ class _Writer:
         normal = next((s for s in styles if s.name == "Normal"), None)
         if normal is not None:
             style.base_style = normal
-        if key in ("cell", "cell_head", "small"):
+        if key in ("cell", "cell_head", "cell_group", "small"):
             style.font.size = Pt(9 if key != "small" else 8)
             style.paragraph_format.space_after = Pt(0 if key != "small" else 3)
-        style.font.bold = True if key in ("cell_head", "h1", "h2", "title") else None
+        style.font.bold = True if key in ("cell_head", "cell_group", "h1", "h2", "title") else None
         style.font.italic = True if key in ("prompt", "caption") else None
         if key in ("title", "h1", "h2", "subtitle", "lead"):
             style.font.size = Pt({"title": 22, "h1": 16, "h2": 12.5, "subtitle": 13, "lead": 12}[key])
@@ -293,7 +293,7 @@ class _Writer:
                 merged = cells[0].merge(cells[-1])
                 merged.text = ""
                 p = merged.paragraphs[0]
-                p.style = self.style["cell_head"]
+                p.style = self.style["cell_group"]
                 p.add_run(str(row[0]))
                 p.paragraph_format.keep_with_next = True
                 continue
@@ -382,17 +382,18 @@ def _staffing_sentences(runs: ReportRuns) -> list[str]:
         head = (f"A second run with {check.change} (the role whose caseload slots were fullest, "
                 f"{check.utilisation:.0%} in use), on the same random numbers, ")
         if verdict == NO_CLEAR_DIFFERENCE:
-            text = (head + f"makes no clear difference to the {what} by the deadline ("
+            text = (head + f"would make no clear difference to the {what} by the deadline ("
                     f"{_change(metric, row.diff_mean)}, 95% interval {_change(metric, row.diff_ci_low)} to "
                     f"{_change(metric, row.diff_ci_high)}): more staff in that role is not what limits the result.")
         else:
-            text = (head + f"changes the {what} by the deadline by {_change(metric, row.diff_mean)} "
+            text = (head + f"would change the {what} by the deadline by {_change(metric, row.diff_mean)} "
                     f"(95% interval {_change(metric, row.diff_ci_low)} to {_change(metric, row.diff_ci_high)}).")
         hit = table[table["metric"] == "p_target_met"]
         if not hit.empty:
             p = SUMMARY["p_target_met"]
-            text += (f" The chance of meeting the target would be {_fmt(p, hit.iloc[0].variant_mean)} against "
-                     f"{_fmt(p, hit.iloc[0].baseline_mean)}.")
+            now, then = _fmt(p, hit.iloc[0].baseline_mean), _fmt(p, hit.iloc[0].variant_mean)
+            text += (f" The chance of meeting the target would stay at {now}." if now == then else
+                     f" The chance of meeting the target would be {then} against {now}.")
         hit = table[table["metric"] == "net_cost"]
         if not hit.empty and hit.iloc[0].verdict != NO_CLEAR_DIFFERENCE:
             text += f" The net cost would change by {_change(SUMMARY['net_cost'], hit.iloc[0].diff_mean)}."
