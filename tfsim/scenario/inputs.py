@@ -214,6 +214,8 @@ def value_text(value: Any, unit: str) -> tuple[str, str]:
             return "none", ""
         shown = ", ".join(value_text(v, unit)[0] for v in value)
         if all(isinstance(v, (int, float)) for v in value) and unit.startswith("FTE"):
+            if len(value) > 4 and len(set(value)) == 1:  # forty full-time workers, not forty 1s
+                return f"{len(value)} workers at {format_number(value[0])} FTE each", ""
             return f"{shown} ({len(value)} workers, {format_number(round(sum(value), 4))} FTE in all)", ""
         return shown, unit
     if value is None:
