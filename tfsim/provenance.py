@@ -121,7 +121,8 @@ class Provenance:
     seed, replications : int
     date : str
         When the run finished (ISO 8601, local time with its offset), or when the facts were
-        gathered if the run did not say.
+        gathered if the run did not say; ``SOURCE_DATE_EPOCH`` (seconds since 1970, the
+        reproducible-builds convention) fixes it, so exports of the same run are identical.
     python : str
         Python's version.
     libraries : dict
@@ -251,6 +252,10 @@ def facts(results, baseline=None) -> Provenance:
         file_name = source.file_name if source.saved else f"{source.file_name} (unsaved changes)"
         sha = source.sha256
     meta = getattr(run, "meta", None) or {}
+    date = meta.get("run_at") or _now()
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():  # the reproducible-builds convention: a fixed date makes the files byte for byte the same
+        date = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).isoformat(timespec="seconds")
     base = None
     if baseline is not None:
         bsource = source_of(baseline)
@@ -263,7 +268,7 @@ def facts(results, baseline=None) -> Provenance:
         scenario_sha256=sha,
         seed=int(getattr(run, "seed", getattr(results, "seed", 0)) or 0),
         replications=int(getattr(run, "replications", getattr(results, "replications", 0)) or 0),
-        date=meta.get("run_at") or _now(),
+        date=date,
         python=platform.python_version() + (f" ({sys.implementation.name})" if sys.implementation.name != "cpython"
                                             else ""),
         libraries=library_versions(),
