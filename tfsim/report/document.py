@@ -127,12 +127,11 @@ def _change(metric: Metric, value: float, unit: bool = True) -> str:
     if value != value:
         return "n/a"
     d = metric.decimals + (0 if metric.unit == "gbp" else 1)
-    scale = 100 if metric.unit in ("share", "probability") else 1
-    if round(value * scale, d) == 0:
-        value = 0.0
+    if abs(value) < 1e-9:
+        value = 0.0  # a rounding error, not a difference
+    sign = "+" if value > 0 else "-" if value < 0 else "\u00b1"  # +0.0 for a small real difference
     if unit:
-        return metric.format_change(value, d)
-    sign = "+" if value > 0 else "-" if value < 0 else "\u00b1"
+        return sign + metric.format_change(abs(value), d)[1:] if value else metric.format_change(0.0, d)
     if metric.unit in ("share", "probability"):
         return f"{sign}{abs(value) * 100:,.{d}f} pts"
     return sign + metric.format(abs(value), unit=False, decimals=d)
@@ -520,7 +519,7 @@ def _comparison(w: _Writer, runs: ReportRuns, figure_key: dict) -> None:
                      f"{_change(m, row.diff_ci_low, unit=False)} to {_change(m, row.diff_ci_high, unit=False)}",
                      better, row.verdict])
     w.table(["Figure", "Baseline", "This scenario", "Difference", "95% interval of the difference", "Better in",
-             "Verdict"], rows, [4.0, 1.9, 1.9, 1.8, 3.6, 1.2, 2.2], "Paired differences, this scenario minus the "
+             "Verdict"], rows, [4.0, 1.9, 1.9, 2.1, 3.3, 1.2, 2.2], "Paired differences, this scenario minus the "
             "baseline.", align=["l", "r", "r", "r", "r", "r", "l"])
     comparison = Comparison(base, [(r.scenario.name, r)], table)
     what = "claims_cumulative" if r.has_series("claims_cumulative") else "turned_around_cumulative"
