@@ -12,11 +12,15 @@ the analysis of :mod:`tfsim.whatif` in place of ``results``.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
+from pathlib import Path
 
+import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import ScaledTranslation
 
 from tfsim.catalogue import MONTHLY, SUMMARY
 
@@ -73,8 +77,28 @@ def _band(ax, results, metric: str, colour: str, baseline: bool = False, scale: 
     return rows
 
 
+def legend_below(ax, ncols: int = 2, fontsize: float = 8):
+    """The chart's key under the axes, clear of the tick labels, where it can never hide data.
+
+    The key hangs below everything drawn under the axes (tick labels, the axis label), at a
+    fixed distance in inches, so a layout engine that resizes the axes keeps it in place.
+    Returns the legend, or None when nothing is labelled.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    old = ax.get_legend()
+    if old is not None:
+        old.remove()
+    fig = ax.figure
+    below = max(0.0, ax.get_window_extent().y0 - ax.get_tightbbox().y0) / fig.dpi
+    offset = ScaledTranslation(0, -(below + 0.06), fig.dpi_scale_trans)
+    return ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                     bbox_transform=ax.transAxes + offset, ncols=ncols, fontsize=fontsize, frameon=False)
+
+
 def _finish(ax, title: str, ylabel: str) -> None:
-    ax.set_title(title, loc="left", fontsize=11)
+    ax.set_title(title, loc="left", fontsize=11, wrap=True)
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
     ax.set_ylim(bottom=0)
@@ -82,9 +106,7 @@ def _finish(ax, title: str, ylabel: str) -> None:
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+    legend_below(ax)
 
 
 def plot_forecast(ax, results, baseline=None, target: float | None = None, deadline: dt.date | None = None,
@@ -203,13 +225,13 @@ def plot_money(ax, results, baseline=None) -> None:
         ax.plot(np.arange(len(bl)), bc - ba - br, "o--", color=PALETTE["orange"], lw=1.5,
                 label=f"Baseline: {net.lower()}")
     ax.set_xticks(x, labels)
-    ax.set_title(f"Money by financial year (April to March) – {results.scenario.name}", loc="left", fontsize=11)
+    ax.set_title(f"Money by financial year (April to March) – {results.scenario.name}", loc="left", fontsize=11, wrap=True)
     ax.set_ylabel(f"{MONTHLY['cost'].axis_label} in the year (mean of runs)")
     ax.grid(True, axis="y", alpha=0.3)
     ax.axhline(0, color=PALETTE["black"], lw=0.8)
     ax.yaxis.set_major_formatter(lambda v, _pos: MONTHLY["cost"].format(v))
     # below the axes, where no bar can be hidden behind it
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncols=3, fontsize=8, frameon=False)
+    legend_below(ax, ncols=3)
 
 
 CHARTS = {
@@ -221,12 +243,64 @@ CHARTS = {
 }
 
 
-def render_figure(plot, results, path, size=(9, 5), dpi=150, **kwargs) -> None:
-    """Draw one chart to an image file (PNG, SVG or PDF by extension) with the Agg backend."""
-    fig = Figure(figsize=size, layout="constrained")
-    ax = fig.add_subplot()
-    plot(ax, results, **kwargs)
-    fig.savefig(path, dpi=dpi)
+#: Export sizes: (width, height) in inches and dots per inch.  A slide is 16:9 and 1920 x 1080
+#: pixels; half an A4 page fills the 16 cm text width of a page with 2.5 cm margins.
+SIZES = {
+    "screen": ((9.0, 5.0), 150),
+    "slide": ((10.0, 5.625), 192),
+    "a4-half": ((6.3, 3.9), 200),
+}
+
+#: Text stays text in SVG (editable in Inkscape, Illustrator or PowerPoint) and fonts are
+#: embedded as TrueType in PDF, which keeps them editable too.
+EXPORT_RC = {"svg.fonttype": "none", "pdf.fonttype": 42}
+
+CAPTION_POINTS = 7.0
+
+
+def add_caption(fig, text: str, fontsize: float = CAPTION_POINTS) -> None:
+    """A source caption along the bottom of ``fig``, wrapped to its width, with room kept for it."""
+    width_in = fig.get_figwidth()
+    # about 0.6 em a character: wrap so the caption never runs off the figure
+    chars = max(40, int(width_in * 72 / (fontsize * 0.6)))
+    lines = textwrap.wrap(text, chars)
+    fig.text(0.012, 0.012, "\n".join(lines), ha="left", va="bottom", fontsize=fontsize, color="#333333")
+    height = (len(lines) * fontsize * 1.25 + 6) / 72 / fig.get_figheight()
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        engine.set(rect=(0, height, 1, 1 - height))
+
+
+def render_figure(plot, results, path, size=None, dpi=None, preset: str = "screen", caption: str | None = None,
+                  metadata: dict | None = None, fmt: str | None = None, **kwargs) -> None:
+    """Draw one chart to an image file (PNG, SVG or PDF by extension) with the Agg backend.
+
+    Parameters
+    ----------
+    plot : callable
+        ``plot(ax, results, **kwargs)``.
+    preset : str
+        A key of :data:`SIZES`: ``"screen"``, ``"slide"`` (16:9) or ``"a4-half"``; ``size``
+        (inches) and ``dpi`` override it.
+    caption : str, optional
+        A source line drawn under the chart (:meth:`tfsim.provenance.Provenance.caption`).
+    metadata : dict, optional
+        File metadata for ``savefig`` (:meth:`tfsim.provenance.Provenance.image_metadata`).
+    fmt : str, optional
+        ``"png"``, ``"svg"`` or ``"pdf"``; by default the extension of ``path``.
+    """
+    if preset not in SIZES:
+        raise ValueError(f"unknown chart size {preset!r}; use one of {', '.join(SIZES)}")
+    base_size, base_dpi = SIZES[preset]
+    with matplotlib.rc_context(EXPORT_RC):
+        fig = Figure(figsize=size or base_size, layout="constrained")
+        if caption:
+            add_caption(fig, caption)
+        ax = fig.add_subplot()
+        plot(ax, results, **kwargs)
+        if fmt is None and isinstance(path, (str, Path)):
+            fmt = Path(path).suffix.lstrip(".").lower() or None
+        fig.savefig(path, dpi=dpi or base_dpi, metadata=metadata or None, format=fmt)
 
 
 # ---- what-if analyses ----------------------------------------------------------------------
@@ -277,7 +351,7 @@ def plot_difference(ax, comparison, metric: str = "turned_around_cumulative", ro
     ax.axhline(0, color=PALETTE["black"], lw=1)
     title = info.titled(role)
     ax.set_title(f"{title}: difference from the baseline – {comparison.baseline.scenario.name}", loc="left",
-                 fontsize=11)
+                 fontsize=11, wrap=True)
     ax.set_ylabel(f"Difference in {title[0].lower()}{title[1:]} ({_unit_text(info)})")
     ax.grid(True, alpha=0.3)
     ax.margins(x=0.01)
@@ -285,7 +359,7 @@ def plot_difference(ax, comparison, metric: str = "turned_around_cumulative", ro
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     _metric_axis(ax, info, difference=True)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    legend_below(ax)
 
 
 def plot_sweep(ax, sweep, metric: str) -> None:
@@ -312,13 +386,13 @@ def plot_sweep(ax, sweep, metric: str) -> None:
         label = f"{second} = {_value_text(key)}" if second else f"{info.title} (mean)"
         ax.errorbar(x, mean, yerr=_errors(mean, low, high), fmt="o-", color=colour, lw=2, capsize=4, label=label)
     name = points[0].results.scenario.name if points else ""
-    ax.set_title(f"{info.title} against {first} – {name}", loc="left", fontsize=11)
+    ax.set_title(f"{info.title} against {first} – {name}", loc="left", fontsize=11, wrap=True)
     ax.set_xlabel(first)
     _integer_axis(ax, [p.values[first] for p in points])
     ax.set_ylabel(f"{info.title} ({_unit_text(info)}); bars: 95% interval")
     ax.grid(True, alpha=0.3)
     _metric_axis(ax, info)
-    ax.legend(loc="best", fontsize=8, frameon=False)
+    legend_below(ax)
 
 
 def _value_text(value) -> str:
@@ -349,13 +423,13 @@ def plot_goal(ax, goal) -> None:
         ax.axvline(goal.confident, color=PALETTE["purple"], ls="-.", lw=1.5,
                    label=f"With 95% confidence: {_value_text(goal.confident)}")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title(f"{info.title} against {goal.path} (numbers: replications run)", loc="left", fontsize=11)
+    ax.set_title(f"{info.title} against {goal.path} (numbers: replications run)", loc="left", fontsize=11, wrap=True)
     ax.set_xlabel(goal.path)
     _integer_axis(ax, goal.candidates)
     ax.set_ylabel(info.axis_label)
     ax.grid(True, alpha=0.3)
     _metric_axis(ax, info)
-    ax.legend(loc="best", fontsize=8, frameon=False)
+    legend_below(ax)
 
 
 def plot_tornado(ax, tornado, metric: str = "families_turned_around") -> None:
@@ -380,12 +454,12 @@ def plot_tornado(ax, tornado, metric: str = "families_turned_around") -> None:
     ax.axvline(0, color=PALETTE["black"], lw=1)
     base = tornado.base.value(metric)
     ax.set_title(f"{info.title}: change from the base ({info.format(base)}) – {tornado.base.scenario.name}",
-                 loc="left", fontsize=11)
+                 loc="left", fontsize=11, wrap=True)
     ax.set_xlabel(f"Change in {info.title[0].lower()}{info.title[1:]} "
                   f"({_unit_text(info)}); whiskers: 95% interval")
     ax.grid(True, axis="x", alpha=0.3)
     _metric_axis(ax, info, axis="x", difference=True)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    legend_below(ax)
 
 
 def plot_morris(ax, morris, metric: str = "families_turned_around") -> None:
@@ -397,7 +471,7 @@ def plot_morris(ax, morris, metric: str = "families_turned_around") -> None:
     for r in rows.itertuples():
         ax.annotate(r.input, (r.mu_star, r.sigma), textcoords="offset points", xytext=(5, 4), fontsize=8)
     ax.set_title(f"Morris screening of {info.title[0].lower()}{info.title[1:]} – {morris.runs} scenarios x "
-                 f"{morris.replications} runs", loc="left", fontsize=11)
+                 f"{morris.replications} runs", loc="left", fontsize=11, wrap=True)
     ax.set_xlabel(f"mu*: mean absolute effect over the range ({_unit_text(info)}); "
                   "bars: 95% interval")
     ax.set_ylabel("sigma: spread of the effects (interactions, curvature)")

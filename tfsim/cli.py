@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from tfsim import experiment, whatif
+from tfsim import experiment, provenance, report, whatif
 from tfsim.catalogue import MONTHLY, SUMMARY, glossary
 from tfsim.charts import plot_difference, plot_goal, plot_morris, plot_sweep, plot_tornado
 from tfsim.experiment import Runner
@@ -93,6 +93,7 @@ def cmd_run(args) -> int:
                                  jobs=args.jobs, progress=update)
     finally:
         bar.close()
+    provenance.attach(results, provenance.ScenarioSource.from_file(args.scenario))
     print(format_summary(results))
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     try:
@@ -282,6 +283,9 @@ def cmd_compare(args) -> int:
                             f"series is NAME.ROLE, e.g. in_service.{roles[0]}); see docs/metrics.md")
         comparison = whatif.compare(baseline, list(zip(labels, [s for _, s in variants])), args.replications,
                                     args.seed, runner)
+        provenance.attach(comparison.baseline, provenance.ScenarioSource.from_file(args.scenario))
+        for (path, _), (_, results) in zip(variants, comparison.variants):
+            provenance.attach(results, provenance.ScenarioSource.from_file(path))
         text = format_comparison(comparison, runner.elapsed_seconds, runner.jobs)
         return text, [lambda out: write_csv(comparison.table[whatif.COMPARE_COLUMNS], out / "compare.csv"),
                       lambda out: write_chart(plot_difference, comparison, out / "compare.png", metric=series,
@@ -420,6 +424,50 @@ def cmd_sensitivity(args) -> int:
     return _whatif("sensitivity", args, body)
 
 
+def cmd_report(args) -> int:
+    """The business case: run the scenario (a baseline, a staffing check) and write one Word document."""
+    name = "report"
+    if args.replications < 2:
+        print(f"tfsim {name}: --replications must be at least 2 (intervals need two runs)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        report.load_template(args.template)  # a bad template fails now, not after the runs
+    except report.TemplateError as exc:
+        print(f"tfsim {name}: --template {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-report.docx"
+    if out.suffix.lower() != ".docx":
+        print(f"tfsim {name}: --out {out}: the report is a Word document; give a name ending in .docx",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        scenario = _load(args.scenario)
+        baseline = _load(args.baseline) if args.baseline else None
+    except _BadInput:
+        return EXIT_BAD_INPUT
+    bar, update = _growing_bar()
+    try:
+        with Runner(args.jobs, progress=update) as runner:
+            runs = report.prepare(scenario, args.replications, args.seed, runner, baseline=baseline)
+    finally:
+        bar.close()
+    provenance.attach(runs.results, provenance.ScenarioSource.from_file(args.scenario))
+    if runs.baseline is not None:
+        provenance.attach(runs.baseline, provenance.ScenarioSource.from_file(args.baseline))
+    print("\n".join(target_lines(runs.results)[1:]) or format_summary(runs.results))
+    try:
+        path = report.write_report(runs, out, args.template)
+    except report.TemplateError as exc:
+        print(f"tfsim {name}: --template {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"tfsim {name}: cannot write {exc.filename or out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print()
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
 def cmd_docs(args) -> int:
     documents = [(Path(args.out), scenario_reference()), (Path(args.metrics_out), glossary())]
     if args.check:
@@ -470,6 +518,19 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--metrics-out", default="docs/metrics.md", help="glossary of every output")
     docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
     docs.set_defaults(func=cmd_docs)
+
+    rep = sub.add_parser("report", help="the business case: one Word document (.docx) with the summary, charts, "
+                         "key figures, assumptions, model and STRESS-DES appendix")
+    rep.add_argument("scenario", metavar="SCENARIO.toml")
+    rep.add_argument("--baseline", metavar="BASE.toml", help="a baseline scenario to compare with, run on the same "
+                     "seeds")
+    rep.add_argument("--replications", "-n", type=int, default=100, help="replications (default 100)")
+    rep.add_argument("--seed", type=int, default=12345, help="random seed (default 12345)")
+    rep.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
+    rep.add_argument("--template", metavar="TEMPLATE.docx", help="a Word document whose styles, header and footer "
+                     "the report uses (default: tfsim's own; see docs/report.md)")
+    rep.add_argument("--out", metavar="REPORT.docx", help="the report (default results/<scenario>-report.docx)")
+    rep.set_defaults(func=cmd_report)
 
     gui = add_gui_arguments(sub.add_parser("gui", help="open the desktop app"))
     gui.set_defaults(func=cmd_gui)

@@ -11,6 +11,7 @@ sweep, goal seek or sensitivity analysis (:mod:`tfsim.whatif`).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import multiprocessing
 import os
@@ -60,6 +61,9 @@ class ExperimentResults:
         Every monthly series of every replication, by ``(metric, role)`` (role ``""`` for the
         programme as a whole): an array of shape (replications, months).  Paired differences
         of two runs over time need them; read them with :meth:`replication_values`.
+    meta : dict
+        Facts about the run for its exports: ``run_at`` (when it finished, ISO 8601) and, once
+        the CLI or the app attaches it, ``source`` (the scenario file, :mod:`tfsim.provenance`).
     """
 
     scenario: Scenario
@@ -199,11 +203,13 @@ class Runner:
             raise ValueError("replications must be at least 1")
         started = time.perf_counter()
         raw = self.replications(scenarios, seed, range(replications))
+        finished = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
         out = []
         for scenario, results in zip(scenarios, raw):
             summary = summarise(scenario, seed, results)
             summary.elapsed_seconds = time.perf_counter() - started
             summary.jobs = self.jobs
+            summary.meta["run_at"] = finished  # the date exports give for the run (tfsim.provenance)
             out.append(summary)
         return out
 

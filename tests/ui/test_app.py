@@ -171,7 +171,7 @@ def test_exports_write_valid_files(window, qtbot, tmp_path):
     assert pdf.read_bytes()[:4] == b"%PDF"
     (xlsx,) = window.exports.results(tmp_path / "results.xlsx")
     book = openpyxl.load_workbook(xlsx)
-    assert {"summary", "monthly"} <= set(book.sheetnames)
+    assert {"Summary", "Monthly", "Inputs", "About this run"} <= set(book.sheetnames)
     csvs = window.exports.results(tmp_path / "results.csv")
     assert all(p.exists() for p in csvs) and csvs[0].read_text().startswith("metric,")
     window.doc.set_value(("name",), "Exported")

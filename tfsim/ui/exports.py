@@ -1,7 +1,11 @@
-"""File ▸ Export: the current chart (PNG, SVG, PDF), the results (CSV, Excel) and the scenario (TOML)."""
+"""File ▸ Export: the current chart (PNG, SVG, PDF), the results (CSV, Excel) and the scenario (TOML).
+
+Every export carries the run's provenance, with the open scenario file as its source.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 from pathlib import Path
 
@@ -12,11 +16,17 @@ from tfsim import export
 from tfsim.scenario.io import atomic_write_text
 
 from .dialogs import show_error
+from .reportexport import scenario_source
 from .results import chart_kwargs
 
 STATUS_MS = 8000
 CHART_FORMATS = (".png", ".svg", ".pdf")
 RESULT_FORMATS = (".xlsx", ".csv")
+#: Chart file types of the export dialog, with the size each writes (tfsim.charts.SIZES).
+CHART_FILTERS = [("PNG image (*.png)", "screen"), ("PNG image for a slide, 16:9 (*.png)", "slide"),
+                 ("PNG image for half an A4 page (*.png)", "a4-half"), ("SVG drawing, editable text (*.svg)", "screen"),
+                 ("SVG drawing for a slide, 16:9 (*.svg)", "slide"), ("PDF document (*.pdf)", "screen"),
+                 ("PDF document for half an A4 page (*.pdf)", "a4-half")]
 
 
 class Exports(QObject):
@@ -30,16 +40,21 @@ class Exports(QObject):
 
     # ---- writing ----------------------------------------------------------------------
 
-    def chart(self, path: Path, key: str | None = None) -> Path:
-        """One chart of the current results (the shown one unless ``key``), with the baseline."""
-        tab = self.chart_tabs.charts[key] if key else self.chart_tabs.current_chart()
+    def _results(self):
+        """The session's results with the open scenario file attached as their source (for provenance)."""
         results = self.session.results
+        return dataclasses.replace(results, meta={**results.meta, "source": scenario_source(self.documents, results)})
+
+    def chart(self, path: Path, key: str | None = None, preset: str = "screen") -> Path:
+        """One chart of the current results (the shown one unless ``key``), with the baseline, at a size preset."""
+        tab = self.chart_tabs.charts[key] if key else self.chart_tabs.current_chart()
+        results = self._results()
         kwargs = chart_kwargs(tab.plot, results, self.session.baseline)
-        return export.write_chart(tab.plot, results, path, **kwargs)
+        return export.write_chart(tab.plot, results, path, preset=preset, **kwargs)
 
     def results(self, path: Path) -> list[Path]:
-        """An Excel workbook, or three CSV files (summary, -monthly, -runs)."""
-        return export.write_results(self.session.results, Path(path))
+        """An Excel workbook (with a Comparison sheet against the baseline), or CSV files and run.json."""
+        return export.write_results(self._results(), Path(path), self.session.baseline)
 
     def scenario(self, path: Path) -> None:
         atomic_write_text(path, self.documents.text())
@@ -58,11 +73,12 @@ class Exports(QObject):
             return
         tab = self.chart_tabs.current_chart()
         name, flt = QFileDialog.getSaveFileName(self.window, f"Export chart '{tab.title}'", f"{tab.key}.png",
-                                                "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
+                                                ";;".join(f for f, _ in CHART_FILTERS))
         if name:
             if Path(name).suffix.lower() not in CHART_FORMATS:
                 name += "." + flt.split("*.")[1].rstrip(")")
-            self._guard(lambda: self.chart(Path(name)), f"Exported chart to {name}")
+            preset = dict(CHART_FILTERS).get(flt, "screen")
+            self._guard(lambda: self.chart(Path(name), preset=preset), f"Exported chart to {name}")
 
     def results_dialog(self) -> None:
         if not self._need_results():

@@ -32,6 +32,7 @@ from .documents import Documents, toml_paths
 from .exports import Exports
 from .form import ScenarioForm
 from .problems import ProblemsPanel
+from .reportexport import ReportExport
 from .runpanel import RunPanel
 from .session import RunSession
 from .settings import restore_window, save_window
@@ -108,6 +109,8 @@ class MainWindow(QMainWindow):
         self._act(export_menu, "Current &chart (PNG, SVG or PDF)...", ex.chart_dialog)
         self._act(export_menu, "&Results (CSV or Excel XLSX)...", ex.results_dialog)
         self._act(export_menu, "&Scenario as TOML...", ex.scenario_dialog)
+        self.report_export = ReportExport(self)
+        self._act(m, "Export &business case...", self.report_export.dialog)
         m.addSeparator()
         self._act(m, "&Quit", self.close, QKeySequence.Quit)
 
@@ -177,6 +180,7 @@ class MainWindow(QMainWindow):
             return
         if self.session.running:
             self.session.wait()
+        self.report_export.wait()
         save_window(self, self.run_panel.reps)
         event.accept()
 
