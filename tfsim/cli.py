@@ -90,7 +90,7 @@ def cmd_run(args) -> int:
     bar, update = _progress_bar(args.replications)
     try:
         results = experiment.run_experiment(result.scenario, replications=args.replications, seed=args.seed,
-                                 jobs=args.jobs, progress=update)
+                                            jobs=args.jobs, progress=update, dask=args.dask)
     finally:
         bar.close()
     print(format_summary(results))
@@ -159,7 +159,7 @@ def _whatif(name: str, args, body) -> int:
         return EXIT_BAD_INPUT
     bar, update = _growing_bar()
     try:
-        with Runner(args.jobs, progress=update) as runner:
+        with Runner(args.jobs, progress=update, dask=args.dask) as runner:
             text, writes = body(runner)
     except _BadInput as exc:
         if str(exc):
@@ -456,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", metavar="SCENARIO.toml")
     run.add_argument("--replications", "-n", type=int, default=100, help="replications (default 100)")
     run.add_argument("--seed", type=int, default=12345, help="random seed (default 12345)")
-    run.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
+    _engine_options(run)
     run.add_argument("--out", metavar="DIR", help="output folder (default results/<scenario name>)")
     run.set_defaults(func=cmd_run)
 
@@ -481,9 +481,19 @@ def _run_options(parser, replications: int):
     parser.add_argument("--replications", "-n", type=int, default=replications,
                         help=f"replications of each scenario or point (default {replications})")
     parser.add_argument("--seed", type=int, default=12345, help="random seed, shared by every scenario (default 12345)")
-    parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
+    _engine_options(parser)
     parser.add_argument("--out", metavar="DIR", help="output folder (default results/<scenario name>-<command>)")
     return parser
+
+
+def _engine_options(parser) -> None:
+    """Where replications run: ``--jobs`` and ``--dask``, the same on every command that runs."""
+    parser.add_argument("--jobs", "-j", type=int, default=0,
+                        help="worker processes: 1 = this process only, N = N processes, 0 (default) = one per "
+                             "core when the work is big enough for that to be faster")
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="run on Dask distributed: a scheduler address (tcp://host:8786) or 'local' for a "
+                             "cluster on this machine (needs pip install 'tfsim[dask]')")
 
 
 def _whatif_parsers(sub) -> None:
@@ -545,6 +555,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except experiment.RunFailed as exc:
+        print(f"tfsim {args.command}: the run failed: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except Exception as exc:  # an internal error: short message, traceback only on request
         if os.environ.get("TFSIM_DEBUG"):
             raise
