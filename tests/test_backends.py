@@ -95,3 +95,30 @@ def test_dask_local_cluster_gives_byte_identical_outputs_to_a_serial_run(tmp_pat
     assert cli.main(args + ["--jobs", "1", "--out", str(serial)]) == 0
     assert cli.main(args + ["--jobs", "2", "--dask", "local", "--out", str(dask)]) == 0
     assert _files(serial) == _files(dask)
+
+
+# ---- enough replications, chosen for the user -------------------------------------------------
+
+
+def test_running_to_a_precision_stops_when_the_intervals_are_narrow_enough_and_equals_a_plain_run():
+    scenario = load_scenario(SEVENOAKS)
+    precision = experiment.Precision(relative=0.05, probability=0.2, first=6, max_replications=200)
+    with Runner(1) as runner:
+        results = runner.run_to_precision(scenario, 4, precision)
+    info = results.meta["precision"]
+    n = results.replications
+    assert info["reached"] and info["replications"] == n and 6 < n < 200
+    for name, width in info["half_widths"].items():
+        assert width <= info["goals"][name]
+    mean, low, high = experiment.confidence_interval(results.per_replication["families_turned_around"])
+    assert (high - low) / 2 <= 0.05 * mean
+    # the same replications as a plain run of that many
+    plain = run_experiment(scenario, n, 4)
+    pd.testing.assert_frame_equal(results.summary, plain.summary)
+
+
+def test_running_to_a_precision_stops_at_the_cap_and_says_so(capsys):
+    assert cli.main(["run", str(SEVENOAKS), "--precision", "0.001", "--max-replications", "8", "-n", "4",
+                     "--jobs", "1", "--out", "out"]) == 0
+    out = capsys.readouterr().out
+    assert "not reached within 8 replications" in out

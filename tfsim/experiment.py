@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import math
 import multiprocessing
 import os
 import pickle
@@ -31,6 +32,7 @@ import pandas as pd
 from tfsim.model import Calendar, ReplicationResult, simulate
 from tfsim.workers import replication_seed, run_tasks
 from tfsim.scenario.schema import Scenario
+from tfsim.target import wilson_interval
 
 SUMMARY_COLUMNS = ["metric", "mean", "ci_low", "ci_high", "p05", "p50", "p95"]
 #: Columns of ``monthly.csv``; :attr:`ExperimentResults.monthly` also has ``role`` after ``metric``.
@@ -167,6 +169,56 @@ def worth_a_pool(remaining_seconds: float, workers: int, warm: bool) -> bool:
     return remaining_seconds > 1.5 * start * workers / (workers - 1)
 
 
+@dataclass(frozen=True)
+class Precision:
+    """How precise the headline figures must be, for :meth:`Runner.run_to_precision`.
+
+    Attributes
+    ----------
+    relative : float
+        Half-width of the 95% interval of the mean of each headline count, as a share of
+        the mean (0.02: within ±2%): families turned around and, with a target, the count
+        towards it by the deadline.
+    probability : float
+        Half-width of the 95% Wilson interval of the chance of meeting the target (0.05:
+        within ±5 percentage points).
+    first : int
+        Replications in the first batch.
+    max_replications : int
+        The most replications in all, whether or not the precision is reached.
+    """
+
+    relative: float = 0.02
+    probability: float = 0.05
+    first: int = 20
+    max_replications: int = 2000
+
+    def half_widths(self, table: "Accumulator") -> dict[str, tuple[float, float]]:
+        """Each headline figure's 95% half-width so far and the half-width asked for."""
+        out = {}
+        for name in ("families_turned_around", "target_count_at_deadline"):
+            if name in table._summary:
+                v = table.values(name)
+                v = v[~np.isnan(v)]
+                if len(v) >= 2:
+                    out[name] = (float(t_half_width(v.std(ddof=1), len(v))), self.relative * abs(float(v.mean())))
+        if "p_target_met" in table._summary:
+            flags = table.values("p_target_met")
+            flags = flags[~np.isnan(flags)]
+            if len(flags):
+                low, high = wilson_interval(float(flags.sum()), len(flags))
+                out["p_target_met"] = ((high - low) / 2, self.probability)
+        return out
+
+    def needed(self, widths: dict[str, tuple[float, float]], done: int) -> int:
+        """Replications that would bring every half-width within its goal (widths fall as 1/sqrt(n))."""
+        need = done
+        for width, goal in widths.values():
+            if width > goal:
+                need = max(need, math.ceil(done * (width / goal) ** 2 * 1.05) if goal > 0 else self.max_replications)
+        return need
+
+
 class RunFailed(RuntimeError):
     """Replications could not be completed (a worker process died or the cluster failed)."""
 
@@ -256,6 +308,38 @@ class Runner:
             results.jobs = self.jobs
             out.append(results)
         return out
+
+    def run_to_precision(self, scenario: Scenario, seed: int, precision: "Precision") -> ExperimentResults:
+        """Replications of one scenario in batches until its headline figures are as precise as asked.
+
+        The first batch has ``precision.first`` replications; after each batch the number
+        needed is estimated from the interval widths so far (they shrink as one over the square
+        root of the replications) and the next batch runs up to it, at most
+        ``precision.max_replications`` in all.  The replications are those a run of the final
+        count would have: replication ``i`` always has the same seed.  ``meta["precision"]`` of
+        the result says whether the precision was reached, with the half-widths.
+        """
+        started = time.perf_counter()
+        table = Accumulator(scenario, seed, min(precision.first, precision.max_replications))
+        done = 0
+        while True:
+            self._collect([scenario], seed, range(done, table.n), lambda k, j, r, at=done: table.add(at + j, r))
+            done = table.n
+            widths = precision.half_widths(table)
+            needed = precision.needed(widths, done)
+            if needed <= done or done >= precision.max_replications:
+                break
+            table.grow(min(precision.max_replications, max(needed, done + precision.first // 2)))
+        results = table.results()
+        results.elapsed_seconds = time.perf_counter() - started
+        results.jobs = self.jobs
+        results.meta["precision"] = {
+            "reached": all(w <= goal for w, goal in widths.values()),
+            "replications": done,
+            "half_widths": {name: w for name, (w, _) in widths.items()},
+            "goals": {name: goal for name, (_, goal) in widths.items()},
+        }
+        return results
 
     def replications(self, scenarios: Sequence[Scenario], seed: int,
                      indices: Sequence[int]) -> list[list[ReplicationResult]]:
@@ -543,6 +627,19 @@ class Accumulator:
         keys += [(metric, role) for metric, roles in first.by_role.items() for role in roles]
         months = len(next(iter(first.monthly.values()))) if first.monthly else 0
         self._series = {key: np.full((n, months), np.nan) for key in keys}
+
+    def grow(self, replications: int) -> None:
+        """Make room for ``replications`` in all (more replications of the same run are coming)."""
+        extra = replications - self.n
+        if extra <= 0:
+            return
+        self.n = replications
+        if self.arrived:
+            for table in (self._summary, self._checks):
+                for name, values in table.items():
+                    table[name] = np.concatenate([values, np.full(extra, np.nan)])
+            for key, values in self._series.items():
+                self._series[key] = np.vstack([values, np.full((extra, values.shape[1]), np.nan)])
 
     def values(self, metric: str) -> np.ndarray:
         """Summary metric ``metric`` in the replications that have arrived."""
