@@ -122,3 +122,16 @@ def test_running_to_a_precision_stops_at_the_cap_and_says_so(capsys):
                      "--jobs", "1", "--out", "out"]) == 0
     out = capsys.readouterr().out
     assert "not reached within 8 replications" in out
+
+
+def test_cancel_stops_a_dask_run():
+    pytest.importorskip("distributed")
+    scenario = load_scenario(SEVENOAKS)
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(experiment.Cancelled):
+        run_experiment(scenario, 200, 1, jobs=1, dask="local", cancel=cancel)

@@ -525,6 +525,12 @@ class _DaskBackend(_Backend):
         except KilledWorker as exc:
             raise RunFailed(f"Dask workers died running replications ({exc}); no results were kept "
                             "from this run") from exc
+        except RuntimeError as exc:
+            if "deserializ" not in str(exc):
+                raise
+            raise RunFailed("the Dask scheduler or a worker cannot load tfsim's code: install the same "
+                            "version of tfsim (pip install 'tfsim[dask]') where the scheduler and every "
+                            "worker run") from exc
 
     def close(self) -> None:
         self._client.close()
