@@ -474,14 +474,18 @@ class _LocalPool(_Backend):
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
 
     def submit(self, fn, *args):
-        return self._pool.submit(fn, *args)
+        try:
+            return self._pool.submit(fn, *args)
+        except BrokenProcessPool as exc:  # the pool saw a worker die before this batch
+            raise RunFailed(self.BROKEN) from exc
+
+    BROKEN = "a worker process stopped unexpectedly (out of memory or killed?); no results were kept from this run"
 
     def result(self, future):
         try:
             return future.result()
         except BrokenProcessPool as exc:
-            raise RunFailed("a worker process stopped unexpectedly (out of memory or killed?); "
-                            "no results were kept from this run") from exc
+            raise RunFailed(self.BROKEN) from exc
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -667,12 +671,18 @@ class Accumulator:
         summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
         months = Calendar.of(self.scenario).labels
-        frames = []
-        for (metric, role), stack in self._series.items():
-            p05, p50, p95 = np.percentile(stack, [5, 50, 95], axis=0)
-            frames.append(pd.DataFrame({"month": months, "metric": metric, "role": role, "mean": stack.mean(axis=0),
-                                        "p05": p05, "p50": p50, "p95": p95}))
-        monthly = pd.concat(frames, ignore_index=True)
+        keys = list(self._series)
+        # every series at once: one percentile call over (series, replications, months)
+        cube = np.stack([self._series[key] for key in keys]) if keys else np.empty((0, self.n, len(months)))
+        p05, p50, p95 = np.percentile(cube, [5, 50, 95], axis=1)
+        count = len(months)
+        monthly = pd.DataFrame({
+            "month": np.tile(np.asarray(months, dtype=object), len(keys)),
+            "metric": np.repeat(np.asarray([m for m, _ in keys], dtype=object), count),
+            "role": np.repeat(np.asarray([r for _, r in keys], dtype=object), count),
+            "mean": cube.mean(axis=1).ravel(),
+            "p05": p05.ravel(), "p50": p50.ravel(), "p95": p95.ravel(),
+        })
         checks = pd.DataFrame(self._checks)
         return ExperimentResults(scenario=self.scenario, seed=self.seed, replications=self.n, summary=summary,
                                  monthly=monthly, per_replication=per_rep, checks=checks, months=months,
