@@ -29,8 +29,8 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from tfsim.model import Calendar, ReplicationResult, simulate
-from tfsim.workers import replication_seed, run_tasks
+from tfsim.model import Calendar, ReplicationResult
+from tfsim.workers import replication_seed, run_replication, run_tasks
 from tfsim.scenario.schema import Scenario
 from tfsim.target import wilson_interval
 
@@ -395,7 +395,7 @@ class Runner:
 
     def _run_here(self, scenario, seed, index, k, j, sink) -> None:
         self._check_cancel()
-        sink(k, j, simulate(scenario, replication_seed(seed, index)))
+        sink(k, j, run_replication(scenario, replication_seed(seed, index)))
         self._tick()
 
     def _start(self) -> None:
