@@ -165,11 +165,11 @@ def test_sweep_and_comparison_are_the_same_for_any_number_of_processes():
 def test_one_runner_keeps_one_pool_for_all_its_batches():
     with Runner(2) as runner:
         runner.run(small_queue(2), 2, 1)
-        pool = runner._pool
+        pool = runner._backend
         runner.run_many([small_queue(3), small_queue(4)], 2, 1)
-        assert runner._pool is pool and pool is not None
+        assert runner._backend is pool and pool is not None
         assert runner.done == runner.total == 6
-    assert runner._pool is None
+    assert runner._backend is None
 
 
 def test_extending_replications_equals_running_them_at_once():

@@ -79,22 +79,59 @@ def target_lines(results) -> list[str]:
     return [""] + outlook.sentences() if outlook is not None else []
 
 
+def precision_line(results) -> str:
+    """How many replications a run to a precision needed, and how precise its headline figures are."""
+    info = results.meta["precision"]
+    parts = []
+    for name, width in info["half_widths"].items():
+        metric = SUMMARY[name]
+        if name == "p_target_met":
+            parts.append(f"{metric.title.lower()} ±{width * 100:.1f} points")
+        else:
+            mean = results.value(name)
+            share = f"±{width / abs(mean):.1%} of the mean" if mean else f"±{metric.format(width, unit=False)}"
+            parts.append(f"{metric.title.lower()} {share}")
+    figures = "; ".join(parts) if parts else "no headline figure to measure"
+    if info["reached"]:
+        return f"Replications chosen for the precision asked: {info['replications']} ({figures})."
+    return (f"The precision asked was not reached within {info['replications']} replications "
+            f"(the most allowed; {figures}).")
+
+
 def cmd_run(args) -> int:
     result = read_scenario(args.scenario)
     if not result.ok:
         _print_problems(result)
         return EXIT_BAD_INPUT
-    if args.replications < 1:
+    if args.replications is not None and args.replications < 1:
         print("tfsim run: --replications must be at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
-    bar, update = _progress_bar(args.replications)
-    try:
-        results = experiment.run_experiment(result.scenario, replications=args.replications, seed=args.seed,
-                                 jobs=args.jobs, progress=update)
-    finally:
-        bar.close()
+    if args.precision is not None:
+        if not 0 < args.precision < 1 or args.max_replications < 2:
+            print("tfsim run: --precision must be between 0 and 1 (0.02 is ±2%) and --max-replications at "
+                  "least 2", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        precision = experiment.Precision(relative=args.precision, first=min(args.replications or 20,
+                                                                            args.max_replications),
+                                         max_replications=args.max_replications)
+        bar, update = _growing_bar()
+        try:
+            with Runner(args.jobs, progress=update, dask=args.dask) as runner:
+                results = runner.run_to_precision(result.scenario, args.seed, precision)
+        finally:
+            bar.close()
+    else:
+        bar, update = _progress_bar(args.replications or 100)
+        try:
+            results = experiment.run_experiment(result.scenario, replications=args.replications or 100,
+                                                seed=args.seed, jobs=args.jobs, progress=update, dask=args.dask)
+        finally:
+            bar.close()
     provenance.attach(results, provenance.ScenarioSource.from_file(args.scenario))
     print(format_summary(results))
+    if "precision" in results.meta:
+        print()
+        print(precision_line(results))
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     try:
         paths = write_outputs(results, out)
@@ -160,7 +197,7 @@ def _whatif(name: str, args, body) -> int:
         return EXIT_BAD_INPUT
     bar, update = _growing_bar()
     try:
-        with Runner(args.jobs, progress=update) as runner:
+        with Runner(args.jobs, progress=update, dask=args.dask) as runner:
             text, writes = body(runner)
     except _BadInput as exc:
         if str(exc):
@@ -447,7 +484,7 @@ def cmd_report(args) -> int:
         return EXIT_BAD_INPUT
     bar, update = _growing_bar()
     try:
-        with Runner(args.jobs, progress=update) as runner:
+        with Runner(args.jobs, progress=update, dask=args.dask) as runner:
             runs = report.prepare(scenario, args.replications, args.seed, runner, baseline=baseline)
     finally:
         bar.close()
@@ -502,9 +539,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a scenario and write summary.csv, monthly.csv and forecast.png")
     run.add_argument("scenario", metavar="SCENARIO.toml")
-    run.add_argument("--replications", "-n", type=int, default=100, help="replications (default 100)")
+    run.add_argument("--replications", "-n", type=int, help="replications (default 100; with --precision, the "
+                     "first batch, default 20)")
+    run.add_argument("--precision", type=float, nargs="?", const=0.02, metavar="SHARE",
+                     help="run batches until the headline figures' 95%% intervals are within SHARE of the mean "
+                          "(default 0.02: ±2%%) and the chance of meeting the target within ±0.05")
+    run.add_argument("--max-replications", type=int, default=2000, metavar="N",
+                     help="with --precision, the most replications (default 2000)")
     run.add_argument("--seed", type=int, default=12345, help="random seed (default 12345)")
-    run.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
+    _engine_options(run)
     run.add_argument("--out", metavar="DIR", help="output folder (default results/<scenario name>)")
     run.set_defaults(func=cmd_run)
 
@@ -526,7 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "seeds")
     rep.add_argument("--replications", "-n", type=int, default=100, help="replications (default 100)")
     rep.add_argument("--seed", type=int, default=12345, help="random seed (default 12345)")
-    rep.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
+    _engine_options(rep)
     rep.add_argument("--template", metavar="TEMPLATE.docx", help="a Word document whose styles, header and footer "
                      "the report uses (default: tfsim's own; see docs/report.md)")
     rep.add_argument("--out", metavar="REPORT.docx", help="the report (default results/<scenario>-report.docx)")
@@ -542,9 +585,19 @@ def _run_options(parser, replications: int):
     parser.add_argument("--replications", "-n", type=int, default=replications,
                         help=f"replications of each scenario or point (default {replications})")
     parser.add_argument("--seed", type=int, default=12345, help="random seed, shared by every scenario (default 12345)")
-    parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1; 0 = all cores)")
+    _engine_options(parser)
     parser.add_argument("--out", metavar="DIR", help="output folder (default results/<scenario name>-<command>)")
     return parser
+
+
+def _engine_options(parser) -> None:
+    """Where replications run: ``--jobs`` and ``--dask``, the same on every command that runs."""
+    parser.add_argument("--jobs", "-j", type=int, default=0,
+                        help="worker processes: 1 = this process only, N = N processes, 0 (default) = one per "
+                             "core when the work is big enough for that to be faster")
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="run on Dask distributed: a scheduler address (tcp://host:8786) or 'local' for a "
+                             "cluster on this machine (needs pip install 'tfsim[dask]')")
 
 
 def _whatif_parsers(sub) -> None:
@@ -606,6 +659,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except experiment.RunFailed as exc:
+        print(f"tfsim {args.command}: the run failed: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except Exception as exc:  # an internal error: short message, traceback only on request
         if os.environ.get("TFSIM_DEBUG"):
             raise

@@ -12,7 +12,10 @@ sweep, goal seek or sensitivity analysis (:mod:`tfsim.whatif`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import logging
+import math
 import multiprocessing
 import os
 import pickle
@@ -20,15 +23,17 @@ import queue
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from tfsim.model import Calendar, ReplicationResult, simulate
+from tfsim.model import Calendar, ReplicationResult
+from tfsim.workers import replication_seed, run_replication, run_tasks
 from tfsim.scenario.schema import Scenario
+from tfsim.target import wilson_interval
 
 SUMMARY_COLUMNS = ["metric", "mean", "ci_low", "ci_high", "p05", "p50", "p95"]
 #: Columns of ``monthly.csv``; :attr:`ExperimentResults.monthly` also has ``role`` after ``metric``.
@@ -101,11 +106,6 @@ class ExperimentResults:
         return bool((self.summary["metric"] == metric).any())
 
 
-def replication_seed(seed: int, index: int) -> np.random.SeedSequence:
-    """The seed of replication ``index`` of an experiment seeded ``seed``."""
-    return np.random.SeedSequence(seed, spawn_key=(index,))
-
-
 def run_experiment(
     scenario: Scenario,
     replications: int = 50,
@@ -113,6 +113,7 @@ def run_experiment(
     jobs: int = 1,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
+    dask: str | None = None,
 ) -> ExperimentResults:
     """Run ``replications`` replications of ``scenario`` and summarise them.
 
@@ -123,14 +124,19 @@ def run_experiment(
     replications : int
         Number of independent replications (at least 1).
     seed : int
-        Experiment seed; the same seed gives identical results for any ``jobs``.
+        Experiment seed; the same seed gives identical results for any ``jobs`` and backend.
     jobs : int
-        Worker processes; 1 runs in this process, 0 or less means one per CPU core.
+        Worker processes: 1 runs in this process; N > 1 uses N worker processes; 0 (or less)
+        chooses, from the expected work, between this process and one worker per core
+        (see :class:`Runner`).
     progress : callable, optional
         Called as ``progress(done, total)`` after each replication.
     cancel : callable, optional
         Polled between replications; when it returns True the run stops and
         :class:`Cancelled` is raised.
+    dask : str, optional
+        Run on Dask distributed: a scheduler address (``tcp://host:8786``) or ``"local"``
+        for a local cluster of ``jobs`` workers (one per core for 0).
 
     Returns
     -------
@@ -138,8 +144,7 @@ def run_experiment(
     """
     if replications < 1:
         raise ValueError("replications must be at least 1")
-    jobs = min(resolve_jobs(jobs), replications)
-    with Runner(jobs, progress=progress, cancel=cancel) as runner:
+    with Runner(jobs, progress=progress, cancel=cancel, dask=dask) as runner:
         return runner.run(scenario, replications, seed)
 
 
@@ -148,38 +153,125 @@ def resolve_jobs(jobs: int) -> int:
     return (os.cpu_count() or 1) if jobs <= 0 else jobs
 
 
+#: Seconds to start a local pool and have its workers ready (measured by
+#: ``benchmarks/warm_pool.py`` on the project machine: about 0.5 s with the fork server
+#: preloading :mod:`tfsim.workers`).  The automatic choice of jobs weighs work against it.
+POOL_START_SECONDS = 0.6
+
+
+def worth_a_pool(remaining_seconds: float, workers: int, warm: bool) -> bool:
+    """Whether running work estimated at ``remaining_seconds`` serially is faster in a pool of ``workers``.
+
+    The pool wins when its start-up (nothing if it is already warm) plus the work shared
+    among the workers is less than the work done here: ``start + w / n < w``, that is
+    ``w > start * n / (n - 1)``.  A margin of half the start-up again covers the cost of
+    sending scenarios and results between processes.
+    """
+    if workers < 2:
+        return False
+    start = 0.0 if warm else POOL_START_SECONDS
+    return remaining_seconds > 1.5 * start * workers / (workers - 1)
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How precise the headline figures must be, for :meth:`Runner.run_to_precision`.
+
+    Attributes
+    ----------
+    relative : float
+        Half-width of the 95% interval of the mean of each headline count, as a share of
+        the mean (0.02: within ±2%): families turned around and, with a target, the count
+        towards it by the deadline.
+    probability : float
+        Half-width of the 95% Wilson interval of the chance of meeting the target (0.05:
+        within ±5 percentage points).
+    first : int
+        Replications in the first batch.
+    max_replications : int
+        The most replications in all, whether or not the precision is reached.
+    """
+
+    relative: float = 0.02
+    probability: float = 0.05
+    first: int = 20
+    max_replications: int = 2000
+
+    def half_widths(self, table: "Accumulator") -> dict[str, tuple[float, float]]:
+        """Each headline figure's 95% half-width so far and the half-width asked for."""
+        out = {}
+        for name in ("families_turned_around", "target_count_at_deadline"):
+            if name in table._summary:
+                v = table.values(name)
+                v = v[~np.isnan(v)]
+                if len(v) >= 2:
+                    out[name] = (float(t_half_width(v.std(ddof=1), len(v))), self.relative * abs(float(v.mean())))
+        if "p_target_met" in table._summary:
+            flags = table.values("p_target_met")
+            flags = flags[~np.isnan(flags)]
+            if len(flags):
+                low, high = wilson_interval(float(flags.sum()), len(flags))
+                out["p_target_met"] = ((high - low) / 2, self.probability)
+        return out
+
+    def needed(self, widths: dict[str, tuple[float, float]], done: int) -> int:
+        """Replications that would bring every half-width within its goal (widths fall as 1/sqrt(n))."""
+        need = done
+        for width, goal in widths.values():
+            if width > goal:
+                need = max(need, math.ceil(done * (width / goal) ** 2 * 1.05) if goal > 0 else self.max_replications)
+        return need
+
+
+class RunFailed(RuntimeError):
+    """Replications could not be completed (a worker process died or the cluster failed)."""
+
+
 class Runner:
     """Runs replications of one or many scenarios, keeping one warm pool of worker processes.
 
     A sweep, goal seek or sensitivity analysis runs hundreds of scenario variants; starting a
-    pool of worker processes costs seconds, so one runner starts its pool on the first batch
+    pool of worker processes costs time, so one runner starts its pool on the first batch
     that needs it and reuses it until :meth:`close` (or the end of a ``with`` block).
     Replication ``i`` of an experiment seeded ``seed`` always uses
-    :func:`replication_seed` ``(seed, i)``, whatever the scenario, the batch or the number
-    of processes: results are identical for any ``jobs``, and two scenarios run with the
-    same seed share their random numbers replication by replication (common random
+    :func:`replication_seed` ``(seed, i)``, whatever the scenario, the batch, the backend or
+    the number of processes: results are identical for any ``jobs``, and two scenarios run
+    with the same seed share their random numbers replication by replication (common random
     numbers), which is what makes paired comparisons precise.
+
+    With ``jobs=0`` the runner decides batch by batch: it runs the first replication here,
+    times it, and moves the rest to one worker per core only when :func:`worth_a_pool` says
+    the pool will finish sooner (so "all cores" is never slower than one by more than one
+    replication's timing); once the pool is warm it is used for any batch of two or more
+    replications.
 
     Parameters
     ----------
     jobs : int
-        Worker processes; 1 runs in this process, 0 or less means one per CPU core.
+        Worker processes; 1 runs in this process, 0 or less chooses (see above).
     progress : callable, optional
         Called as ``progress(done, total)`` after each replication; ``total`` counts every
         replication asked of this runner so far, so it grows when a search adds runs.
     cancel : callable, optional
         Polled between replications; when it returns True the batch stops and
         :class:`Cancelled` is raised.
+    dask : str, optional
+        Run on Dask distributed instead of a local pool: a scheduler address or ``"local"``.
     """
 
-    def __init__(self, jobs: int = 1, progress: ProgressFn | None = None, cancel: CancelFn | None = None):
-        self.jobs = resolve_jobs(jobs)
+    def __init__(self, jobs: int = 1, progress: ProgressFn | None = None, cancel: CancelFn | None = None,
+                 dask: str | None = None):
+        self.auto = jobs <= 0 and dask is None
+        self.workers = resolve_jobs(jobs)
+        self.dask = dask
         self.progress = progress
         self.cancel = cancel
         self.done = 0
         self.total = 0
         self.elapsed_seconds = 0.0
-        self._pool: ProcessPoolExecutor | None = None
+        #: Processes the latest batch ran on (1: this process).
+        self.jobs = 1 if self.auto else self.workers
+        self._backend: _Backend | None = None
 
     def __enter__(self) -> "Runner":
         return self
@@ -187,31 +279,70 @@ class Runner:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @property
+    def warm(self) -> bool:
+        """Whether worker processes are running."""
+        return self._backend is not None
+
     def close(self) -> None:
         """Stop the worker processes (a later batch starts a new pool)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
 
     def run(self, scenario: Scenario, replications: int, seed: int) -> ExperimentResults:
         """Replications ``0 .. replications - 1`` of one scenario, summarised."""
         return self.run_many([scenario], replications, seed)[0]
 
     def run_many(self, scenarios: Sequence[Scenario], replications: int, seed: int) -> list[ExperimentResults]:
-        """The same replications of several scenarios in one batch (so the pool stays busy), summarised."""
+        """The same replications of several scenarios in one batch (so the pool stays busy), summarised.
+
+        Each replication's statistics are added to their scenario's tables as it arrives, so
+        memory grows with the replications' figures only, never with their models.
+        """
         if replications < 1:
             raise ValueError("replications must be at least 1")
         started = time.perf_counter()
-        raw = self.replications(scenarios, seed, range(replications))
-        finished = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
-        out = []
-        for scenario, results in zip(scenarios, raw):
-            summary = summarise(scenario, seed, results)
-            summary.elapsed_seconds = time.perf_counter() - started
-            summary.jobs = self.jobs
-            summary.meta["run_at"] = finished  # the date exports give for the run (tfsim.provenance)
-            out.append(summary)
-        return out
+        tables = [Accumulator(s, seed, replications) for s in scenarios]
+        self._collect(scenarios, seed, range(replications), lambda k, j, r: tables[k].add(j, r))
+        return [self._finish(table.results(), started) for table in tables]
+
+    def _finish(self, results: ExperimentResults, started: float) -> ExperimentResults:
+        results.elapsed_seconds = time.perf_counter() - started
+        results.jobs = self.jobs
+        # the date exports give for the run (tfsim.provenance)
+        results.meta["run_at"] = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+        return results
+
+    def run_to_precision(self, scenario: Scenario, seed: int, precision: "Precision") -> ExperimentResults:
+        """Replications of one scenario in batches until its headline figures are as precise as asked.
+
+        The first batch has ``precision.first`` replications; after each batch the number
+        needed is estimated from the interval widths so far (they shrink as one over the square
+        root of the replications) and the next batch runs up to it, at most
+        ``precision.max_replications`` in all.  The replications are those a run of the final
+        count would have: replication ``i`` always has the same seed.  ``meta["precision"]`` of
+        the result says whether the precision was reached, with the half-widths.
+        """
+        started = time.perf_counter()
+        table = Accumulator(scenario, seed, min(precision.first, precision.max_replications))
+        done = 0
+        while True:
+            self._collect([scenario], seed, range(done, table.n), lambda k, j, r, at=done: table.add(at + j, r))
+            done = table.n
+            widths = precision.half_widths(table)
+            needed = precision.needed(widths, done)
+            if needed <= done or done >= precision.max_replications:
+                break
+            table.grow(min(precision.max_replications, max(needed, done + precision.first // 2)))
+        results = self._finish(table.results(), started)
+        results.meta["precision"] = {
+            "reached": all(w <= goal for w, goal in widths.values()),
+            "replications": done,
+            "half_widths": {name: w for name, (w, _) in widths.items()},
+            "goals": {name: goal for name, (_, goal) in widths.items()},
+        }
+        return results
 
     def replications(self, scenarios: Sequence[Scenario], seed: int,
                      indices: Sequence[int]) -> list[list[ReplicationResult]]:
@@ -221,21 +352,58 @@ class Runner:
         as if ``2n`` had been run at once.
         """
         indices = list(indices)
-        tasks = [(k, j) for k in range(len(scenarios)) for j in range(len(indices))]
         out: list[list[ReplicationResult | None]] = [[None] * len(indices) for _ in scenarios]
+
+        def keep(k: int, j: int, result: ReplicationResult) -> None:
+            out[k][j] = result
+
+        self._collect(scenarios, seed, indices, keep)
+        return out  # type: ignore[return-value]
+
+    def _collect(self, scenarios: Sequence[Scenario], seed: int, indices: Sequence[int],
+                 sink: Callable[[int, int, ReplicationResult], None]) -> None:
+        """Run every (scenario, replication) pair, handing each result to ``sink(k, j, result)``."""
+        indices = list(indices)
+        tasks = [(k, j) for k in range(len(scenarios)) for j in range(len(indices))]
         self.total += len(tasks)
         started = time.perf_counter()
         try:
-            if self.jobs == 1 or len(tasks) == 1:
-                for k, j in tasks:
-                    self._check_cancel()
-                    out[k][j] = simulate(scenarios[k], replication_seed(seed, indices[j]))
-                    self._tick()
+            pool = self._plan(scenarios, seed, indices, tasks, sink)
+            self.jobs = self._backend.workers if pool else 1
+            if pool:
+                self._run_pool(scenarios, seed, indices, tasks, sink)
             else:
-                self._run_pool(scenarios, seed, indices, tasks, out)
+                for k, j in tasks:
+                    self._run_here(scenarios[k], seed, indices[j], k, j, sink)
         finally:
             self.elapsed_seconds += time.perf_counter() - started
-        return out  # type: ignore[return-value]
+
+    def _plan(self, scenarios, seed, indices, tasks, sink) -> bool:
+        """Whether ``tasks`` go to worker processes; an automatic choice may first run one task here."""
+        if self.dask is not None:
+            self._start()
+            return True
+        if len(tasks) < 2 or self.workers < 2:
+            return False
+        if not self.auto or self._backend is not None:
+            self._start()
+            return True
+        k, j = tasks.pop(0)
+        t0 = time.perf_counter()
+        self._run_here(scenarios[k], seed, indices[j], k, j, sink)
+        if worth_a_pool((time.perf_counter() - t0) * len(tasks), self.workers, warm=False):
+            self._start()
+            return True
+        return False
+
+    def _run_here(self, scenario, seed, index, k, j, sink) -> None:
+        self._check_cancel()
+        sink(k, j, run_replication(scenario, replication_seed(seed, index)))
+        self._tick()
+
+    def _start(self) -> None:
+        if self._backend is None:
+            self._backend = _DaskBackend(self.dask, self.workers) if self.dask is not None else _LocalPool(self.workers)
 
     def _tick(self) -> None:
         self.done += 1
@@ -246,23 +414,22 @@ class Runner:
         if self.cancel is not None and self.cancel():
             raise Cancelled()
 
-    def _run_pool(self, scenarios, seed, indices, tasks, out) -> None:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_pool_context())
+    def _run_pool(self, scenarios, seed, indices, tasks, sink) -> None:
+        backend = self._backend
         payloads = [pickle.dumps(s, protocol=pickle.HIGHEST_PROTOCOL) for s in scenarios]
         keys = [hashlib.sha1(p).hexdigest() for p in payloads]
         # a few replications a task: fewer round trips, yet every process stays busy to the end
-        size = max(1, min(_MAX_CHUNK, len(tasks) // (4 * self.jobs)))
+        size = max(1, min(_MAX_CHUNK, len(tasks) // (4 * backend.workers)))
         chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
         done: queue.SimpleQueue = queue.SimpleQueue()
         pending = set()
-        for chunk in chunks:
-            work = [(k, j, indices[j]) for k, j in chunk]
-            ks = sorted({k for k, _ in chunk})
-            fut = self._pool.submit(_work, {k: (keys[k], payloads[k]) for k in ks}, seed, work)
-            fut.add_done_callback(done.put)
-            pending.add(fut)
         try:
+            for chunk in chunks:
+                work = [(k, j, indices[j]) for k, j in chunk]
+                ks = sorted({k for k, _ in chunk})
+                fut = backend.submit(run_tasks, {k: (keys[k], payloads[k]) for k in ks}, seed, work)
+                fut.add_done_callback(done.put)
+                pending.add(fut)
             while pending:
                 try:
                     fut = done.get(timeout=0.1)
@@ -270,47 +437,119 @@ class Runner:
                     self._check_cancel()
                     continue
                 pending.discard(fut)
-                for k, j, result in fut.result():
-                    out[k][j] = result
+                for k, j, result in backend.result(fut):
+                    sink(k, j, result)
                     self._tick()
                 self._check_cancel()
         except BaseException:
             for fut in pending:
                 fut.cancel()
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+            self.close()
             raise
 
 
-# ---- worker processes -------------------------------------------------------------------
+# ---- where replications run --------------------------------------------------------------
 
-#: Scenarios a worker process has unpickled, by the hash of their pickle (the latest few).
-_WORKER_SCENARIOS: dict[str, Scenario] = {}
-_WORKER_CACHE_SIZE = 64
 #: Most replications in one task sent to a worker process.
 _MAX_CHUNK = 8
 
 
-def _work(scenarios: dict[int, tuple[str, bytes]], seed: int,
-          work: list[tuple[int, int, int]]) -> list[tuple[int, int, ReplicationResult]]:
-    """Replications ``(k, j, index)`` in a worker: scenario ``k``'s replication ``index``, stored at ``j``."""
-    out = []
-    for k, j, index in work:
-        key, payload = scenarios[k]
-        scenario = _WORKER_SCENARIOS.get(key)
-        if scenario is None:
-            if len(_WORKER_SCENARIOS) >= _WORKER_CACHE_SIZE:
-                _WORKER_SCENARIOS.pop(next(iter(_WORKER_SCENARIOS)))
-            scenario = _WORKER_SCENARIOS[key] = pickle.loads(payload)
-        out.append((k, j, simulate(scenario, replication_seed(seed, index))))
-    return out
+class _Backend:
+    """Worker processes that run :func:`tfsim.workers.run_tasks`: a local pool or a Dask cluster."""
+
+    workers: int
+
+    def submit(self, fn, *args):
+        """Start ``fn(*args)`` on a worker; returns a future with ``add_done_callback`` and ``cancel``."""
+        raise NotImplementedError
+
+    def result(self, future):
+        """The future's result, or :class:`RunFailed` with a message a user can act on."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class _LocalPool(_Backend):
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+
+    def submit(self, fn, *args):
+        try:
+            return self._pool.submit(fn, *args)
+        except BrokenProcessPool as exc:  # the pool saw a worker die before this batch
+            raise RunFailed(self.BROKEN) from exc
+
+    BROKEN = "a worker process stopped unexpectedly (out of memory or killed?); no results were kept from this run"
+
+    def result(self, future):
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            raise RunFailed(self.BROKEN) from exc
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _DaskBackend(_Backend):
+    """Dask distributed: ``"local"`` starts a cluster of this machine's cores, else a scheduler address.
+
+    A task whose worker dies is re-run elsewhere by the scheduler (up to its
+    ``allowed-failures``); past that the run fails with :class:`RunFailed`.
+    """
+
+    def __init__(self, address: str, workers: int):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise RunFailed("Dask is not installed: pip install 'tfsim[dask]'") from exc
+        self._cluster = None
+        try:
+            if address == "local":
+                self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                             dashboard_address=None, silence_logs=logging.ERROR)
+                self._client = Client(self._cluster, set_as_default=False)
+            else:
+                self._client = Client(address, timeout=30, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            if self._cluster is not None:
+                self._cluster.close()
+            raise RunFailed(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+        threads = self._client.nthreads()
+        self.workers = max(1, sum(threads.values()))
+
+    def submit(self, fn, *args):
+        return self._client.submit(fn, *args, pure=False)
+
+    def result(self, future):
+        from distributed import KilledWorker
+
+        try:
+            return future.result()
+        except KilledWorker as exc:
+            raise RunFailed(f"Dask workers died running replications ({exc}); no results were kept "
+                            "from this run") from exc
+        except RuntimeError as exc:
+            if "deserializ" not in str(exc):
+                raise
+            raise RunFailed("the Dask scheduler or a worker cannot load tfsim's code: install the same "
+                            "version of tfsim (pip install 'tfsim[dask]') where the scheduler and every "
+                            "worker run") from exc
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
 
 
 def _pool_context():
     # forkserver/spawn: never fork a process that may be running Qt threads
     if sys.platform.startswith("linux"):
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["tfsim.model"])
+        ctx.set_forkserver_preload(["tfsim.workers"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -318,9 +557,25 @@ def _pool_context():
 # ---- statistics across replications ------------------------------------------------------
 
 
+def t_quantile(q: float, df: int) -> float:
+    """The ``q`` quantile of Student's t with ``df`` degrees of freedom.
+
+    ``scipy.special`` is imported on first use (not ``scipy.stats``, which costs most of a
+    second of start-up for one function); quantiles are cached, as runs ask for few.
+    """
+    return _t_quantile(float(q), int(df))
+
+
+@functools.lru_cache(maxsize=256)
+def _t_quantile(q: float, df: int) -> float:
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, q))
+
+
 def t_half_width(sd, n: int, level: float = 0.95):
     """Half-width of the Student-t confidence interval of a mean of ``n`` values with standard deviation ``sd``."""
-    return stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
+    return t_quantile(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
 
 
 def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -338,34 +593,100 @@ def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float,
 
 def summarise(scenario: Scenario, seed: int, results: list[ReplicationResult]) -> ExperimentResults:
     """Combine replications into summary, monthly, per-replication and check tables."""
-    per_rep = pd.DataFrame([r.summary for r in results])
-    per_rep.index.name = "replication"
-    rows = []
-    for metric in per_rep.columns:
-        values = per_rep[metric].to_numpy(dtype=float)
-        mean, lo, hi = confidence_interval(values)
-        finite = values[~np.isnan(values)]
-        p05, p50, p95 = np.percentile(finite, [5, 50, 95]) if len(finite) else (np.nan,) * 3
-        rows.append((metric, mean, lo, hi, float(p05), float(p50), float(p95)))
-    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    table = Accumulator(scenario, seed, len(results))
+    for j, result in enumerate(results):
+        table.add(j, result)
+    return table.results()
 
-    months = Calendar.of(scenario).labels
-    frames = []
-    series: dict[tuple[str, str], np.ndarray] = {}
 
-    def add(metric: str, role: str, stack: np.ndarray) -> None:
-        series[(metric, role)] = stack
-        p05, p50, p95 = np.percentile(stack, [5, 50, 95], axis=0)
-        frames.append(pd.DataFrame({"month": months, "metric": metric, "role": role, "mean": stack.mean(axis=0),
-                                    "p05": p05, "p50": p50, "p95": p95}))
+class Accumulator:
+    """The figures of ``replications`` replications of one scenario, gathered as they arrive.
 
-    for metric in results[0].monthly:
-        add(metric, "", np.vstack([r.monthly[metric] for r in results]))
-    for metric, roles in results[0].by_role.items():
-        for role in roles:
-            add(metric, role, np.vstack([r.by_role[metric][role] for r in results]))
-    monthly = pd.concat(frames, ignore_index=True)
-    checks = pd.DataFrame([r.checks for r in results])
-    return ExperimentResults(scenario=scenario, seed=seed, replications=len(results), summary=summary,
-                             monthly=monthly, per_replication=per_rep, checks=checks, months=months,
-                             replication_series=series)
+    Each replication's scalars and monthly series go into arrays sized for the whole run
+    (float64, so the statistics are exactly those of the full set of replications); the
+    replication itself is not kept.  Ten thousand replications of a county scenario take a
+    few hundred megabytes.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, replications: int):
+        self.scenario = scenario
+        self.seed = seed
+        self.n = replications
+        self.arrived = 0
+        self._summary: dict[str, np.ndarray] = {}
+        self._checks: dict[str, np.ndarray] = {}
+        self._series: dict[tuple[str, str], np.ndarray] = {}
+
+    def add(self, j: int, result: ReplicationResult) -> None:
+        """Record replication ``j`` (0-based, any order)."""
+        if self.arrived == 0:
+            self._allocate(result)
+        for name, value in result.summary.items():
+            self._summary[name][j] = value
+        for name, value in result.checks.items():
+            self._checks[name][j] = value
+        for metric, values in result.monthly.items():
+            self._series[(metric, "")][j] = values
+        for metric, roles in result.by_role.items():
+            for role, values in roles.items():
+                self._series[(metric, role)][j] = values
+        self.arrived += 1
+
+    def _allocate(self, first: ReplicationResult) -> None:
+        n = self.n
+        self._summary = {name: np.full(n, np.nan) for name in first.summary}
+        self._checks = {name: np.full(n, np.nan) for name in first.checks}
+        keys = [(metric, "") for metric in first.monthly]
+        keys += [(metric, role) for metric, roles in first.by_role.items() for role in roles]
+        months = len(next(iter(first.monthly.values()))) if first.monthly else 0
+        self._series = {key: np.full((n, months), np.nan) for key in keys}
+
+    def grow(self, replications: int) -> None:
+        """Make room for ``replications`` in all (more replications of the same run are coming)."""
+        extra = replications - self.n
+        if extra <= 0:
+            return
+        self.n = replications
+        if self.arrived:
+            for table in (self._summary, self._checks):
+                for name, values in table.items():
+                    table[name] = np.concatenate([values, np.full(extra, np.nan)])
+            for key, values in self._series.items():
+                self._series[key] = np.vstack([values, np.full((extra, values.shape[1]), np.nan)])
+
+    def values(self, metric: str) -> np.ndarray:
+        """Summary metric ``metric`` in the replications that have arrived."""
+        return self._summary[metric][: self.arrived]
+
+    def results(self) -> ExperimentResults:
+        """The tables of every replication (all must have arrived)."""
+        if self.arrived != self.n:
+            raise RuntimeError(f"{self.arrived} of {self.n} replications arrived")
+        per_rep = pd.DataFrame(self._summary)
+        per_rep.index.name = "replication"
+        rows = []
+        for metric in per_rep.columns:
+            values = per_rep[metric].to_numpy(dtype=float)
+            mean, lo, hi = confidence_interval(values)
+            finite = values[~np.isnan(values)]
+            p05, p50, p95 = np.percentile(finite, [5, 50, 95]) if len(finite) else (np.nan,) * 3
+            rows.append((metric, mean, lo, hi, float(p05), float(p50), float(p95)))
+        summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+        months = Calendar.of(self.scenario).labels
+        keys = list(self._series)
+        # every series at once: one percentile call over (series, replications, months)
+        cube = np.stack([self._series[key] for key in keys]) if keys else np.empty((0, self.n, len(months)))
+        p05, p50, p95 = np.percentile(cube, [5, 50, 95], axis=1)
+        count = len(months)
+        monthly = pd.DataFrame({
+            "month": np.tile(np.asarray(months, dtype=object), len(keys)),
+            "metric": np.repeat(np.asarray([m for m, _ in keys], dtype=object), count),
+            "role": np.repeat(np.asarray([r for _, r in keys], dtype=object), count),
+            "mean": cube.mean(axis=1).ravel(),
+            "p05": p05.ravel(), "p50": p50.ravel(), "p95": p95.ravel(),
+        })
+        checks = pd.DataFrame(self._checks)
+        return ExperimentResults(scenario=self.scenario, seed=self.seed, replications=self.n, summary=summary,
+                                 monthly=monthly, per_replication=per_rep, checks=checks, months=months,
+                                 replication_series=dict(self._series))

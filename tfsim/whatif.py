@@ -18,6 +18,7 @@ or sought as a whole number; ``roles.<id>.vacant_fte.count`` does the same for v
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import math
 import re
 from dataclasses import dataclass, field
@@ -32,12 +33,6 @@ from tfsim.scenario.io import Problem
 from tfsim.scenario.schema import Scenario
 from tfsim.scenario.variants import VariantError, variant
 from tfsim.target import wilson_interval
-
-try:  # Morris screening is optional: SALib is not a core dependency
-    from SALib.analyze import morris as salib_morris_analyze
-    from SALib.sample import morris as salib_morris_sample
-except ImportError:  # pragma: no cover - exercised where SALib is missing
-    salib_morris_analyze = salib_morris_sample = None
 
 COMPARE_COLUMNS = ["metric", "variant", "baseline_mean", "variant_mean", "diff_mean", "diff_ci_low", "diff_ci_high",
                    "p_better"]
@@ -868,7 +863,15 @@ def tornado(scenario: Scenario, inputs: Sequence[Input], replications: int, seed
 
 def morris_available() -> bool:
     """Whether SALib (for Morris screening) is installed."""
-    return salib_morris_sample is not None
+    return importlib.util.find_spec("SALib") is not None
+
+
+def _salib_morris():
+    """SALib's Morris sampler and analyser, imported when a screening runs (SALib loads scipy.stats: 0.6 s)."""
+    from SALib.analyze import morris as analyze
+    from SALib.sample import morris as sample
+
+    return sample, analyze
 
 
 @dataclass
@@ -903,7 +906,8 @@ def morris(scenario: Scenario, inputs: Sequence[Input], replications: int, seed:
         raise WhatIfError(f"Morris screening needs numbers for the ranges; {', '.join(dated)} has dates")
     numeric = [(float(i.low), float(i.high)) for i in kept]
     problem = {"num_vars": len(kept), "names": [i.name for i in kept], "bounds": [list(b) for b in numeric]}
-    sample = salib_morris_sample.sample(problem, trajectories, num_levels=levels, seed=seed)
+    salib_sample, salib_analyze = _salib_morris()
+    sample = salib_sample.sample(problem, trajectories, num_levels=levels, seed=seed)
     scenarios = []
     for row in sample:
         changes: dict[str, Any] = {}
@@ -925,7 +929,7 @@ def morris(scenario: Scenario, inputs: Sequence[Input], replications: int, seed:
                       if r.per_replication[name].notna().any() else np.nan for r in runs])
         if np.isnan(y).any():
             continue
-        res = salib_morris_analyze.analyze(problem, sample, y, num_levels=levels, seed=seed)
+        res = salib_analyze.analyze(problem, sample, y, num_levels=levels, seed=seed)
         for k, item in enumerate(kept):
             rows.append({"input": item.name, "low": item.low, "high": item.high, "metric": name,
                          "mu": float(res["mu"][k]), "mu_star": float(res["mu_star"][k]),
