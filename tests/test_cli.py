@@ -114,3 +114,19 @@ def test_unwritable_output_folder_is_a_clear_error(tmp_path, capsys):
     blocker.write_text("x")
     assert cli.main(["run", SEVENOAKS, "-n", "1", "--out", str(blocker / "sub")]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_the_sensitivity_groups_in_the_help_are_the_what_if_layers():
+    from tfsim import whatif
+
+    assert cli.SENSITIVITY_GROUPS == tuple(whatif.GROUPS)
+
+
+def test_validate_and_help_do_not_load_pandas_or_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys, tfsim.cli as c; c.build_parser(); "
+            "print(sorted(m for m in ('pandas', 'matplotlib', 'scipy', 'docx') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

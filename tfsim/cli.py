@@ -7,17 +7,14 @@ traceback: problems are printed as ``FILE:LINE: key.path: reason``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
-from tfsim import experiment, provenance, report, whatif
 from tfsim.catalogue import MONTHLY, SUMMARY, glossary
-from tfsim.charts import plot_difference, plot_goal, plot_morris, plot_sweep, plot_tornado
-from tfsim.experiment import Runner
-from tfsim.export import write_chart, write_csv, write_outputs
 from tfsim.scenario import read_scenario
 from tfsim.scenario.io import atomic_write_text
 from tfsim.scenario.reference import scenario_reference
@@ -26,6 +23,33 @@ from tfsim.target import target_outlook
 from tfsim.ui.options import add_gui_arguments
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+#: The sensitivity groups of tfsim.whatif.GROUPS, named here so that ``--help`` and ``validate``
+#: need not import the what-if layer (a test keeps the two the same).
+SENSITIVITY_GROUPS = ("refusal", "turnover", "time_to_fill", "intervention_length", "outcome_shares", "referral_rate")
+
+
+def _lazy(name: str):
+    """Module ``name``, imported when first used: ``validate`` or ``--help`` then never load pandas,
+    matplotlib or the report library (about 0.9 s of start-up)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)
+    return module
+
+
+charts = _lazy("tfsim.charts")
+experiment = _lazy("tfsim.experiment")
+export = _lazy("tfsim.export")
+provenance = _lazy("tfsim.provenance")
+report = _lazy("tfsim.report")
+whatif = _lazy("tfsim.whatif")
 
 
 def _print_problems(result) -> None:
@@ -116,7 +140,7 @@ def cmd_run(args) -> int:
                                          max_replications=args.max_replications)
         bar, update = _growing_bar()
         try:
-            with Runner(args.jobs, progress=update, dask=args.dask) as runner:
+            with experiment.Runner(args.jobs, progress=update, dask=args.dask) as runner:
                 results = runner.run_to_precision(result.scenario, args.seed, precision)
         finally:
             bar.close()
@@ -134,7 +158,7 @@ def cmd_run(args) -> int:
         print(precision_line(results))
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     try:
-        paths = write_outputs(results, out)
+        paths = export.write_outputs(results, out)
     except OSError as exc:
         where = exc.filename or out
         print(f"tfsim run: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
@@ -197,7 +221,7 @@ def _whatif(name: str, args, body) -> int:
         return EXIT_BAD_INPUT
     bar, update = _growing_bar()
     try:
-        with Runner(args.jobs, progress=update, dask=args.dask) as runner:
+        with experiment.Runner(args.jobs, progress=update, dask=args.dask) as runner:
             text, writes = body(runner)
     except _BadInput as exc:
         if str(exc):
@@ -324,8 +348,8 @@ def cmd_compare(args) -> int:
         for (path, _), (_, results) in zip(variants, comparison.variants):
             provenance.attach(results, provenance.ScenarioSource.from_file(path))
         text = format_comparison(comparison, runner.elapsed_seconds, runner.jobs)
-        return text, [lambda out: write_csv(comparison.table[whatif.COMPARE_COLUMNS], out / "compare.csv"),
-                      lambda out: write_chart(plot_difference, comparison, out / "compare.png", metric=series,
+        return text, [lambda out: export.write_csv(comparison.table[whatif.COMPARE_COLUMNS], out / "compare.csv"),
+                      lambda out: export.write_chart(charts.plot_difference, comparison, out / "compare.png", metric=series,
                                               role=role or None)]
     return _whatif("compare", args, body)
 
@@ -358,8 +382,8 @@ def cmd_sweep(args) -> int:
         if not result.valid:
             print("\n".join(lines))
             raise _BadInput("no point of the sweep is a valid scenario")
-        return "\n".join(lines), [lambda out: write_csv(table, out / "sweep.csv"),
-                                  lambda out: write_chart(plot_sweep, result, out / "sweep.png", metric=metric_name)]
+        return "\n".join(lines), [lambda out: export.write_csv(table, out / "sweep.csv"),
+                                  lambda out: export.write_chart(charts.plot_sweep, result, out / "sweep.png", metric=metric_name)]
     return _whatif("sweep", args, body)
 
 
@@ -398,8 +422,8 @@ def cmd_goal(args) -> int:
         goal = whatif.goal_seek(scenario, args.vary, low, high, args.target_probability, args.replications, args.seed,
                                 runner, step=step, max_replications=args.max_replications, scan=args.scan)
         text = format_goal(scenario, goal, runner.elapsed_seconds, runner.jobs)
-        return text, [lambda out: write_csv(goal.table(), out / "goal.csv"),
-                      lambda out: write_chart(plot_goal, goal, out / "goal.png")]
+        return text, [lambda out: export.write_csv(goal.table(), out / "goal.csv"),
+                      lambda out: export.write_chart(charts.plot_goal, goal, out / "goal.png")]
     return _whatif("goal", args, body)
 
 
@@ -434,8 +458,8 @@ def cmd_sensitivity(args) -> int:
                 lines.append(f"  {r.input:<36} mu* {metric.format(r.mu_star):>14} +- "
                              f"{metric.format(r.mu_star_conf, unit=False):<10} sigma {metric.format(r.sigma)}")
             notes += result.skipped
-            writes = [lambda out: write_csv(result.table, out / "morris.csv"),
-                      lambda out: write_chart(plot_morris, result, out / "morris.png", metric=metric_name)]
+            writes = [lambda out: export.write_csv(result.table, out / "morris.csv"),
+                      lambda out: export.write_chart(charts.plot_morris, result, out / "morris.png", metric=metric_name)]
         else:
             result = whatif.tornado(scenario, inputs, args.replications, args.seed, runner)
             lines = [_header(scenario, f"{len(result.inputs)} inputs at a low and a high setting, "
@@ -454,8 +478,8 @@ def cmd_sensitivity(args) -> int:
             notes += result.skipped
             table = result.table.drop(columns=["variant", "verdict", "paired_half_width", "independent_half_width"],
                                       errors="ignore")
-            writes = [lambda out: write_csv(table, out / "sensitivity.csv"),
-                      lambda out: write_chart(plot_tornado, result, out / "tornado.png", metric=metric_name)]
+            writes = [lambda out: export.write_csv(table, out / "sensitivity.csv"),
+                      lambda out: export.write_chart(charts.plot_tornado, result, out / "tornado.png", metric=metric_name)]
         lines += [""] + [f"Skipped: {n}" for n in notes] if notes else []
         return "\n".join(lines), writes
     return _whatif("sensitivity", args, body)
@@ -484,7 +508,7 @@ def cmd_report(args) -> int:
         return EXIT_BAD_INPUT
     bar, update = _growing_bar()
     try:
-        with Runner(args.jobs, progress=update, dask=args.dask) as runner:
+        with experiment.Runner(args.jobs, progress=update, dask=args.dask) as runner:
             runs = report.prepare(scenario, args.replications, args.seed, runner, baseline=baseline)
     finally:
         bar.close()
@@ -640,7 +664,7 @@ def _whatif_parsers(sub) -> None:
                           "sensitivity.csv and tornado.png, or morris.csv and morris.png")
     sens.add_argument("scenario", metavar="SCENARIO.toml")
     sens.add_argument("--inputs", nargs="+", metavar="INPUT",
-                      help="inputs: a group (" + ", ".join(whatif.GROUPS) + ") or a key path, optionally "
+                      help="inputs: a group (" + ", ".join(SENSITIVITY_GROUPS) + ") or a key path, optionally "
                       "NAME=LOW,HIGH (factors for a group or a distribution); default: all the groups")
     sens.add_argument("--range", type=float, default=0.2, help="relative move either way without LOW,HIGH "
                       "(default 0.2: 20%%)")
