@@ -239,10 +239,11 @@ class Runner:
     with the same seed share their random numbers replication by replication (common random
     numbers), which is what makes paired comparisons precise.
 
-    With ``jobs=0`` the runner decides batch by batch: it runs the first replication here,
-    times it, and moves the rest to one worker per core only when :func:`worth_a_pool` says
-    the pool will finish sooner (so "all cores" is never slower than one by more than one
-    replication's timing); once the pool is warm it is used for any batch of two or more
+    With ``jobs=0`` the runner decides batch by batch: it runs replications here, timing
+    them, and moves the rest to one worker per core as soon as :func:`worth_a_pool` says, at
+    the pace of the replications after the first (which carries one-off costs), that the
+    pool will finish sooner; so "all cores" is never slower than one by more than two
+    replications' timing.  Once the pool is warm it is used for any batch of two or more
     replications.
 
     Parameters
@@ -388,12 +389,18 @@ class Runner:
         if not self.auto or self._backend is not None:
             self._start()
             return True
-        k, j = tasks.pop(0)
-        t0 = time.perf_counter()
-        self._run_here(scenarios[k], seed, indices[j], k, j, sink)
-        if worth_a_pool((time.perf_counter() - t0) * len(tasks), self.workers, warm=False):
-            self._start()
-            return True
+        # run here, timing each replication, until the rest is clearly worth a pool (or none is left)
+        times: list[float] = []
+        while tasks:
+            k, j = tasks.pop(0)
+            t0 = time.perf_counter()
+            self._run_here(scenarios[k], seed, indices[j], k, j, sink)
+            times.append(time.perf_counter() - t0)
+            if len(times) >= 2 and tasks:
+                pace = float(np.median(times[1:]))  # the first replication carries one-off costs
+                if worth_a_pool(pace * len(tasks), self.workers, warm=False):
+                    self._start()
+                    return True
         return False
 
     def _run_here(self, scenario, seed, index, k, j, sink) -> None:
