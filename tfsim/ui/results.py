@@ -205,6 +205,7 @@ class ChartTab(QWidget):
         lay.addWidget(self.toolbar)
         lay.addWidget(self.canvas, 1)
         self.available = False
+        self.stale = False  # drawn on the figure but not yet rendered on screen
 
     def draw(self, results, baseline=None) -> bool:
         self.figure.clear()
@@ -228,8 +229,19 @@ class ChartTab(QWidget):
             ax.set_axis_off()
             ax.text(0.5, 0.5, message, ha="center", va="center",
                     wrap=True, fontsize=10, transform=ax.transAxes)
-        self.canvas.draw_idle()
+        self.stale = True
+        if self.isVisible():  # a hidden tab renders when it is shown: a run redraws one chart, not six
+            self.show_chart()
         return self.available
+
+    def show_chart(self) -> None:
+        if self.stale:
+            self.stale = False
+            self.canvas.draw_idle()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.show_chart()
 
 
 #: Charts of a run against its baseline, shown while there is one.
@@ -247,6 +259,7 @@ class ChartTabs(QTabWidget):
             self.charts[key] = tab
             self.addTab(tab, title)
             self.setTabToolTip(self.count() - 1, (plot.__doc__ or title).strip().splitlines()[0])
+            self.setTabVisible(self.count() - 1, key not in BASELINE_CHARTS)  # until there is a baseline
 
     def show_results(self, results, baseline=None) -> None:
         for i, tab in enumerate(self.charts.values()):

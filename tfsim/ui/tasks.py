@@ -168,7 +168,7 @@ def goal_table(job: GoalJob, goal: whatif.GoalResult) -> tuple[list[str], list[R
     rows = []
     for point in sorted(goal.points, key=lambda p: goal.candidates.index(p.value)):
         low, high = point.interval
-        marks = [word for word, v in (("estimate", goal.estimate), ("95% sure", goal.confident)) if v == point.value]
+        marks = [word for word, v in (("estimate", goal.estimate), ("95% confident", goal.confident)) if v == point.value]
         rows.append(Row([_value_text(job.value, point.value), chance.format(point.probability),
                          f"{chance.format(low, unit=False)} to {chance.format(high)}", str(point.runs),
                          ", ".join(marks)],
