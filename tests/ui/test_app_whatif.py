@@ -44,7 +44,7 @@ def run_whatif(qtbot, panel, tab: int):
 # ---- baseline comparison ----------------------------------------------------------------------
 
 
-def test_paired_cards_show_the_interval_and_no_clear_difference_for_the_same_scenario(window, qtbot):
+def test_paired_cards_show_the_interval_and_no_clear_difference_for_the_same_scenario(window, qtbot, tmp_path):
     run_and_wait(qtbot, window)
     window.pin_baseline()
     run_and_wait(qtbot, window)  # the same scenario on the same seeds
@@ -57,6 +57,8 @@ def test_paired_cards_show_the_interval_and_no_clear_difference_for_the_same_sce
     difference = tabs.charts["difference"]
     assert tabs.isTabVisible(list(tabs.charts).index("difference")) and difference.available
     assert "Difference" in difference.figure.axes[0].get_ylabel().replace("\n", " ")
+    png = window.exports.chart(tmp_path / "difference.png", "difference")  # File, Export, Current chart
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # a real change: a clear difference, with its direction and its 95% interval
     window.doc.set_value(("engagement", "refusal_probability"), 0.6)
     run_and_wait(qtbot, window)
@@ -72,12 +74,19 @@ def test_a_baseline_on_other_seeds_is_run_again_so_the_two_pair(window, qtbot):
     window.pin_baseline()
     window.run_panel.seed.setValue(7)
     unpaired = []
-    window.session.finished.connect(
-        lambda _r: unpaired.append(window.run_panel.kpis.cards["families_turned_around"].delta.text()))
+
+    def seen(_results):
+        difference = window.run_panel.chart_tabs.charts["difference"]
+        unpaired.append((window.run_panel.kpis.cards["families_turned_around"].delta.text(), difference.available,
+                         " ".join(t.get_text() for t in difference.figure.axes[0].texts)))
+
+    window.session.finished.connect(seen)
     with qtbot.waitSignal(window.session.baselineReady, timeout=TIMEOUT):
         run_and_wait(qtbot, window)
     qtbot.waitUntil(lambda: not window.session.running, timeout=TIMEOUT)
-    assert unpaired[0].endswith("vs baseline (not paired)")  # said plainly until the baseline is run again
+    text, drawn, message = unpaired[0]
+    assert text.endswith("vs baseline (not paired)")  # said plainly until the baseline is run again
+    assert not drawn and "needs the baseline run on this run's seeds" in message
     assert window.session.baseline.seed == 7 and window.session.pairing.paired
     card = window.run_panel.kpis.cards["families_turned_around"]
     assert "not paired" not in card.delta.text()
