@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from tfsim.scenario.schema import Target
-from tfsim.target import target_outlook, wilson_interval
+from tfsim.target import never_waited, target_outlook, wilson_interval
 
 START = dt.date(2012, 4, 1)
 DEADLINE = dt.date(2015, 3, 31)
@@ -74,6 +74,33 @@ def test_an_empty_waiting_list_says_staffing_is_not_the_constraint():
     assert "staffing is not the constraint" in out.sentences()[-1]
     busy = target_outlook(fake_results([50.0, 60.0], [nan, nan], peak=[0.0, 3.0]))
     assert not busy.never_waited
+
+
+def test_never_waited_needs_an_empty_list_in_every_run():
+    def runs(peaks):
+        return SimpleNamespace(per_replication=pd.DataFrame({"peak_waiting_list": peaks}))
+
+    assert never_waited(runs([0.0, 0.0, 0.0]))
+    assert not never_waited(runs([0.0, 1.0, 0.0]))  # one run in which a family waited is enough
+    assert not never_waited(runs([float("nan"), 0.0]))  # unknown is not "never"
+    assert not never_waited(runs([]))
+    assert not never_waited(SimpleNamespace(per_replication=pd.DataFrame({"mean_wait_days": [0.0]})))
+
+
+def test_never_waited_in_real_runs_turns_on_the_staff():
+    from tfsim.experiment import run_experiment
+    from tfsim.scenario.schema import Scenario
+
+    def cohort(workers):
+        return Scenario.model_validate(dict(
+            name="cohort", start_date="2020-01-01", end_date="2020-06-30",
+            referrals=dict(cohort=[dict(date="2020-01-01", families=3)]),
+            families=dict(intensity={"all": 1.0}, needs={}), engagement=dict(refusal_probability=0.0),
+            roles=[dict(id="kw", caseload_cap_per_fte=1, in_post_fte=[1.0] * workers, duration_months=1.0)],
+            allocation={"all": ["kw"]}))
+
+    assert never_waited(run_experiment(cohort(3), 3, seed=1))  # a worker for every family at once
+    assert not never_waited(run_experiment(cohort(1), 3, seed=1))  # two of the three wait
 
 
 def test_wilson_interval_brackets_the_share():

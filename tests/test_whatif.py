@@ -7,13 +7,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import mmc_scenario, tiny
+from conftest import SCENARIOS, mmc_scenario, tiny
 from scipy import stats
 
 from tfsim import whatif
 from tfsim.catalogue import SUMMARY
 from tfsim.experiment import Runner, run_experiment
-from tfsim.scenario import VariantError
+from tfsim.scenario import VariantError, load_scenario
 from tfsim.theory import erlang_c
 
 
@@ -112,6 +112,40 @@ def test_verdict_never_names_a_direction_when_the_interval_spans_zero():
 
 
 # ---- sweeps ----------------------------------------------------------------------------------
+
+
+def test_differences_read_with_their_sign_unit_and_interval():
+    families, chance, cost = SUMMARY["families_turned_around"], SUMMARY["p_target_met"], SUMMARY["net_cost"]
+    assert whatif.format_difference(families, 1.234) == "+1.2 families"
+    assert whatif.format_difference(families, -0.01) == "±0.0 families"  # never "-0.0"
+    assert whatif.format_difference(families, 2.0, unit=False) == "+2.0"
+    assert whatif.interval_text(families, 0.81, 1.74) == "95% interval +0.8 to +1.7 families"
+    assert whatif.interval_text(chance, -0.03, 0.05) == "95% interval -3.0 to +5.0 points"
+    assert whatif.interval_text(cost, -1500, 300.4) == "95% interval -£1,500 to +£300"
+    assert "no interval" in whatif.interval_text(families, float("nan"), float("nan"))
+
+
+def test_varied_values_are_every_number_a_sweep_can_set():
+    sevenoaks = load_scenario(SCENARIOS / "sevenoaks-2014.toml")
+    values = whatif.varied_values(sevenoaks)
+    paths = [v.path for v in values]
+    assert paths[0] == "roles.fip.in_post_fte.count" and values[0].whole and values[0].unit == "workers"
+    assert len(paths) == len(set(paths))
+    assert {"engagement.refusal_probability", "workforce.turnover_per_year", "money.target.families",
+            "roles.fsw.caseload_cap_per_fte", "referrals.rates.0.per_month"} <= set(paths)
+    # numbers that only make sense together are left out
+    assert not any(".outcomes." in p or p.startswith("families.intensity") for p in paths)
+    by_path = {v.path: v for v in values}
+    assert by_path["roles.lead_worker.in_post_fte.count"].value == 2
+    assert by_path["engagement.refusal_probability"].text == "Engagement: Refusal probability (0 to 1)"
+    assert by_path["roles.fip.caseload_cap_per_fte"].text == \
+        "Family Intervention Practitioner (KCA): Caseload cap (per FTE)"
+    assert by_path["workforce.turnover_per_year"].text == "Workforce: Turnover per year"  # no unit said twice
+    # every one is a path the variants understand, holding the value listed
+    for v in values:
+        changed = whatif.make_variant(sevenoaks, {v.path: v.value})
+        held = whatif.value_at(changed, v.path)
+        assert (held["value"] if isinstance(held, dict) else held) == v.value, v.path
 
 
 def test_sweep_over_workers_follows_erlang_c_and_finds_the_needed_capacity():

@@ -349,6 +349,8 @@ def plot_difference(ax, comparison, metric: str = "turned_around_cumulative", ro
         ax.fill_between(x, rows["diff_ci_low"], rows["diff_ci_high"], color=colour, alpha=0.25, lw=0,
                         label="95% interval of the mean difference")
     ax.axhline(0, color=PALETTE["black"], lw=1)
+    if all(np.allclose(comparison.series(label, metric, role)["diff_mean"], 0) for label, _ in comparison.variants):
+        ax.set_ylim(-1, 1)  # no difference anywhere: a readable zero line rather than a collapsed axis
     title = info.titled(role)
     ax.set_title(f"{title}: difference from the baseline – {comparison.baseline.scenario.name}", loc="left",
                  fontsize=11, wrap=True)
@@ -362,11 +364,12 @@ def plot_difference(ax, comparison, metric: str = "turned_around_cumulative", ro
     legend_below(ax)
 
 
-def plot_sweep(ax, sweep, metric: str) -> None:
+def plot_sweep(ax, sweep, metric: str, value_label: str | None = None) -> None:
     """One summary metric against the first varied value, a line for each value of the second.
 
     Error bars are the 95% interval of the mean (the Wilson interval for a probability), as
-    in ``sweep.csv``.
+    in ``sweep.csv``.  ``value_label`` names the first value in words on the axis (the app's
+    label and unit) instead of its key path.
     """
     info = SUMMARY[metric]
     table = sweep.table()
@@ -386,8 +389,9 @@ def plot_sweep(ax, sweep, metric: str) -> None:
         label = f"{second} = {_value_text(key)}" if second else f"{info.title} (mean)"
         ax.errorbar(x, mean, yerr=_errors(mean, low, high), fmt="o-", color=colour, lw=2, capsize=4, label=label)
     name = points[0].results.scenario.name if points else ""
-    ax.set_title(f"{info.title} against {first} – {name}", loc="left", fontsize=11, wrap=True)
-    ax.set_xlabel(first)
+    ax.set_title(f"{info.title} – {name}" if value_label else f"{info.title} against {first} – {name}", loc="left",
+                 fontsize=11, wrap=True)
+    ax.set_xlabel(value_label or first)
     _integer_axis(ax, [p.values[first] for p in points])
     ax.set_ylabel(f"{info.title} ({_unit_text(info)}); bars: 95% interval")
     ax.grid(True, alpha=0.3)
@@ -403,8 +407,11 @@ def _value_text(value) -> str:
     return str(value)
 
 
-def plot_goal(ax, goal) -> None:
-    """P(target met) at each value the goal seek evaluated, with 95% Wilson intervals, the level and the answers."""
+def plot_goal(ax, goal, value_label: str | None = None) -> None:
+    """P(target met) at each value the goal seek evaluated, with 95% Wilson intervals, the level and the answers.
+
+    ``value_label`` names the value in words on the axis instead of its key path.
+    """
     info = SUMMARY["p_target_met"]
     points = sorted(goal.points, key=lambda p: goal.candidates.index(p.value))
     x = [p.value for p in points]
@@ -423,8 +430,9 @@ def plot_goal(ax, goal) -> None:
         ax.axvline(goal.confident, color=PALETTE["purple"], ls="-.", lw=1.5,
                    label=f"With 95% confidence: {_value_text(goal.confident)}")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title(f"{info.title} against {goal.path} (numbers: replications run)", loc="left", fontsize=11, wrap=True)
-    ax.set_xlabel(goal.path)
+    ax.set_title(f"{info.title} (numbers: runs at each value)" if value_label else
+                 f"{info.title} against {goal.path} (numbers: replications run)", loc="left", fontsize=11, wrap=True)
+    ax.set_xlabel(value_label or goal.path)
     _integer_axis(ax, goal.candidates)
     ax.set_ylabel(info.axis_label)
     ax.grid(True, alpha=0.3)

@@ -129,6 +129,34 @@ class TargetOutlook:
         return out
 
 
+#: What the app and the CLI say when no family ever waited (see :func:`never_waited`).
+NEVER_WAITED_TEXT = ("No family waited for a key worker in any run: staff were free whenever a family was ready, "
+                     "so extra staff cannot help here.")
+
+
+def never_waited(results) -> bool:
+    """Whether the waiting list stayed empty all the time in every replication of a run.
+
+    Then no family ever waited for a key worker: the referrals, not the staff, limit what
+    the programme achieves, and more staff cannot turn more families around or sooner.
+
+    Parameters
+    ----------
+    results : tfsim.experiment.ExperimentResults
+        A run whose per-replication table has ``peak_waiting_list`` (families).
+
+    Returns
+    -------
+    bool
+        False when the run does not report the waiting list or has no replications.
+    """
+    runs = results.per_replication
+    if "peak_waiting_list" not in runs or len(runs) == 0:
+        return False
+    peaks = runs["peak_waiting_list"].to_numpy(dtype=float)
+    return bool(np.all(peaks <= 0))
+
+
 def target_outlook(results) -> TargetOutlook | None:
     """The outlook of a run's target, or None when the scenario sets none.
 
@@ -168,5 +196,5 @@ def target_outlook(results) -> TargetOutlook | None:
         closest_gap=float(t.families - count.max()),
         reached_share=float(np.mean(np.isfinite(day))),
         reached_median=date_at(0.5), reached_p90=date_at(0.9),
-        never_waited=bool("peak_waiting_list" in runs and (runs["peak_waiting_list"] <= 0).all()),
+        never_waited=never_waited(results),
     )

@@ -29,8 +29,10 @@ import pandas as pd
 
 from tfsim.catalogue import SUMMARY, Kind, Metric
 from tfsim.experiment import SUMMARY_COLUMNS, ExperimentResults, Runner, confidence_interval, t_half_width
+from tfsim.scenario.introspect import Kind as FieldKind
+from tfsim.scenario.introspect import fields
 from tfsim.scenario.io import Problem
-from tfsim.scenario.schema import Scenario
+from tfsim.scenario.schema import Outcomes, Scenario
 from tfsim.scenario.variants import VariantError, variant
 from tfsim.target import wilson_interval
 
@@ -190,6 +192,107 @@ def describe_value(value: Any) -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class VariedValue:
+    """A number of a scenario that a sweep or goal seek may vary, as a form lists it.
+
+    Attributes
+    ----------
+    path : str
+        Its key path (roles by id; ``roles.<id>.in_post_fte.count`` for whole workers).
+    label : str
+        Where it is and what it is, in words: ``"Family Intervention Practitioner: Caseload cap"``.
+    unit : str
+        Its unit in words (``"per FTE"``, ``"0 to 1"``, ``"workers"``), or ``""``.
+    value : int or float
+        Its value in the scenario.
+    whole : bool
+        Only whole numbers make sense (a count, an integer key).
+    help : str
+        The schema's description of the key.
+    """
+
+    path: str
+    label: str
+    unit: str
+    value: Any
+    whole: bool
+    help: str = ""
+
+    @property
+    def text(self) -> str:
+        """The label with its unit: ``"Engagement: Refusal probability (0 to 1)"``."""
+        label = self.label.replace(" gbp", "")  # "Overhead gbp" per month
+        unit = f" ({self.unit})" if self.unit and not label.lower().endswith(self.unit.lower()) else ""
+        return f"{label}{unit}"
+
+
+#: Tables whose numbers only make sense together (outcome chances sum to 1), and lists of dated rows:
+#: left out of :func:`varied_values`; change them in the editor, or give their key path to the CLI.
+_NOT_VARIED_MODELS = (Outcomes,)
+_NOT_VARIED_KEYS = {"schema_version", "intensity", "outcomes_by_level", "staffing_plan", "recruitment_freezes",
+                    "attachment_share_by_year"}
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _walk_numbers(specs: Sequence, data: Mapping, path: str, where: str) -> list[VariedValue]:
+    """The numbers of one table of the scenario (``data``, as dumped; ``specs`` its keys), nested tables too."""
+    out: list[VariedValue] = []
+    for spec in specs:
+        key, value = spec.key, data.get(spec.key)
+        at = f"{path}.{key}" if path else key
+        label = f"{where}: {spec.label}" if where else spec.label
+        if key in _NOT_VARIED_KEYS or value is None:
+            continue
+        if spec.kind in (FieldKind.INT, FieldKind.FLOAT) and _number(value):
+            out.append(VariedValue(at, label, spec.unit_label, value, spec.kind is FieldKind.INT, spec.help))
+        elif spec.kind is FieldKind.DISTRIBUTION and isinstance(value, dict) and value.get("distribution") == "fixed":
+            out.append(VariedValue(at, label, spec.unit_label, value["value"], False, spec.help))
+        elif spec.kind is FieldKind.DICT_SCALAR and isinstance(value, dict):
+            out += [VariedValue(f"{at}.{name}", f"{label}, {name}", spec.unit, v, False, spec.help)
+                    for name, v in value.items() if _number(v)]
+        elif spec.kind is FieldKind.MODEL and spec.detail not in _NOT_VARIED_MODELS and isinstance(value, dict):
+            inner = f"{where} \u203a {spec.title}" if where else spec.title
+            out += _walk_numbers(fields(spec.detail), value, at, inner)
+        elif spec.kind is FieldKind.LIST_TABLE and isinstance(value, list):
+            for i, row in enumerate(value):
+                day = next((v for v in row.values() if isinstance(v, dt.date)), None)
+                inner = f"{where} \u203a {spec.title}" if where else spec.title
+                inner += f", row {i + 1}" + (f" ({day:%-d %b %Y})" if day else "")
+                out += _walk_numbers(fields(spec.detail), row, f"{at}.{i}", inner)
+    return out
+
+
+def varied_values(scenario: Scenario) -> list[VariedValue]:
+    """Every number of ``scenario`` a sweep or goal seek may vary, the staff first.
+
+    Generated from the schema and the scenario's own values (defaults included): each
+    role's workers in post and vacant posts as whole full-time workers
+    (``roles.<id>.in_post_fte.count``), then every number of every role and table in the
+    schema's order.  Outcome chances and intensity shares (which must sum to 1) and dated
+    rows (the staffing plan) are left out.
+    """
+    data = scenario.model_dump(mode="python")
+    out: list[VariedValue] = []
+    for role in scenario.roles:
+        out.append(VariedValue(f"roles.{role.id}.in_post_fte.count",
+                               f"{role.label}: Full-time workers in post at the start", "workers",
+                               len(role.in_post_fte), True,
+                               "Workers in post at the start, each full time (replaces the list of FTE figures)."))
+        out.append(VariedValue(f"roles.{role.id}.vacant_fte.count", f"{role.label}: Vacant full-time posts at the start",
+                               "posts", len(role.vacant_fte), True,
+                               "Funded posts empty at the start, each full time; they go to recruitment."))
+    top = fields(Scenario)
+    role_specs = fields(next(spec.detail for spec in top if spec.key == "roles"))
+    for role, role_data in zip(scenario.roles, data["roles"]):
+        out += _walk_numbers(role_specs, role_data, f"roles.{role.id}", role.label)
+    out += _walk_numbers([spec for spec in top if spec.key != "roles"], data, "", "")
+    return out
+
+
 # ---- paired statistics -------------------------------------------------------------------
 
 
@@ -207,6 +310,38 @@ def verdict(metric: Metric, low: float, high: float, mean: float) -> str:
     if metric.higher_is_better is None:
         return "higher" if up else "lower"
     return "better" if up == metric.higher_is_better else "worse"
+
+
+def difference_decimals(metric: Metric) -> int:
+    """Decimals of a mean difference: one more than the metric's own, except for pounds."""
+    return metric.decimals + (0 if metric.unit == "gbp" else 1)
+
+
+def format_difference(metric: Metric, value: float, unit: bool = True, decimals: int | None = None) -> str:
+    """A difference with its sign as people read it: ``"+1.2 families"``, ``"-£1,500"``, ``"+3.0 points"``.
+
+    A difference that rounds to zero reads ``"±0..."``, never ``"-0.0"``; ``unit=False``
+    leaves the unit off (the first end of an interval).
+    """
+    if value is None or math.isnan(value):
+        return "n/a"
+    d = difference_decimals(metric) if decimals is None else decimals
+    scale = 100 if metric.unit in ("share", "probability") else 1
+    if round(value * scale, d) == 0:
+        value = 0.0
+    text = metric.format_change(value, d)
+    if not unit:
+        suffix = " points" if metric.unit in ("share", "probability") else f" {metric.unit_info.suffix}"
+        if suffix.strip() and text.endswith(suffix):
+            text = text[: -len(suffix)]
+    return text
+
+
+def interval_text(metric: Metric, low: float, high: float) -> str:
+    """The 95% interval of a difference in words: ``"95% interval +0.8 to +1.7 families"``."""
+    if any(math.isnan(v) for v in (low, high)):
+        return "no interval (too few runs)"
+    return f"95% interval {format_difference(metric, low, unit=False)} to {format_difference(metric, high)}"
 
 
 def p_better(metric: Metric, diffs: np.ndarray) -> float:
@@ -939,7 +1074,8 @@ def morris(scenario: Scenario, inputs: Sequence[Input], replications: int, seed:
 
 
 __all__ = ["COMPARE_COLUMNS", "Comparison", "GoalPoint", "GoalResult", "Input", "Morris", "NO_CLEAR_DIFFERENCE",
-           "Sweep", "SweepPoint", "Tornado", "WhatIfError", "compare", "expand_changes", "goal_candidates",
+           "Sweep", "SweepPoint", "Tornado", "VariedValue", "WhatIfError", "compare", "difference_decimals",
+           "expand_changes", "format_difference", "goal_candidates", "interval_text",
            "goal_seek", "interval_half_widths", "make_input", "make_variant", "morris", "morris_available",
            "paired_series", "paired_table", "parse_value", "parse_values", "parse_vary", "seek", "sweep", "tornado",
-           "value_at", "verdict"]
+           "value_at", "varied_values", "verdict"]

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QObject, Signal
 
 from tfsim.scenario import read_scenario
-from tfsim.ui.session import RunSession
+from tfsim.ui.session import RunSession, with_runs
 
 SEVENOAKS = Path(__file__).resolve().parents[2] / "scenarios" / "sevenoaks-2014.toml"
 
@@ -32,6 +32,7 @@ class FakeController(QObject):
     def start(self, scenario, replications, seed, jobs):
         self.running = True
         self.starts.append((scenario.name, replications, seed, jobs))
+        return True
 
     def cancel(self):
         self.cancels += 1
@@ -45,8 +46,8 @@ class FakeController(QObject):
         self.stopped.emit()
 
 
-def results(name, n=3):
-    return SimpleNamespace(scenario=SimpleNamespace(name=name), replications=n)
+def results(name, n=3, seed=1):
+    return SimpleNamespace(scenario=SimpleNamespace(name=name), replications=n, seed=seed)
 
 
 @pytest.fixture
@@ -113,6 +114,40 @@ def test_failed_and_cancelled_runs_keep_what_was_there(session):
     session.controller.end(session.controller.failed, "ValueError: boom")
     assert session.results is first and session.events[-2:] == ["failed", "stopped"]
     assert not session.cancel()  # nothing running
+
+
+def test_a_baseline_on_other_seeds_is_run_again_on_the_results_seeds(session):
+    session.run(SCENARIO, 3, 1, 1)
+    session.controller.end(session.controller.finished, results("Edited", n=3, seed=1))
+    assert session.pin() and not session.can_repair()
+    session.run(SCENARIO, 5, 2, 1)  # more runs on another seed: the pinned baseline cannot pair
+    session.controller.end(session.controller.finished, results("Edited", n=5, seed=2))
+    assert session.controller.starts[-1] == ("Edited", 5, 2, 1)  # the baseline's scenario, on the run's settings
+    assert session.running_baseline and session.repairing
+    assert session.pending_baseline == "Edited (5 runs)"
+    session.controller.end(session.controller.finished, results("Edited", n=5, seed=2))
+    assert not session.repairing and not session.can_repair() and session.baseline_name == "Edited (5 runs)"
+    assert len(session.controller.starts) == 3  # no further re-run
+
+
+def test_a_cancelled_re_run_leaves_the_comparison_unpaired(session):
+    session.run(SCENARIO, 3, 1, 1)
+    session.controller.end(session.controller.finished, results("Edited", seed=1))
+    session.pin()
+    session.run(SCENARIO, 3, 9, 1)
+    session.controller.end(session.controller.finished, results("Edited", seed=9))
+    assert session.repairing
+    session.cancel()
+    session.controller.end(session.controller.cancelled)
+    assert not session.repairing and session.can_repair() and not session.running
+    assert session.baseline.seed == 1  # kept, unpaired
+    assert session.repair_baseline() and session.running_baseline  # on request (Run menu)
+
+
+def test_names_of_baselines_follow_their_runs():
+    assert with_runs("Sevenoaks 2014 (100 runs)", 40) == "Sevenoaks 2014 (40 runs)"
+    assert with_runs("Other (other.toml, 1,000 runs)", 5) == "Other (other.toml, 5 runs)"
+    assert with_runs("No count", 5) == "No count"
 
 
 def test_a_real_run_in_a_thread(qtbot):

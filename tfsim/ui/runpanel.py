@@ -1,10 +1,27 @@
-"""The right side of the window: run settings and buttons, progress, the baseline line, cards and charts."""
+"""The right side of the window: run settings and buttons, progress, then the Results and What-if views.
+
+Results holds the baseline line, a note when nobody waited, the cards and the charts; the
+window adds the What-if view (:class:`~tfsim.ui.whatifpanel.WhatIfPanel`) beside it.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tfsim.target import NEVER_WAITED_TEXT, never_waited
 
 from .results import ChartTabs, KpiPanel
+
+NOTE_STYLE = "background: #FDF1D6; color: #222; padding: 4px 6px; border-left: 4px solid #E69F00;"
 
 
 class RunPanel(QWidget):
@@ -46,6 +63,13 @@ class RunPanel(QWidget):
         self.progress.setMaximumHeight(18)
         rl.addWidget(self.progress)
 
+        self.views = QTabWidget()
+        self.views.setDocumentMode(True)
+        rl.addWidget(self.views, 1)
+        page = QWidget()
+        rl = QVBoxLayout(page)  # the Results view from here on
+        rl.setContentsMargins(0, 4, 0, 0)
+        self.views.addTab(page, "Results")
         compare = QHBoxLayout()
         self.run_info = QLabel("")
         self.run_info.setWordWrap(True)
@@ -61,6 +85,11 @@ class RunPanel(QWidget):
         compare.addWidget(self.pin_button)
         compare.addWidget(self.unpin_button)
         rl.addLayout(compare)
+        self.note = QLabel(NEVER_WAITED_TEXT)
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(NOTE_STYLE)
+        self.note.hide()
+        rl.addWidget(self.note)
         self.kpis = KpiPanel()
         rl.addWidget(self.kpis)
         self.chart_tabs = ChartTabs()
@@ -88,15 +117,22 @@ class RunPanel(QWidget):
     def show_session(self, session) -> None:
         """Cards, charts and the run line from a :class:`~tfsim.ui.session.RunSession`."""
         r, baseline, name = session.results, session.baseline, session.baseline_name
-        self.kpis.show_results(r, baseline)
+        pairing = session.pairing
+        self.kpis.show_results(r, pairing, session.repairing)
         self.chart_tabs.show_results(r, baseline)
         self.pin_button.setEnabled(r is not None)
         self.unpin_button.setEnabled(baseline is not None)
+        self.note.setVisible(r is not None and never_waited(r))
         if r is None and baseline is not None:
             self.run_info.setText(f"Baseline <i>{name}</i> is ready; run this scenario to compare.")
         if r is not None:
             info = (f"<b>{r.scenario.name}</b>: {r.replications} runs, seed {r.seed}, "
                     f"{r.scenario.start_date:%d %b %Y} to {r.scenario.end_date:%d %b %Y}")
-            if baseline is not None:
-                info += f". Compared with baseline <i>{name}</i> (dashed)"
+            if pairing is not None and pairing.paired:
+                info += f". Compared with baseline <i>{name}</i> (dashed), run by run on the same seeds"
+            elif pairing is not None and session.repairing:
+                info += f". Running baseline <i>{name}</i> again on this run's seeds, to compare run by run..."
+            elif pairing is not None:
+                info += (f". Compared with baseline <i>{name}</i> (dashed), <b>not paired</b>: it ran on other "
+                         "seeds (Run, Re-run the baseline on this run's seeds)")
             self.run_info.setText(info)

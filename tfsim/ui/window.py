@@ -2,9 +2,12 @@
 
 The window holds no state of its own.  :class:`~tfsim.ui.documents.Documents` owns the
 open scenario and its file, :class:`~tfsim.ui.session.RunSession` the runs and their
-results, :class:`~tfsim.ui.problems.ProblemsPanel` the problems list and
+results (driven by :class:`~tfsim.ui.runactions.RunActions`),
+:class:`~tfsim.ui.whatifpanel.WhatIfPanel` the what-if analyses,
+:class:`~tfsim.ui.problems.ProblemsPanel` the problems list and
 :class:`~tfsim.ui.exports.Exports` the exports; the window lays them out, fills the
-menus and passes signals between them.
+menus and passes signals between them.  Every background job runs on one
+:class:`~tfsim.ui.worker.SharedRunner`, whose worker processes stop when the window closes.
 """
 
 from __future__ import annotations
@@ -14,18 +17,19 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from tfsim.scenario.bundled import bundled_scenarios, bundled_scenarios_dir
+from tfsim.scenario.bundled import bundled_scenarios
 from tfsim.scenario.check import validate
-from tfsim.scenario.io import LoadResult, read_scenario
+from tfsim.scenario.io import LoadResult
 
 from .dialogs import show_error
 from .documents import Documents, toml_paths
@@ -33,12 +37,14 @@ from .exports import Exports
 from .form import ScenarioForm
 from .problems import ProblemsPanel
 from .reportexport import ReportExport
+from .runactions import MAX_LISTED, STATUS_MS, RunActions
 from .runpanel import RunPanel
 from .session import RunSession
 from .settings import restore_window, save_window
-
-STATUS_MS = 8000
-MAX_LISTED = 8  # problems listed in the "Cannot run yet" dialog
+from .staffdialog import add_staff
+from .tasks import point_edits
+from .whatifpanel import WhatIfPanel
+from .worker import RunController, SharedRunner
 
 
 class MainWindow(QMainWindow):
@@ -48,9 +54,13 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1000, 600)
         self.documents = Documents(self)
         self.doc = self.documents.doc
-        self.session = RunSession(parent=self)
+        self.shared = SharedRunner(self)  # one warm runner for every run and analysis
+        self.session = RunSession(RunController(self.shared), parent=self)
         self.form: ScenarioForm | None = None
         self._build_ui()
+        self.runs = RunActions(self, self.session, self.run_panel, self.current_scenario)
+        for name in ("start_run", "cancel_run", "compare_with_file", "pin_baseline"):
+            setattr(self, name, getattr(self.runs, name))
         self.exports = Exports(self, self.session, self.documents, self.run_panel.chart_tabs)
         self._build_menus()
         self._connect()
@@ -66,9 +76,20 @@ class MainWindow(QMainWindow):
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(6, 6, 6, 6)
-        head = QLabel("Scenario")
-        head.setStyleSheet("font-weight: bold; font-size: 11pt;")
-        left_lay.addWidget(head)
+        head = QHBoxLayout()
+        title = QLabel("Scenario")
+        title.setStyleSheet("font-weight: bold; font-size: 11pt;")
+        head.addWidget(title)
+        head.addStretch(1)
+        self.tools = {}  # the scenario's own small toolbar
+        for key, text, tip in (("undo", "Undo", "Undo the last change (Ctrl+Z)"),
+                               ("redo", "Redo", "Redo the change undone (Ctrl+Shift+Z)"),
+                               ("add_staff", "Add staff...", "Add N FTE of a role from a date to the staffing plan")):
+            self.tools[key] = button = QToolButton()
+            button.setText(text)
+            button.setToolTip(tip)
+            head.addWidget(button)
+        left_lay.addLayout(head)
         self.form_holder = QVBoxLayout()
         left_lay.addLayout(self.form_holder, 1)
         self.unreadable = QLabel()
@@ -81,8 +102,12 @@ class MainWindow(QMainWindow):
         left.setMinimumWidth(480)
         split.addWidget(left)
 
-        # right: run controls, KPI cards, charts
+        # right: run controls, then the Results (cards, charts) and What-if views
         self.run_panel = right = RunPanel()
+        self.whatif = WhatIfPanel(self.shared, self.current_scenario,
+                                  lambda: self.run_panel.run_settings()[1:])
+        right.views.addTab(self.whatif, "What-if")
+        right.views.setTabToolTip(1, "Sweeps, goal seek and which input matters, all on the same random numbers")
         split.addWidget(right)
         split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 6)
@@ -122,14 +147,26 @@ class MainWindow(QMainWindow):
         e.addAction(undo)
         e.addAction(redo)
         self.undo_action, self.redo_action = undo, redo
+        e.addSeparator()
+        self._act(e, "&Add staff...", self.add_staff)
+        stack = self.doc.undo_stack
+        for key, act, can in (("undo", stack.undo, stack.canUndoChanged), ("redo", stack.redo, stack.canRedoChanged)):
+            self.tools[key].clicked.connect(act)
+            self.tools[key].setEnabled(False)
+            can.connect(self.tools[key].setEnabled)
+        self.tools["add_staff"].clicked.connect(self.add_staff)
 
-        r = mb.addMenu("&Run")
-        self._act(r, "&Run scenario", self.start_run, "F5")
-        self._act(r, "&Cancel run", self.cancel_run, "Esc")
+        r, runs = mb.addMenu("&Run"), self.runs
+        self._act(r, "&Run scenario", runs.start_run, "F5")
+        self._act(r, "&Cancel run", runs.cancel_run, "Esc")
         r.addSeparator()
-        self._act(r, "&Pin this run as the baseline", self.pin_baseline)
+        self._act(r, "&Pin this run as the baseline", runs.pin_baseline)
         self._act(r, "C&lear the baseline", self.session.clear_baseline)
-        self._act(r, "Run &another scenario file as the baseline...", self.compare_with_file_dialog)
+        self._act(r, "Run &another scenario file as the baseline...", runs.compare_with_file_dialog)
+        self._act(r, "Re-run the baseline on this run's &seeds", runs.repair_baseline)
+        r.addSeparator()
+        self._act(r, "&What-if: sweep, goal seek, which input matters",
+                  lambda: self.run_panel.views.setCurrentWidget(self.whatif))
 
         h = mb.addMenu("&Help")
         self._act(h, "&About tfsim", self.about)
@@ -151,20 +188,8 @@ class MainWindow(QMainWindow):
         self.documents.recent.changed.connect(self._fill_recent)
         self.exports.status.connect(status)
         self.problems_panel.activated.connect(self._focus_problem)
-        panel = self.run_panel
-        panel.run_button.clicked.connect(self.start_run)
-        panel.cancel_button.clicked.connect(self.cancel_run)
-        panel.pin_button.clicked.connect(self.pin_baseline)
-        panel.unpin_button.clicked.connect(self.session.clear_baseline)
-        s = self.session
-        s.started.connect(self._on_started)
-        s.progress.connect(panel.set_progress)
-        s.changed.connect(self.show_results)
-        s.finished.connect(self._on_finished)
-        s.baselineReady.connect(self._on_baseline_ready)
-        s.failed.connect(self._on_failed)
-        s.cancelled.connect(self._on_cancelled)
-        s.stopped.connect(panel.stopped)
+        self.session.changed.connect(self.show_results)
+        self.whatif.usePoint.connect(self.use_point)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -178,9 +203,10 @@ class MainWindow(QMainWindow):
         if not self.documents.maybe_save():
             event.ignore()
             return
-        if self.session.running:
-            self.session.wait()
+        self.session.wait()  # every job's thread ends before the window and its runner go
+        self.whatif.wait()
         self.report_export.wait()
+        self.shared.close()
         save_window(self, self.run_panel.reps)
         event.accept()
 
@@ -255,6 +281,8 @@ class MainWindow(QMainWindow):
         self.problems_panel.show_result(result)
         if self._form_active():
             self.form.show_problems(result.problems)
+        if result.ok:  # the what-if forms offer the numbers of the scenario as edited
+            self.whatif.set_scenario(result.scenario)
 
     def _focus_problem(self, path: tuple) -> None:
         if self._form_active():
@@ -278,61 +306,30 @@ class MainWindow(QMainWindow):
             return None
         return result.scenario
 
-    def start_run(self) -> bool:
-        if self.session.running:
-            return False
-        scenario = self.current_scenario()
-        return scenario is not None and self.session.run(scenario, *self.run_panel.run_settings())
-
-    def cancel_run(self) -> None:
-        if self.session.cancel():
-            self.statusBar().showMessage("Cancelling...")
-
-    def compare_with_file(self, path) -> bool:
-        """Run another scenario file (same runs and seed) and draw it as the baseline."""
-        if self.session.running:
-            return False
-        path = Path(path)
-        result = read_scenario(path)
-        if not result.ok:
-            lines = "\n".join(p.format(path.name) for p in result.problems[:MAX_LISTED])
-            show_error(self, "Cannot compare with this file", f"{path.name} has problems:\n\n{lines}")
-            return False
-        name = f"{result.scenario.name} ({path.name}, {self.run_panel.reps.value()} runs)"
-        return self.session.run_baseline(result.scenario, name, *self.run_panel.run_settings())
-
-    def compare_with_file_dialog(self) -> None:
-        start = str(self.doc.path.parent if self.doc.path else bundled_scenarios_dir())
-        name, _ = QFileDialog.getOpenFileName(self, "Scenario to compare with", start, "Scenario files (*.toml)")
-        if name:
-            self.compare_with_file(name)
-
-    def pin_baseline(self) -> None:
-        if self.session.pin():
-            self.statusBar().showMessage(f"Pinned {self.session.baseline_name} as the baseline. Change the scenario "
-                                         "or open another one and run it to compare.", STATUS_MS)
-
-    def _on_started(self, name: str, n: int) -> None:
-        self.run_panel.started(n)
-        self.statusBar().showMessage(f"Running {name}: {n} runs...")
-
-    def _on_finished(self, r) -> None:
-        self.statusBar().showMessage(
-            f"Finished {r.replications} runs of {r.scenario.name} in {r.elapsed_seconds:.1f} s", STATUS_MS)
-
-    def _on_baseline_ready(self, _results) -> None:
-        self.statusBar().showMessage(f"Baseline ready: {self.session.baseline_name}", STATUS_MS)
-
-    def _on_failed(self, message: str) -> None:
-        reason, _, details = message.partition("\n\n")
-        show_error(self, "The run failed", reason, details)
-
-    def _on_cancelled(self) -> None:
-        self.run_panel.progress.setValue(0)
-        self.statusBar().showMessage("Run cancelled; the previous results are still shown.", STATUS_MS)
-
     def show_results(self) -> None:
         self.run_panel.show_session(self.session)
+        self.whatif.set_main_results(self.session.results)
+
+    # ---- editing from the results ------------------------------------------------------------
+
+    def add_staff(self) -> bool:
+        """Add N FTE of a role from a date to the staffing plan (one undoable edit)."""
+        return self._form_active() and add_staff(self, self.doc)
+
+    def use_point(self, changes: dict, text: str) -> bool:
+        """Put a what-if point's values into the edited scenario, as one undoable edit."""
+        try:
+            edits = point_edits(self.doc.data, changes)
+        except KeyError as exc:
+            show_error(self, "Cannot use this point", f"The scenario being edited has no {exc.args[0]} any more.")
+            return False
+        stack = self.doc.undo_stack
+        stack.beginMacro(text)
+        for path, value in edits:
+            self.doc.set_value(path, value)
+        stack.endMacro()
+        self.statusBar().showMessage(f"{text} in the scenario (Edit, Undo takes it back).", STATUS_MS)
+        return True
 
     def about(self) -> None:
         QMessageBox.about(self, "About tfsim",

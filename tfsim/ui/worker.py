@@ -1,26 +1,79 @@
-"""Runs off the GUI thread: a worker object in a QThread calling run_experiment."""
+"""Work off the GUI thread: one job at a time in a QThread, on one warm Runner shared by the window.
+
+A job is a callable ``job(runner)`` that does its replications through the
+:class:`tfsim.experiment.Runner` it is given (a run, a baseline run, a sweep, a goal seek
+or a tornado) and returns what it found.  :class:`JobWorker` calls it in a QThread with
+the runner's progress and cancel hooks set; :class:`JobController` owns the thread.  All
+the controllers of a window share one :class:`SharedRunner`, so its pool of worker
+processes stays warm from one job to the next and only one job runs at a time.
+"""
 
 from __future__ import annotations
 
 import threading
 import traceback
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from tfsim.experiment import Cancelled, run_experiment
+from tfsim.experiment import Cancelled, Runner, resolve_jobs
+from tfsim.scenario.variants import VariantError
+from tfsim.whatif import WhatIfError
+
+Job = Callable[[Runner], Any]
+#: Seconds to wait for a cancelled job's thread when the window closes.
+WAIT_MS = 30000
 
 
-class RunWorker(QObject):
-    """Calls :func:`tfsim.experiment.run_experiment` with progress and cancel hooks."""
+class SharedRunner(QObject):
+    """One warm :class:`~tfsim.experiment.Runner` for every background job of a window.
 
-    progress = Signal(int, int)
-    finished = Signal(object)  # ExperimentResults
-    failed = Signal(str)
+    :meth:`acquire` hands it to one job at a time (None while another job holds it) and
+    starts a new one when the number of processes asked for changes; :meth:`close` stops
+    its worker processes when the window closes.
+    """
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.runner: Runner | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+    def acquire(self, jobs: int) -> Runner | None:
+        if not self._lock.acquire(blocking=False):
+            return None
+        if self.runner is not None and self.runner.jobs != resolve_jobs(jobs):
+            self.runner.close()
+            self.runner = None
+        if self.runner is None:
+            self.runner = Runner(jobs)
+        return self.runner
+
+    def release(self) -> None:
+        if self._lock.locked():
+            self._lock.release()
+
+    def close(self) -> None:
+        """Stop the worker processes (after the jobs' threads have finished)."""
+        if self.runner is not None:
+            self.runner.close()
+            self.runner = None
+
+
+class JobWorker(QObject):
+    """Calls ``job(runner)`` with the runner's progress and cancel hooks pointing here."""
+
+    progress = Signal(int, int)  # replications done, replications asked for, in this job
+    finished = Signal(object)  # what the job returned
+    failed = Signal(str)  # the reason, then (after a blank line) details for a bug
     cancelled = Signal()
 
-    def __init__(self, scenario, replications: int, seed: int, jobs: int):
+    def __init__(self, job: Job, runner: Runner, shared: SharedRunner):
         super().__init__()
-        self.scenario, self.replications, self.seed, self.jobs = scenario, replications, seed, jobs
+        self.job, self.runner, self.shared = job, runner, shared
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -28,20 +81,27 @@ class RunWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        runner = self.runner
+        done, total = runner.done, runner.total  # the runner counts every job's replications
+        runner.progress = lambda d, t: self.progress.emit(d - done, t - total)
+        runner.cancel = self._cancel.is_set
         try:
-            results = run_experiment(self.scenario, self.replications, self.seed, self.jobs,
-                                     progress=lambda d, t: self.progress.emit(d, t),
-                                     cancel=self._cancel.is_set)
+            result = self.job(runner)
         except Cancelled:
             self.cancelled.emit()
-        except Exception as exc:  # shown in a dialog by the window
+        except (WhatIfError, VariantError) as exc:  # bad input: its reason is enough
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug: shown in a dialog with its details
             self.failed.emit(f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=3)}")
         else:
-            self.finished.emit(results)
+            self.finished.emit(result)
+        finally:
+            runner.progress = runner.cancel = None
+            self.shared.release()  # here, not in the GUI thread: a closing window may not process events
 
 
-class RunController(QObject):
-    """Owns one run at a time: a thread, its worker and the signals the window needs."""
+class JobController(QObject):
+    """Owns one job at a time: a thread, its worker and the signals the window needs."""
 
     progress = Signal(int, int)
     finished = Signal(object)
@@ -49,20 +109,25 @@ class RunController(QObject):
     cancelled = Signal()
     stopped = Signal()  # after any end (finished, failed or cancelled), thread gone
 
-    def __init__(self, parent=None):
+    def __init__(self, shared: SharedRunner | None = None, parent: QObject | None = None):
         super().__init__(parent)
+        self.shared = shared if shared is not None else SharedRunner(self)
         self.thread: QThread | None = None
-        self.worker: RunWorker | None = None
+        self.worker: JobWorker | None = None
 
     @property
     def running(self) -> bool:
         return self.thread is not None
 
-    def start(self, scenario, replications: int, seed: int, jobs: int) -> None:
+    def start_job(self, job: Job, jobs: int) -> bool:
+        """Start ``job`` on ``jobs`` processes; False while this or another controller's job runs."""
         if self.running:
-            raise RuntimeError("a run is already in progress")
+            return False
+        runner = self.shared.acquire(jobs)
+        if runner is None:
+            return False
         self.thread = QThread()
-        self.worker = RunWorker(scenario, replications, seed, jobs)
+        self.worker = JobWorker(job, runner, self.shared)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.worker.progress.connect(self.progress)
@@ -70,6 +135,7 @@ class RunController(QObject):
         self.worker.failed.connect(self._done_failed)
         self.worker.cancelled.connect(self._done_cancelled)
         self.thread.start()
+        return True
 
     def cancel(self) -> None:
         if self.worker is not None:
@@ -84,9 +150,9 @@ class RunController(QObject):
         self.thread = None
         self.worker = None
 
-    def _done(self, results) -> None:
+    def _done(self, result) -> None:
         self._cleanup()
-        self.finished.emit(results)
+        self.finished.emit(result)
         self.stopped.emit()
 
     def _done_failed(self, message: str) -> None:
@@ -100,7 +166,16 @@ class RunController(QObject):
         self.stopped.emit()
 
     def wait(self) -> None:
+        """Cancel the job and wait for its thread (before the window closes)."""
         if self.thread is not None:
             self.cancel()
             self.thread.quit()
-            self.thread.wait(30000)
+            self.thread.wait(WAIT_MS)
+
+
+class RunController(JobController):
+    """Runs of one scenario: ``start(scenario, replications, seed, jobs)``."""
+
+    def start(self, scenario, replications: int, seed: int, jobs: int) -> bool:
+        """Replications ``0 .. replications - 1`` of ``scenario``; False while a job runs."""
+        return self.start_job(lambda runner: runner.run(scenario, replications, seed), jobs)
