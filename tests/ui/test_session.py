@@ -29,7 +29,7 @@ class FakeController(QObject):
         self.starts = []
         self.cancels = 0
 
-    def start(self, scenario, replications, seed, jobs):
+    def start(self, scenario, replications, seed, jobs, precision=None):
         self.running = True
         self.starts.append((scenario.name, replications, seed, jobs))
         return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from tfsim.scenario.bundled import bundled_scenarios_dir
 from tfsim.scenario.io import read_scenario
@@ -62,7 +62,8 @@ class RunActions(QObject):
         if self._busy():
             return False
         scenario = self.scenario_source()
-        return scenario is not None and self.session.run(scenario, *self.panel.run_settings())
+        return scenario is not None and self.session.run(scenario, *self.panel.run_settings(),
+                                                                precision=self.panel.precision())
 
     def cancel_run(self) -> None:
         if self.session.cancel():
@@ -118,3 +119,16 @@ class RunActions(QObject):
     def _on_cancelled(self) -> None:
         self.panel.progress.setValue(0)
         self.status("Run cancelled; the previous results are still shown.", STATUS_MS)
+
+    def choose_dask(self) -> None:
+        """Ask where runs go: this computer's processes, or a Dask cluster (``local`` or a scheduler address)."""
+        shared = self.window.shared
+        text, ok = QInputDialog.getText(
+            self.window, "Where to run",
+            "Dask scheduler address, e.g. tcp://server:8786 (needs pip install 'tfsim[dask]' here and on every "
+            "machine), or 'local' for a Dask cluster on this computer.\nLeave empty to run on this computer's "
+            "cores.", text=shared.dask or "")
+        if ok and not self._busy():
+            shared.dask = text.strip() or None
+            self.status(f"Runs go to the Dask cluster at {shared.dask}." if shared.dask else
+                        "Runs use this computer's cores.", STATUS_MS)

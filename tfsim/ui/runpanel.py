@@ -6,7 +6,9 @@ window adds the What-if view (:class:`~tfsim.ui.whatifpanel.WhatIfPanel`) beside
 
 from __future__ import annotations
 
+from PySide6.QtCore import QElapsedTimer
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -17,9 +19,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tfsim.experiment import Precision
 from tfsim.target import NEVER_WAITED_TEXT, never_waited
 
 from .results import ChartTabs, KpiPanel
+
+#: What "Enough for ±2%" runs to.
+PRECISION = Precision()
+
+
+def time_left(elapsed: float, done: int, total: int) -> str:
+    """", about 40 s left" at the pace so far (``elapsed`` seconds for ``done`` runs), once it means something."""
+    if done < 2 or done >= total or elapsed < 2:
+        return ""
+    left = elapsed / done * (total - done)
+    if left < 60:
+        return f", about {max(5, round(left / 5) * 5):.0f} s left"
+    return f", about {round(left / 60):.0f} min left"
+
 
 NOTE_STYLE = "background: #FDF1D6; color: #222; padding: 4px 6px; border-left: 4px solid #E69F00;"
 
@@ -29,6 +46,7 @@ class RunPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._clock = QElapsedTimer()
         rl = QVBoxLayout(self)
         rl.setContentsMargins(6, 6, 6, 6)
         controls = QHBoxLayout()
@@ -41,12 +59,26 @@ class RunPanel(QWidget):
         self.seed.setRange(0, 2_000_000_000)
         self.seed.setValue(12345)
         self.seed.setToolTip("Random seed: the same seed gives exactly the same results.")
+        self.precise = QCheckBox(f"Enough for ±{PRECISION.relative:.0%}")
+        self.precise.setChecked(True)
+        self.precise.setToolTip(
+            f"Choose the number of runs: run in batches until the 95% intervals of families turned around (and of "
+            f"the count towards the target) are within ±{PRECISION.relative:.0%} of the mean and the chance of "
+            f"meeting the target within ±{PRECISION.probability * 100:.0f} points, up to "
+            f"{PRECISION.max_replications:,} runs. Untick to set the number of runs yourself.")
+        self.precise.toggled.connect(lambda on: self.reps.setEnabled(not on))
+        self.reps.setEnabled(False)
+        # a number of runs set from outside (``--replications``, a script) means that number
+        self.reps.valueChanged.connect(lambda _n: self.precise.setChecked(False))
         self.jobs = QSpinBox()
         self.jobs.setRange(0, 256)
-        self.jobs.setValue(1)
-        self.jobs.setToolTip("Processor cores to use at once (jobs). 1 = one core; 0 = all cores.")
-        for label, w in (("Runs (replications):", self.reps), ("Seed:", self.seed), ("Cores (jobs):", self.jobs)):
-            controls.addWidget(QLabel(label))
+        self.jobs.setSpecialValueText("Auto")
+        self.jobs.setValue(0)
+        self.jobs.setToolTip("Processor cores to use at once. Auto: this core for small runs, every core when "
+                             "sharing the runs out is faster (starting the extra processes takes about a second).")
+        for label, w in (("Runs:", self.reps), (None, self.precise), ("Seed:", self.seed), ("Cores:", self.jobs)):
+            if label:
+                controls.addWidget(QLabel(label))
             controls.addWidget(w)
         self.run_button = QPushButton("Run")
         self.run_button.setToolTip("Simulate the scenario (F5)")
@@ -99,7 +131,12 @@ class RunPanel(QWidget):
         """(replications, seed, jobs) as set."""
         return self.reps.value(), self.seed.value(), self.jobs.value()
 
+    def precision(self) -> Precision | None:
+        """The precision to run to, or None for the number of runs set."""
+        return PRECISION if self.precise.isChecked() else None
+
     def started(self, n: int) -> None:
+        self._clock.start()
         self.progress.setRange(0, n)
         self.progress.setFormat("%v of %m runs done")
         self.progress.setValue(0)
@@ -109,6 +146,7 @@ class RunPanel(QWidget):
     def set_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, total)
         self.progress.setValue(done)
+        self.progress.setFormat(f"%v of %m runs done{time_left(self._clock.elapsed() / 1000, done, total)}")
 
     def stopped(self) -> None:
         self.run_button.setEnabled(True)
@@ -126,7 +164,10 @@ class RunPanel(QWidget):
         if r is None and baseline is not None:
             self.run_info.setText(f"Baseline <i>{name}</i> is ready; run this scenario to compare.")
         if r is not None:
-            info = (f"<b>{r.scenario.name}</b>: {r.replications} runs, seed {r.seed}, "
+            chosen = r.meta.get("precision")
+            runs = f"{r.replications} runs" + ((" (enough for the precision asked)" if chosen["reached"] else
+                                                 " (the most allowed; not yet as precise as asked)") if chosen else "")
+            info = (f"<b>{r.scenario.name}</b>: {runs}, seed {r.seed}, "
                     f"{r.scenario.start_date:%d %b %Y} to {r.scenario.end_date:%d %b %Y}")
             if pairing is not None and pairing.paired:
                 info += f". Compared with baseline <i>{name}</i> (dashed), run by run on the same seeds"

@@ -69,9 +69,13 @@ class RunSession(QObject):
         """The results against the baseline (None without both)."""
         return pair(self.results, self.baseline)
 
-    def run(self, scenario, replications: int, seed: int, jobs: int) -> bool:
-        """Run the edited scenario; its results replace ``results``.  False when busy."""
-        return self._start(scenario, replications, seed, jobs, None)
+    def run(self, scenario, replications: int, seed: int, jobs: int, precision=None) -> bool:
+        """Run the edited scenario; its results replace ``results``.  False when busy.
+
+        With ``precision`` (a :class:`tfsim.experiment.Precision`) the number of runs is chosen to
+        reach it and ``replications`` is ignored.
+        """
+        return self._start(scenario, replications, seed, jobs, None, precision)
 
     def run_baseline(self, scenario, name: str, replications: int, seed: int, jobs: int) -> bool:
         """Run another scenario as the baseline called ``name``.  False when busy."""
@@ -92,15 +96,15 @@ class RunSession(QObject):
             self.changed.emit()  # the views say the baseline is being run again
         return self.repairing
 
-    def _start(self, scenario, replications, seed, jobs, baseline_name) -> bool:
+    def _start(self, scenario, replications, seed, jobs, baseline_name, precision=None) -> bool:
         if self.running:
             return False
         self.pending_baseline = baseline_name
-        if not self.controller.start(scenario, replications, seed, jobs):  # another job holds the runner
+        if not self.controller.start(scenario, replications, seed, jobs, precision):  # another job holds the runner
             self.pending_baseline = None
             return False
         self._jobs = jobs
-        self.started.emit(scenario.name, replications)
+        self.started.emit(scenario.name, precision.first if precision is not None else replications)
         return True
 
     def cancel(self) -> bool:

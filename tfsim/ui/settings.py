@@ -23,10 +23,13 @@ def restore_window(window, replications) -> None:
         window.restoreGeometry(geo)
     else:
         window.resize(*DEFAULT_SIZE)
+    blocked = replications.blockSignals(True)  # restoring the number is not asking for it
     try:
         replications.setValue(int(s.value("replications", DEFAULT_REPLICATIONS)))
     except (TypeError, ValueError):
         pass
+    finally:
+        replications.blockSignals(blocked)
 
 
 def save_window(window, replications) -> None:

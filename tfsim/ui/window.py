@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         self._act(r, "C&lear the baseline", self.session.clear_baseline)
         self._act(r, "Run &another scenario file as the baseline...", runs.compare_with_file_dialog)
         self._act(r, "Re-run the baseline on this run's &seeds", runs.repair_baseline)
+        self._act(r, "Where to run (this computer or a &Dask cluster)...", runs.choose_dask)
         r.addSeparator()
         self._act(r, "&What-if: sweep, goal seek, which input matters",
                   lambda: self.run_panel.views.setCurrentWidget(self.whatif))

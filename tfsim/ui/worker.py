@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from tfsim.experiment import Cancelled, Runner, resolve_jobs
+from tfsim.experiment import Cancelled, Precision, Runner, RunFailed, resolve_jobs
 from tfsim.scenario.variants import VariantError
 from tfsim.whatif import WhatIfError
 
@@ -36,6 +36,9 @@ class SharedRunner(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.runner: Runner | None = None
+        #: Dask scheduler address ("local" or tcp://HOST:8786), or None for this computer's processes.
+        self.dask: str | None = None
+        self._asked: tuple[int, str | None] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -45,11 +48,13 @@ class SharedRunner(QObject):
     def acquire(self, jobs: int) -> Runner | None:
         if not self._lock.acquire(blocking=False):
             return None
-        if self.runner is not None and self.runner.jobs != resolve_jobs(jobs):
+        asked = (jobs if jobs <= 0 else resolve_jobs(jobs), self.dask)
+        if self.runner is not None and self._asked != asked:
             self.runner.close()
             self.runner = None
         if self.runner is None:
-            self.runner = Runner(jobs)
+            self.runner = Runner(jobs, dask=self.dask)
+            self._asked = asked
         return self.runner
 
     def release(self) -> None:
@@ -89,7 +94,7 @@ class JobWorker(QObject):
             result = self.job(runner)
         except Cancelled:
             self.cancelled.emit()
-        except (WhatIfError, VariantError) as exc:  # bad input: its reason is enough
+        except (WhatIfError, VariantError, RunFailed) as exc:  # bad input or a lost worker: its reason is enough
             self.failed.emit(str(exc))
         except Exception as exc:  # a bug: shown in a dialog with its details
             self.failed.emit(f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=3)}")
@@ -176,6 +181,9 @@ class JobController(QObject):
 class RunController(JobController):
     """Runs of one scenario: ``start(scenario, replications, seed, jobs)``."""
 
-    def start(self, scenario, replications: int, seed: int, jobs: int) -> bool:
-        """Replications ``0 .. replications - 1`` of ``scenario``; False while a job runs."""
+    def start(self, scenario, replications: int, seed: int, jobs: int, precision: Precision | None = None) -> bool:
+        """Replications ``0 .. replications - 1`` of ``scenario`` (or as many as ``precision`` needs); False while
+        a job runs."""
+        if precision is not None:
+            return self.start_job(lambda runner: runner.run_to_precision(scenario, seed, precision), jobs)
         return self.start_job(lambda runner: runner.run(scenario, replications, seed), jobs)
