@@ -47,6 +47,7 @@ def test_a_run_to_a_precision_says_how_many_runs_it_needed(qtbot, monkeypatch):
     r = win.session.results
     assert r.meta["precision"]["reached"] and 3 <= r.replications <= 40
     assert f"{r.replications} runs (enough for the precision asked)" in win.run_panel.run_info.text()
+    assert win.run_panel.reps.value() == r.replications and win.run_panel.precise.isChecked()
     win.doc.undo_stack.setClean()
     assert win.close()
 

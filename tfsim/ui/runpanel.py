@@ -165,6 +165,10 @@ class RunPanel(QWidget):
             self.run_info.setText(f"Baseline <i>{name}</i> is ready; run this scenario to compare.")
         if r is not None:
             chosen = r.meta.get("precision")
+            if chosen and self.precise.isChecked():  # show the number chosen (not a request for it)
+                blocked = self.reps.blockSignals(True)
+                self.reps.setValue(r.replications)
+                self.reps.blockSignals(blocked)
             runs = f"{r.replications} runs" + ((" (enough for the precision asked)" if chosen["reached"] else
                                                  " (the most allowed; not yet as precise as asked)") if chosen else "")
             info = (f"<b>{r.scenario.name}</b>: {runs}, seed {r.seed}, "
