@@ -253,15 +253,18 @@ class Workforce:
         if resume > now:
             self.scheduler.at(resume - now, self._recruit, (post, campaign))
             return
+        # a round's length and whether it fails are drawn together, so the post's k-th round
+        # reads its k-th draws of both even when a planned starter cuts a round short
         length = wf.params.time_to_fill_weeks.quantile(post.draws.next(ROUND_LENGTH), DAYS_PER_WEEK)
-        self.scheduler.at(length, self._round_ends, (post, campaign))
+        p = wf.params.round_failure_probability
+        fails = p > 0 and post.draws.next(ROUND_FAILURE) < p
+        self.scheduler.at(length, self._round_ends, (post, campaign, fails))
 
     def _round_ends(self, event) -> None:
-        post, campaign = event.value
+        post, campaign, fails = event.value
         if post.campaign != campaign:
             return
-        p = self.roles[post.role.id].params.round_failure_probability
-        if p > 0 and post.draws.next(ROUND_FAILURE) < p:
+        if fails:
             self.scheduler.at(0.0, self._recruit, (post, campaign))  # re-advertise
             return
         self._hire(post)
