@@ -147,11 +147,12 @@ def test_draws_are_bit_identical_to_the_old_formulas(dist, scale):
         assert a.dtype == b.dtype and np.array_equal(a, b)
 
 
-def test_streams_sampler_draws_from_the_distribution():
-    streams = Streams(np.random.SeedSequence(3))
-    draw = streams.sampler("durations", Uniform(low=2, high=3))
-    values = [draw() for _ in range(5000)]
-    assert 2 <= min(values) and max(values) <= 3
+def test_a_stream_depends_on_its_name_not_on_the_order_streams_are_made():
+    a, b = Streams(np.random.SeedSequence(3)), Streams(np.random.SeedSequence(3))
+    first = a.generator("referrals").random(5)
+    b.generator("family_level").random(7)  # another stream made and used first
+    assert np.array_equal(b.generator("referrals").random(5), first)
+    assert not np.array_equal(a.generator("family_level").random(5), first)
 
 
 def test_distributions_are_frozen():

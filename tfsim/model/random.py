@@ -31,7 +31,6 @@ import numpy as np
 
 from tfsim.scenario.distributions import DistributionModel
 
-BLOCK = 2048
 #: Families per block of :class:`FamilyDraws`: each block of each process is one stream.
 FAMILY_BLOCK = 4096
 #: Draws of each process a :class:`PostDraws` makes at a time.
@@ -58,39 +57,12 @@ class Streams:
         self._generators: dict[str, np.random.Generator] = {}
 
     def generator(self, name: str) -> np.random.Generator:
+        """The generator of process ``name`` (made on first use; its seed depends on the name alone)."""
         gen = self._generators.get(name)
         if gen is None:
             gen = np.random.Generator(np.random.PCG64(child_seed(self.seed, stream_key(name))))
             self._generators[name] = gen
         return gen
-
-    def uniform(self, name: str) -> "Sampler":
-        gen = self.generator(name)
-        return Sampler(lambda n: gen.random(n))
-
-    def sampler(self, name: str, dist) -> "Sampler":
-        """A sampler of ``dist`` (a schema distribution) scaled by 1, drawing from stream ``name``."""
-        return Sampler(block_function(dist, self.generator(name)))
-
-
-class Sampler:
-    """Hands out draws one at a time from blocks drawn by ``fill(n)`` (``n`` = ``block``)."""
-
-    __slots__ = ("_fill", "_buffer", "_index", "_block")
-
-    def __init__(self, fill: Callable[[int], np.ndarray], block: int = BLOCK):
-        self._fill = fill
-        self._buffer: list[float] = []
-        self._index = 0
-        self._block = block
-
-    def __call__(self) -> float:
-        i = self._index
-        if i >= len(self._buffer):
-            self._buffer = self._fill(self._block).tolist()
-            i = 0
-        self._index = i + 1
-        return self._buffer[i]
 
 
 def block_function(dist: DistributionModel, gen: np.random.Generator, scale: float = 1.0) -> Callable[[int], np.ndarray]:
