@@ -71,9 +71,8 @@ class CaseFlow:
     scheduler, log
         The replication's scheduler and event log.
     draws : FamilyDraws
-        The families' random numbers; the case flow reserves its fields there.
+        The families' random numbers; the case flow declares its processes there.
     """
-
 
     def __init__(self, scenario: Scenario, roles: list[RoleState], waiting_list: WaitingList,
                  profiles: FamilyProfiles, scheduler: Scheduler, log: EventLog, draws: FamilyDraws):

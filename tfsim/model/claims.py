@@ -114,7 +114,7 @@ class ClaimsBook:
     scheduler : Scheduler
         The replication's scheduler (re-referrals are scheduled on it).
     draws : FamilyDraws
-        The families' random numbers; the book reserves its fields there.
+        The families' random numbers; the book declares its processes there.
     rerefer : callable
         ``rerefer(family) -> Family``: the case flow refers a relapsed family again now,
         as a new Family record.
