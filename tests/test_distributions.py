@@ -1,4 +1,5 @@
-"""Distributions: moments agree with large samples, words describe them, draws are unchanged."""
+"""Distributions: moments agree with large samples, words describe them, draws are unchanged,
+and the quantile (inverse CDF) inverts the CDF."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import math
 import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
+from scipy import stats
 
 from tfsim.model.random import Streams, block_function
 from tfsim.scenario import DISTRIBUTION_KINDS
@@ -145,11 +147,12 @@ def test_draws_are_bit_identical_to_the_old_formulas(dist, scale):
         assert a.dtype == b.dtype and np.array_equal(a, b)
 
 
-def test_streams_sampler_draws_from_the_distribution():
-    streams = Streams(np.random.SeedSequence(3))
-    draw = streams.sampler("durations", Uniform(low=2, high=3))
-    values = [draw() for _ in range(5000)]
-    assert 2 <= min(values) and max(values) <= 3
+def test_a_stream_depends_on_its_name_not_on_the_order_streams_are_made():
+    a, b = Streams(np.random.SeedSequence(3)), Streams(np.random.SeedSequence(3))
+    first = a.generator("referrals").random(5)
+    b.generator("family_level").random(7)  # another stream made and used first
+    assert np.array_equal(b.generator("referrals").random(5), first)
+    assert not np.array_equal(a.generator("family_level").random(5), first)
 
 
 def test_distributions_are_frozen():
@@ -165,3 +168,77 @@ def test_reference_lists_each_kind_with_its_label_and_describes_defaults():
         assert f"| `{kind}` |" in doc and f"| {cls.label} |" in doc
     row = next(line for line in doc.splitlines() if line.startswith("| `duration_months`"))
     assert "triangular from 6 to 18 months, most likely 12" in row
+
+
+# ---- quantile (inverse CDF) and cdf ------------------------------------------------------------
+
+GRID = (np.arange(20_000) + 0.5) / 20_000  # probabilities strictly inside (0, 1)
+
+
+def scipy_reference(dist, scale):
+    """The same distribution as a scipy.stats frozen distribution (an independent implementation)."""
+    if isinstance(dist, Exponential):
+        return stats.expon(scale=dist.mean * scale)
+    if isinstance(dist, Uniform):
+        return stats.uniform(loc=dist.low * scale, scale=(dist.high - dist.low) * scale)
+    if isinstance(dist, Triangular):
+        width = dist.high - dist.low
+        return stats.triang((dist.mode - dist.low) / width, loc=dist.low * scale, scale=width * scale)
+    if isinstance(dist, LogNormal):
+        sigma = math.sqrt(math.log(1 + (dist.sd / dist.mean) ** 2))
+        return stats.lognorm(sigma, scale=dist.mean * scale * math.exp(-sigma**2 / 2))
+    if isinstance(dist, Gamma):
+        shape = (dist.mean / dist.sd) ** 2
+        return stats.gamma(shape, scale=dist.sd**2 / dist.mean * scale)
+    return None  # fixed and empirical: discrete, checked separately
+
+
+@pytest.mark.parametrize("dist", EXAMPLES, ids=lambda d: d.describe())
+@pytest.mark.parametrize("scale", [1.0, DAYS_PER_MONTH])
+def test_quantile_inverts_the_cdf(dist, scale):
+    q = dist.quantile(GRID, scale)
+    assert q.shape == GRID.shape and np.all(np.diff(q) >= 0)  # never falls as u rises
+    reference = scipy_reference(dist, scale)
+    if reference is not None:  # continuous: F(Q(u)) = u, and Q agrees with scipy's ppf
+        assert np.allclose(dist.cdf(q, scale), GRID, atol=1e-9)
+        assert np.allclose(q, reference.ppf(GRID), rtol=1e-7, atol=1e-9)
+        assert np.allclose(dist.cdf(q, scale), reference.cdf(q), atol=1e-9)
+    else:  # discrete: Q(u) is the smallest value with F(Q(u)) > u
+        f = dist.cdf(q, scale)
+        assert np.all(f >= GRID)
+        values = np.unique(q)
+        below = dist.cdf(values - 1e-9 * max(1.0, scale), scale)
+        for v, b in zip(values, below):
+            assert np.all(GRID[q == v] >= b - 1e-12)
+
+
+@pytest.mark.parametrize("dist", EXAMPLES, ids=lambda d: d.describe())
+def test_sampling_through_the_quantile_has_the_right_mean_and_spread(dist):
+    u = generator(11).random(N)
+    x = dist.quantile(u, DAYS_PER_MONTH)
+    mean, sd = dist.expected_value() * DAYS_PER_MONTH, dist.standard_deviation() * DAYS_PER_MONTH
+    if sd == 0:
+        assert np.all(x == mean)
+        return
+    assert abs(x.mean() - mean) < 4 * sd / math.sqrt(N)
+    assert x.std() == pytest.approx(sd, rel=0.02)
+
+
+@pytest.mark.parametrize("dist", EXAMPLES, ids=lambda d: d.describe())
+def test_quantile_of_a_number_is_a_number_and_agrees_with_the_array(dist):
+    for u in (0.0, 0.3, 0.999):
+        value = dist.quantile(u, 7.0)
+        assert isinstance(value, float)
+        assert value == dist.quantile(np.array([u]), 7.0)[0]
+        assert isinstance(dist.cdf(value, 7.0), float)
+
+
+def test_quantile_by_hand():
+    assert Exponential(mean=4).quantile(1 - math.exp(-1)) == pytest.approx(4)
+    assert Uniform(low=10, high=14).quantile(0.25) == 11
+    assert Triangular(low=6, mode=12, high=18).quantile(0.5) == pytest.approx(12)
+    assert LogNormal(mean=12, sd=3).quantile(0.5) == pytest.approx(12 / math.sqrt(1 + (3 / 12) ** 2))
+    assert Fixed(value=3).quantile(0.9, 2.0) == 6
+    # values in any order, weight 0 never taken
+    emp = Empirical(values=[3, 1, 2, 9], weights=[0.15, 0.3, 0.55, 0])
+    assert [emp.quantile(u) for u in (0.0, 0.29, 0.31, 0.84, 0.86, 0.9999)] == [1, 1, 2, 2, 3, 3]

@@ -2,8 +2,8 @@
 
 Hand-computed timelines on the tiny scenario (one family referred 1 April 2012, day 0;
 claims in quarterly windows from 1 April; paid a month after the claim).  The mechanisms
-draw their waiting times from their own named streams, so each test reads the first draw
-of that stream for the seed and computes the timeline from it.
+draw their waiting times from the family's own draws of their process, so each test reads
+the first family's uniform of that process for the seed and computes the timeline from it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from conftest import SCENARIOS, mmc_scenario
 from tfsim.model import build_replication, simulate
 from tfsim.model.claims import first_passage
 from tfsim.model.entities import DATA_MATCHED, EMPLOYMENT, MAIN_KINDS, PROGRESS
-from tfsim.model.random import BLOCK, Streams
+from tfsim.model.random import family_uniform
 from tfsim.scenario import read_scenario, variant
 from tfsim.scenario.schema import MAX_EXPECTED_LEAVERS, MAX_HORIZON_YEARS
 
@@ -27,10 +27,10 @@ DPM = 365.25 / 12
 WORKLESS = {"needs": {"crime_asb": 0.0, "worklessness": 1.0}, "intensity": {"high": 1.0}}
 
 
-def first_wait_days(stream: str, hazard_per_month: float, seed: int = 0) -> float:
-    """The first exponential waiting time (days) the model draws from ``stream`` for ``seed``."""
-    gen = Streams(np.random.SeedSequence(seed)).generator(stream)
-    return float(gen.exponential(1.0 / hazard_per_month, BLOCK)[0]) * DPM
+def first_wait_days(process: str, hazard_per_month: float, seed: int = 0) -> float:
+    """The exponential waiting time (days) of ``process`` for the first family referred, for ``seed``."""
+    u = family_uniform(np.random.SeedSequence(seed), process, index=0)
+    return -math.log1p(-u) / hazard_per_month * DPM
 
 
 def run_book(scenario, seed: int = 0):

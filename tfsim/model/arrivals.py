@@ -2,7 +2,9 @@
 
 :func:`referral_times` draws every referral of a run in advance (cohort batches plus a
 Poisson stream); :class:`FamilyProfiles` draws each new family's intensity level, needs
-and size.  Each comes from its own random stream.
+and size, each from its own random stream, and hands it its row of
+:class:`~tfsim.model.random.FamilyDraws`.  All of these are in referral order, which
+staffing cannot change.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 from tfsim.scenario.schema import DAYS_PER_MONTH, Scenario
 
 from .entities import Family
-from .random import Streams, block_function
+from .random import FAMILY_BLOCK, FamilyDraws, Streams, block_function
 
 
 def referral_times(scenario: Scenario, gen: np.random.Generator) -> np.ndarray:
@@ -38,12 +40,13 @@ class FamilyProfiles:
     """Draws each new family's intensity level, needs and size, each from its own stream.
 
     Profiles are drawn a block at a time (one NumPy call per attribute per block) and
-    handed out one by one.
+    handed out one by one, each with the family's row of ``draws`` (referral ``i`` gets
+    the row of referral index ``i``).
     """
 
-    BLOCK = 1024
+    BLOCK = 1024  # a divisor of FAMILY_BLOCK, so a block of profiles lies in one block of draws
 
-    def __init__(self, scenario: Scenario, streams: Streams):
+    def __init__(self, scenario: Scenario, streams: Streams, draws: FamilyDraws):
         fam = scenario.families
         self._level_cum = np.cumsum(list(fam.intensity.values()))
         self._level_cum[-1] = 1.0 + 1e-12
@@ -53,8 +56,11 @@ class FamilyProfiles:
         self._powers = 1 << np.arange(len(self._need_p), dtype=np.int64)
         self._adults = block_function(fam.adults, streams.generator("family_adults"))
         self._children = block_function(fam.children, streams.generator("family_children"))
-        self._buffer: list[tuple[int, int, int, int]] = []
-        self._index = self.BLOCK  # empty: the first family fills the buffer
+        self._draws = draws
+        self._rows: list[tuple] = []  # the current block of draws
+        self._filled = 0  # families whose profiles are drawn: the referral index the next block starts at
+        self._buffer: list[tuple[int, int, int, int, tuple]] = []
+        self._index = 0  # empty: the first family fills the buffer
 
     def _refill(self) -> None:
         n = self.BLOCK
@@ -65,13 +71,18 @@ class FamilyProfiles:
             needs = np.zeros(n, dtype=np.int64)
         adults = np.rint(self._adults(n)).astype(np.int64)
         children = np.rint(self._children(n)).astype(np.int64)
-        self._buffer = list(zip(levels.tolist(), needs.tolist(), adults.tolist(), children.tolist()))
+        block, offset = divmod(self._filled, FAMILY_BLOCK)
+        if offset == 0:
+            self._rows = self._draws.rows(block)
+        rows = self._rows[offset:offset + n]  # fewer than n in the last block: only the referrals there are
+        self._filled += n
+        self._buffer = list(zip(levels.tolist(), needs.tolist(), adults.tolist(), children.tolist(), rows))
         self._index = 0
 
     def new_family(self, fid: int, now: float) -> Family:
-        """A new Family record ``fid`` referred at ``now`` (days), with the next profile drawn."""
+        """A new Family record ``fid`` referred at ``now`` (days), with the next profile and row of draws."""
         i = self._index
-        if i >= self.BLOCK:
+        if i >= len(self._buffer):
             self._refill()
             i = 0
         self._index = i + 1

@@ -8,7 +8,14 @@ extended), no progress, or disengaged -> closed.  A family on the list may be cl
 or escalated after a maximum wait; a family whose worker leaves is handed over.
 
 The case flow schedules its events on the :class:`~tfsim.model.scheduler.Scheduler`
-and records what happened in the :class:`~tfsim.model.log.EventLog`.  Its narrow
+and records what happened in the :class:`~tfsim.model.log.EventLog`.  Every decision
+about a family reads the family's own row of :class:`~tfsim.model.random.FamilyDraws`:
+the refusal at its ``k``-th contact, whether and when it is re-approached, its
+intervention length (one uniform, read through the distribution of whichever role
+takes it), its outcome and step-up at the end of its ``k``-th episode, its extension
+lengths, when it would disengage (after an exponential amount of time in service,
+however that time is split by handovers) and whether it drops out at its ``k``-th
+handover.  Staffing changes the order of events but not these draws.  Its narrow
 interface to the other components:
 
 - the workforce calls :meth:`CaseFlow.offer_slots` when a worker can take more families
@@ -21,6 +28,8 @@ interface to the other components:
 from __future__ import annotations
 
 from typing import Callable, Sequence
+
+import numpy as np
 
 from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK, Scenario
 
@@ -41,7 +50,7 @@ from .entities import (
     Worker,
 )
 from .log import EventLog
-from .random import Sampler, Streams
+from .random import Field, FamilyDraws
 from .scheduler import Scheduler
 from .waiting_list import ESCALATED, NORMAL, WaitingList
 
@@ -58,13 +67,15 @@ class CaseFlow:
     waiting_list : WaitingList
         The (empty) waiting list.
     profiles : FamilyProfiles
-        Draws each new family's profile.
-    scheduler, log, streams
-        The replication's scheduler, event log and random streams.
+        Draws each new family's profile and hands it its row of ``draws``.
+    scheduler, log
+        The replication's scheduler and event log.
+    draws : FamilyDraws
+        The families' random numbers; the case flow declares its processes there.
     """
 
     def __init__(self, scenario: Scenario, roles: list[RoleState], waiting_list: WaitingList,
-                 profiles: FamilyProfiles, scheduler: Scheduler, log: EventLog, streams: Streams):
+                 profiles: FamilyProfiles, scheduler: Scheduler, log: EventLog, draws: FamilyDraws):
         self.roles = roles
         by_id = {r.id: r for r in roles}
         #: per intensity level, the roles that may take it, in fallback order
@@ -99,23 +110,44 @@ class CaseFlow:
         self._log_close_started = log.close_started.append
 
         eng = scenario.engagement
-        self.u_refusal = streams.uniform("refusal")
-        self.u_reapproach = streams.uniform("reapproach")
-        self.reapproach_delay = streams.sampler("reapproach_delay", eng.reapproach_delay_months)
-        self.p_refusal = eng.refusal_probability
-        self.p_reapproach = eng.reapproach_probability
-        self.disengage_after: Sampler | None = None
-        if eng.disengagement_hazard_per_month > 0:  # time to disengage is exponential with mean 1/hazard months
-            gen, mean = streams.generator("disengagement"), 1.0 / eng.disengagement_hazard_per_month
-            self.disengage_after = Sampler(lambda n: gen.exponential(mean, n))
-        self.u_outcome = streams.uniform("outcome")
-        self.u_step_up = streams.uniform("step_up")
         wl = scenario.waiting_list
         self.max_wait = wl.max_wait_days
         self.escalate = wl.on_max_wait == "escalate"
         self.handover_extra = scenario.handover.extra_weeks * DAYS_PER_WEEK
+        self.p_refusal = eng.refusal_probability
+        self.p_reapproach = eng.reapproach_probability if self.p_refusal > 0 else 0.0
         self.p_handover_quit = scenario.handover.disengagement_probability
-        self.u_handover = streams.uniform("handover")
+
+        # The processes of the families' draws, declared only for decisions that can go either
+        # way (no draw when the answer is certain: each process has its own streams, so this
+        # never disturbs another).  A family's row holds the first draw of what most families
+        # need (width 1); the rest (width 0: a second contact, a handover, ...) is read on demand.
+        self._draws = draws
+
+        def uncertain(p: float) -> bool:
+            return 0.0 < p < 1.0
+
+        self.f_refusal = draws.field("refusal", 1) if uncertain(self.p_refusal) else None
+        self.f_reapproach = draws.field("reapproach", 1) if uncertain(self.p_reapproach) else None
+        self.f_reapproach_delay = None
+        if self.p_reapproach > 0:
+            self.f_reapproach_delay = draws.field("reapproach_delay", 0, _quantile_days(eng.reapproach_delay_months))
+        for role in roles:  # one uniform per family, read through the length of whichever role takes it
+            spec = role.spec
+            role.duration_at = draws.field("duration", 1, _quantile_days(spec.duration_months)).at
+            if spec.max_extensions > 0 and spec.step_up_probability > 0:
+                role.extension = draws.field("extension", 0, _quantile_days(spec.extension_months))
+        self.f_outcome = draws.field("outcome", 1) if any(c < 0 for r in roles for c in r.certain) else None
+        self.f_step_up = None
+        if any(r.spec.max_extensions > 0 and uncertain(r.spec.step_up_probability) for r in roles):
+            self.f_step_up = draws.field("step_up", 0)
+        # disengagement: the family quits once its time in service reaches an exponential
+        # draw with mean 1/hazard months (the same hazard in service, however the time is split)
+        self.f_disengage: Field | None = None
+        if eng.disengagement_hazard_per_month > 0:
+            mean_days = DAYS_PER_MONTH / eng.disengagement_hazard_per_month
+            self.f_disengage = draws.field("disengagement", 1, lambda u: -mean_days * np.log1p(-u))
+        self.f_handover = draws.field("handover", 0) if uncertain(self.p_handover_quit) else None
 
     # ---- referrals and first contact --------------------------------------------------------
 
@@ -146,7 +178,9 @@ class CaseFlow:
         attachment fee and at most one results payment in all.
         """
         now = self._sched.now
-        fam = Family(len(self.families), source.level, source.needs, source.adults, source.children, now)
+        index, generation = source.draws[0], source.draws[1]  # the next generation of the same family's draws
+        fam = Family(len(self.families), source.level, source.needs, source.adults, source.children,
+                     self._draws.row(index, generation + 1), now)
         self.families.append(fam)
         self.log.referred.append(now)
         if self.on_referred is not None:
@@ -156,17 +190,13 @@ class CaseFlow:
 
     def _contact(self, fam: Family, first: bool) -> None:
         p = self.p_refusal
-        if p > 0.0 and (p >= 1.0 or self.u_refusal() < p):  # no draw when the answer is certain
-            now = self._sched.now
-            fam.state = REFUSED
-            if first:
-                self.log.refused_first.append(now)
-            self.refused += 1
-            self.log.refused_t.append(now)
-            self.log.refused_d.append(1)
-            if self.p_reapproach > 0 and self.u_reapproach() < self.p_reapproach:
-                self._sched.at(self.reapproach_delay() * DAYS_PER_MONTH, self._on_reapproach, fam)
-            return
+        if p > 0.0:
+            k = fam.contacts  # the k-th contact reads the family's k-th refusal draw
+            fam.contacts = k + 1
+            if p >= 1.0 or (fam.draws[self.f_refusal.at] if k == 0 else
+                            self._draws.value(fam.draws, self.f_refusal, k)) < p:
+                self._refuse(fam, first, k)
+                return
         # accepted: the first role in the family's fallback chain with a free slot takes it
         for role in self.chains[fam.level]:
             tokens = role.tokens
@@ -176,6 +206,18 @@ class CaseFlow:
                     self._start(fam, w, 0.0)
                     return
         self._enqueue(fam, NORMAL)  # else it waits
+
+    def _refuse(self, fam: Family, first: bool, k: int) -> None:
+        now = self._sched.now
+        fam.state = REFUSED
+        if first:
+            self.log.refused_first.append(now)
+        self.refused += 1
+        self.log.refused_t.append(now)
+        self.log.refused_d.append(1)
+        p = self.p_reapproach
+        if p > 0 and (p >= 1.0 or self._draws.value(fam.draws, self.f_reapproach, k) < p):
+            self._sched.at(self._draws.value(fam.draws, self.f_reapproach_delay, k), self._on_reapproach, fam)
 
     def _on_reapproach(self, event) -> None:
         fam = event.value
@@ -243,8 +285,13 @@ class CaseFlow:
         w.role.busy_d.append(-1)
         fam.worker = None
         fam.episode += 1  # the old worker's end-of-intervention event no longer applies
+        if self.f_disengage is not None:
+            fam.quit_left = max(0.0, fam.quit_at - now)  # the time in service so far counts
         self.log.handovers.append(now)
-        if self.u_handover() < self.p_handover_quit:
+        k = fam.handovers
+        fam.handovers = k + 1
+        p = self.p_handover_quit
+        if p > 0.0 and (p >= 1.0 or self._draws.value(fam.draws, self.f_handover, k) < p):
             self._close(fam, DISENGAGED)
             return
         fam.remaining = remaining + self.handover_extra
@@ -280,10 +327,10 @@ class CaseFlow:
             length = fam.remaining
             fam.remaining = -1.0
         else:
-            length = role.duration() * DAYS_PER_MONTH
+            length = fam.draws[role.duration_at]
             if role.adjusted:
                 length *= role.duration_factor(w, now)
-        if self.disengage_after is not None:
+        if self.f_disengage is not None:
             self._schedule_end(fam, length)
             return
         # self._schedule_end(fam, length) without disengagement, inlined on this hot path
@@ -297,13 +344,17 @@ class CaseFlow:
         now = self._sched.now
         episode = fam.episode + 1
         fam.episode = episode
-        fam.end_at = now + length
-        if self.disengage_after is not None:
-            quit_after = self.disengage_after() * DAYS_PER_MONTH
-            if quit_after < length:
-                self._call_at(now + quit_after, self._on_disengage, fam, episode)
+        end = now + length
+        fam.end_at = end
+        if self.f_disengage is not None:
+            left = fam.quit_left
+            if left < 0.0:  # first time in service: its draw
+                left = fam.draws[self.f_disengage.at]
+            fam.quit_at = now + left
+            if fam.quit_at < end:
+                self._call_at(fam.quit_at, self._on_disengage, fam, episode)
                 return
-        self._call_at(now + length, self._on_end, fam, episode)
+        self._call_at(end, self._on_end, fam, episode)
 
     def _on_disengage(self, event) -> None:
         fam = event._value
@@ -314,17 +365,22 @@ class CaseFlow:
         fam = event._value
         if fam.episode != event.tag or fam.state != IN_SERVICE:
             return  # superseded by a handover, a disengagement or a step-up
+        if self.f_disengage is not None:
+            fam.quit_left = fam.quit_at - self._sched.now
         role = fam.worker.role
+        k = fam.extensions  # the end of its k-th episode reads its k-th outcome and step-up draws
         outcome = role.certain[fam.level]
         if outcome < 0:
-            u = self.u_outcome()
+            u = fam.draws[self.f_outcome.at] if k == 0 else self._draws.value(fam.draws, self.f_outcome, k)
             cum = role.outcome_cum[fam.level]
             outcome = TURNED_AROUND if u < cum[0] else IMPROVED if u < cum[1] else NO_PROGRESS if u < cum[2] else DISENGAGED
         if outcome == IMPROVED:
             spec = role.spec
-            if fam.extensions < spec.max_extensions and self.u_step_up() < spec.step_up_probability:
-                fam.extensions += 1  # stepped up: same worker, longer intervention
-                length = role.extension() * DAYS_PER_MONTH
+            p = spec.step_up_probability
+            if k < spec.max_extensions and p > 0 and (
+                    p >= 1.0 or self._draws.value(fam.draws, self.f_step_up, k) < p):
+                fam.extensions = k + 1  # stepped up: same worker, longer intervention
+                length = self._draws.value(fam.draws, role.extension, k)
                 if role.adjusted:
                     length *= role.duration_factor(fam.worker, self._sched.now)
                 self._schedule_end(fam, length)
@@ -352,3 +408,8 @@ class CaseFlow:
         self._log_close_started(fam.started)
         if outcome == TURNED_AROUND and self.on_turned_around is not None:
             self.on_turned_around(fam, now)
+
+
+def _quantile_days(dist):
+    """The transform reading uniforms through ``dist`` (in months) as days."""
+    return lambda u: dist.quantile(u, DAYS_PER_MONTH)

@@ -40,8 +40,12 @@ Two optional ways to a result outside the exit of an intervention:
   and then, sustained for ``sustain_months`` (it may relapse, voiding it, with no
   re-referral) and claimed at the next window; a later turn-around earns nothing more.
 
-Each draws from its own named streams, so switching one on leaves the draws of every
-other process unchanged until the first family it claims.
+Every draw is the family's own (its row of :class:`~tfsim.model.random.FamilyDraws`:
+whether its result comes during the intervention and when, the lag, employment support
+and result, a long sustain period, progress to work, relapse and when, re-referral and
+its delay, work found during the intervention and when, when data matching finds it),
+each from its own process, so switching a mechanism on leaves the draws of every other
+process unchanged, and staffing never hands one family's results to another.
 
 Fees follow the family, not the claim: a family's attachment fee and results payment are
 set by the financial year in which it was first attached (its first intervention
@@ -61,7 +65,7 @@ from typing import Callable
 
 import numpy as np
 
-from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK, Money, Scenario
+from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK, Fixed, Money, Scenario
 
 from .calendar import first_of_month_after, financial_year
 from .entities import (
@@ -80,7 +84,7 @@ from .entities import (
 )
 from .fees import FeeSchedule
 from .log import ClaimsRecord
-from .random import Sampler, Streams
+from .random import FamilyDraws
 from .scheduler import Scheduler
 
 LONG_SUSTAIN_WEEKS = 26.0
@@ -109,8 +113,8 @@ class ClaimsBook:
         A validated scenario with a ``[money]`` section.
     scheduler : Scheduler
         The replication's scheduler (re-referrals are scheduled on it).
-    streams : Streams
-        The replication's random streams.
+    draws : FamilyDraws
+        The families' random numbers; the book declares its processes there.
     rerefer : callable
         ``rerefer(family) -> Family``: the case flow refers a relapsed family again now,
         as a new Family record.
@@ -120,7 +124,7 @@ class ClaimsBook:
     :meth:`started` for each family's first intervention start (employment during it).
     """
 
-    def __init__(self, scenario: Scenario, scheduler: Scheduler, streams: Streams,
+    def __init__(self, scenario: Scenario, scheduler: Scheduler, draws: FamilyDraws,
                  rerefer: Callable[[Family], Family]):
         sc = scenario
         m: Money = sc.money
@@ -129,18 +133,30 @@ class ClaimsBook:
         self.schedule = FeeSchedule(m)
         self._scheduler = scheduler
         self._rerefer = rerefer
-        st = streams
-        self.u_support = st.uniform("claims:employment_support")
-        self.u_employment = st.uniform("claims:employment")
-        self.u_long = st.uniform("claims:long_sustain")
-        self.u_ptw = st.uniform("claims:progress_to_work")
-        self.u_relapse = st.uniform("claims:relapse")
-        self.u_relapse_time = st.uniform("claims:relapse_time")
-        self.u_rerefer = st.uniform("claims:rereferral")
-        self.lag = st.sampler("claims:result_lag", m.result_lag_months)
-        self.u_during = st.uniform("claims:result_during")
-        self.u_during_time = st.uniform("claims:result_during_time")
-        self.rerefer_delay = st.sampler("claims:rereferral_delay", m.rereferral_delay_months)
+        # Each family's claims draws are read once, when it is turned around (or starts, or is
+        # referred): the row holds the ones most turned-around families need.
+        self._draws = draws
+
+        def uniform(name: str, width: int = 1):
+            return draws.field(name, width)
+
+        def days(name: str, dist, width: int = 1):
+            """The family's draw of ``dist`` (months) of process ``name``, in days."""
+            return draws.field(name, width, lambda u: dist.quantile(u, DAYS_PER_MONTH))
+
+        self.f_during = uniform("claims:result_during", 0)
+        self.f_during_time = uniform("claims:result_during_time", 0)
+        self.f_lag = days("claims:result_lag", m.result_lag_months, 0)
+        self.at_support = uniform("claims:employment_support").at
+        self.at_employment = uniform("claims:employment").at
+        self.f_long = uniform("claims:long_sustain", 0)
+        self.f_ptw = uniform("claims:progress_to_work", 0)
+        self.at_relapse = uniform("claims:relapse").at
+        self.f_relapse_time = uniform("claims:relapse_time", 0)
+        self.f_rerefer = uniform("claims:rereferral", 0)
+        self.f_rerefer_delay = days("claims:rereferral_delay", m.rereferral_delay_months, 0)
+        # a fixed lag (the usual case) needs no draw
+        self.lag_days = m.result_lag_months.value * DAYS_PER_MONTH if isinstance(m.result_lag_months, Fixed) else -1.0
         needs = list(sc.families.needs)
         self.workless_bit = (1 << needs.index("worklessness")) if "worklessness" in needs else 0
         self.progress_sustain = m.resolved("progress_sustain_months") * DAYS_PER_MONTH
@@ -163,25 +179,25 @@ class ClaimsBook:
         # employment found during an intervention (a JCP adviser attached), off at hazard 0
         self.job_hazard = m.employment_during_hazard_per_month
         if self.job_hazard > 0:
-            self.u_job_support = st.uniform("claims:employment_during_support")
-            self.job_after = _exponential(st, "claims:employment_during", self.job_hazard)
-            self.u_job_long = st.uniform("claims:employment_during_long_sustain")
-            self.u_job_relapse = st.uniform("claims:employment_during_relapse")
-            self.u_job_relapse_time = st.uniform("claims:employment_during_relapse_time")
+            self.f_job_support = uniform("claims:employment_during_support", 0)
+            job_mean_days = DAYS_PER_MONTH / self.job_hazard  # exponential at the monthly hazard
+            self.f_job_after = draws.field("claims:employment_during", 0, lambda u: -job_mean_days * np.log1p(-u))
+            self.f_job_long = uniform("claims:employment_during_long_sustain", 0)
+            self.f_job_relapse = uniform("claims:employment_during_relapse", 0)
+            self.f_job_relapse_time = uniform("claims:employment_during_relapse_time", 0)
 
         # results found by data matching, off without the table or at hazard 0
         dm = m.data_matching
         self.matching = dm is not None and dm.on
         if self.matching:
-            gen = st.generator("claims:data_matching")
-            self.match_effort = Sampler(lambda n: gen.exponential(1.0, n))  # unit-rate exponential
+            self.f_match_effort = draws.field("claims:data_matching", 1, lambda u: -np.log1p(-u))  # unit-rate exponential
             # the hazard as steps: from these clock times (days) on, these hazards (per day)
             self.match_t = np.asarray([sc.day_of(dm.start) if dm.start is not None else -np.inf]
                                       + [sc.day_of(p.start) for p in dm.periods], dtype=float)
             self.match_h = np.asarray([dm.hazard_per_month] + [p.hazard_per_month for p in dm.periods],
                                       dtype=float) / DAYS_PER_MONTH
-            self.u_match_relapse = st.uniform("claims:data_matching_relapse")
-            self.u_match_relapse_time = st.uniform("claims:data_matching_relapse_time")
+            self.f_match_relapse = uniform("claims:data_matching_relapse", 0)
+            self.f_match_relapse_time = uniform("claims:data_matching_relapse_time", 0)
             sustain = dm.sustain_months if dm.sustain_months is not None else m.resolved("progress_sustain_months")
             self.match_sustain = sustain * DAYS_PER_MONTH
             self.match_states = frozenset(
@@ -211,36 +227,37 @@ class ClaimsBook:
         if root in self._main:
             return
         m = self.money
+        row, draw = fam.draws, self._draws.value
         _, results = self.fees_of(root)
-        if m.result_during_share > 0 and self.u_during() < m.result_during_share:
-            achieved = fam.started + self.u_during_time() * (now - fam.started)  # during the intervention
+        if m.result_during_share > 0 and draw(row, self.f_during) < m.result_during_share:
+            achieved = fam.started + draw(row, self.f_during_time) * (now - fam.started)  # during the intervention
         else:
-            achieved = now + self.lag() * DAYS_PER_MONTH
+            achieved = now + self.lag_days if self.lag_days >= 0 else now + draw(row, self.f_lag)
         follow = now + self.follow_up
         workless = bool(fam.needs & self.workless_bit)
         employment = False
         if workless:
-            supported = self.u_support() < m.employment_support_share
+            supported = row[self.at_support] < m.employment_support_share
             p = m.employment_supported_probability if supported else m.employment_unsupported_probability
-            employment = self.u_employment() < p
+            employment = row[self.at_employment] < p
         if employment:
             kind, amount = EMPLOYMENT, results
-            long = m.long_sustain_share > 0 and self.u_long() < m.long_sustain_share
+            long = m.long_sustain_share > 0 and draw(row, self.f_long) < m.long_sustain_share
             sustain = LONG_SUSTAIN_WEEKS * DAYS_PER_WEEK if long else self.employment_sustain
         else:
             kind, amount = PROGRESS, results - self.schedule.ptw
             sustain = self.progress_sustain
             if (workless and self.schedule.ptw > 0 and root not in self._ptw
-                    and self.u_ptw() < m.progress_to_work_probability):
+                    and draw(row, self.f_ptw) < m.progress_to_work_probability):
                 self._ptw.add(root)
                 self._record(PROGRESS_TO_WORK, fam.id, root, now, achieved, max(achieved, follow),
                              self.schedule.ptw, results)
-        if sustain > 0 and self.u_relapse() < m.relapse_probability:
-            relapse = achieved + self.u_relapse_time() * sustain
+        if sustain > 0 and row[self.at_relapse] < m.relapse_probability:
+            relapse = achieved + draw(row, self.f_relapse_time) * sustain
             seen = max(relapse, follow)
             self.voided.append((seen, root))
-            if self.u_rerefer() < m.rereferral_probability:
-                delay = seen - now + self.rerefer_delay() * DAYS_PER_MONTH
+            if m.rereferral_probability > 0 and draw(row, self.f_rerefer) < m.rereferral_probability:
+                delay = seen - now + draw(row, self.f_rerefer_delay)
                 self._scheduler.at(delay, self._on_rerefer, fam)
             return
         self._main.add(root)
@@ -252,8 +269,9 @@ class ClaimsBook:
         """``fam`` starts its first intervention at ``now``: draw whether and when it finds work during it."""
         if not fam.needs & self.workless_bit:
             return
-        if self.u_job_support() < self.money.employment_support_share:
-            at = now + self.job_after() * DAYS_PER_MONTH
+        draw = self._draws.value
+        if draw(fam.draws, self.f_job_support) < self.money.employment_support_share:
+            at = now + draw(fam.draws, self.f_job_after)
             if at < self._horizon:
                 self._scheduler.at(at - now, self._on_job, fam)
 
@@ -264,10 +282,11 @@ class ClaimsBook:
             return  # the intervention is over (or paused at a handover), or the family is claimed already
         now = self._scheduler.now
         m = self.money
-        long = m.long_sustain_share > 0 and self.u_job_long() < m.long_sustain_share
+        row, draw = fam.draws, self._draws.value
+        long = m.long_sustain_share > 0 and draw(row, self.f_job_long) < m.long_sustain_share
         sustain = LONG_SUSTAIN_WEEKS * DAYS_PER_WEEK if long else self.employment_sustain
-        if sustain > 0 and self.u_job_relapse() < m.relapse_probability:
-            self.voided.append((now + self.u_job_relapse_time() * sustain, root))
+        if sustain > 0 and m.relapse_probability > 0 and draw(row, self.f_job_relapse) < m.relapse_probability:
+            self.voided.append((now + draw(row, self.f_job_relapse_time) * sustain, root))
             return
         _, results = self._fees_for(fam, root, now)
         self._main.add(root)
@@ -277,7 +296,7 @@ class ClaimsBook:
     def identified(self, fam: Family) -> None:
         """``fam`` has just been referred: draw when data matching would find its results."""
         now = self._scheduler.now
-        at = first_passage(self.match_t, self.match_h, now, self.match_effort())
+        at = first_passage(self.match_t, self.match_h, now, fam.draws[self.f_match_effort.at])
         if at < self._horizon:
             self._scheduler.at(at - now, self._on_match, fam)
 
@@ -289,8 +308,9 @@ class ClaimsBook:
             return
         now = self._scheduler.now
         sustain = self.match_sustain
-        if sustain > 0 and self.u_match_relapse() < self.money.relapse_probability:
-            self.voided.append((now + self.u_match_relapse_time() * sustain, root))
+        p, row, draw = self.money.relapse_probability, fam.draws, self._draws.value
+        if sustain > 0 and p > 0 and draw(row, self.f_match_relapse) < p:
+            self.voided.append((now + draw(row, self.f_match_relapse_time) * sustain, root))
             return
         _, results = self._fees_for(fam, root, now)
         self._main.add(root)
@@ -319,12 +339,6 @@ class ClaimsBook:
     def record(self) -> ClaimsRecord:
         """The claims as they stand, for the snapshot."""
         return ClaimsRecord.of(self.claims, self.origin, self.voided, self.rereferrals, self.outside_exit)
-
-
-def _exponential(streams: Streams, name: str, hazard_per_month: float) -> Sampler:
-    """Exponential waiting times (months) at ``hazard_per_month``, drawn from stream ``name``."""
-    gen, mean = streams.generator(name), 1.0 / hazard_per_month
-    return Sampler(lambda n: gen.exponential(mean, n))
 
 
 def first_passage(starts: np.ndarray, hazards: np.ndarray, t0: float, effort: float) -> float:

@@ -17,7 +17,7 @@ import numpy as np
 
 from tfsim.scenario.schema import DAYS_PER_MONTH, OUTCOME_NAMES
 
-from .random import Streams
+from .random import Field
 
 
 class FamilyState(IntEnum):
@@ -60,17 +60,24 @@ class Family:
     """One referred family (one Family record per referral) and where it is in the programme."""
 
     __slots__ = (
-        "id", "level", "needs", "adults", "children", "state", "joined", "ticket", "tier",
+        "id", "level", "needs", "adults", "children", "draws", "state", "joined", "ticket", "tier",
         "worker", "episode", "extensions", "referred", "started", "closed", "outcome", "end_at", "remaining",
+        "contacts", "handovers", "quit_left", "quit_at",
     )
 
-    def __init__(self, fid: int, level: int, needs: int, adults: int, children: int, referred: float = 0.0):
+    def __init__(self, fid: int, level: int, needs: int, adults: int, children: int, draws: tuple = (),
+                 referred: float = 0.0):
         self.id = fid
         self.referred = referred  # referral time (days)
         self.level = level  # index of its intensity level
         self.needs = needs  # bit k set: has need k of the scenario's needs
         self.adults = adults
         self.children = children
+        # its random numbers, (referral index, generation, values...): see random.FamilyDraws
+        self.draws = draws
+        self.contacts = 0  # contacts so far (the first, then re-approaches)
+        self.handovers = 0  # times its worker left while it was in service
+        self.quit_left = -1.0  # days of service left before it would disengage (-1: not drawn yet)
         self.state = REFERRED
         self.joined = 0.0  # when it joined the waiting list (days)
         self.ticket = 0  # invalidates stale waiting-list entries
@@ -89,7 +96,7 @@ class Worker:
     """A key worker in post: FTE, caseload cap and the families they hold."""
 
     __slots__ = ("id", "role", "fte", "cap", "load", "accepting", "families", "kind", "post", "since",
-                 "inducting", "gone")
+                 "left", "inducting", "gone")
 
     def __init__(self, wid: int, role: "RoleState", fte: float, kind: int = PERMANENT, since: float = 0.0):
         self.id = wid
@@ -102,6 +109,7 @@ class Worker:
         self.kind = kind
         self.post = None  # the funded post held (workforce module), if any
         self.since = since  # start date (days): tenure drives the learning curve
+        self.left = -1.0  # when they left (days), -1 while in post
         self.inducting = False
         self.gone = False
 
@@ -115,32 +123,33 @@ class Worker:
 
 
 class RoleState:
-    """Live state of one role: its workers, a pool of free-slot tokens and its samplers.
+    """Live state of one role: its workers, a pool of free-slot tokens and where its draws are.
 
-    Parameters: its index in the scenario's roles, its ``RoleSpec``, the replication's
-    streams, the scenario's intensity levels, the role's workforce parameters and its
-    families-in-service arrays in the event log (``EventLog.busy``).
+    Parameters: its index in the scenario's roles, its ``RoleSpec``, the scenario's
+    intensity levels, the role's workforce parameters and its families-in-service arrays
+    in the event log (``EventLog.busy``).  The case flow sets ``duration_at`` and
+    ``extension``: where a family's intervention length with this role, and the lengths
+    of its extensions, are in the family's row of draws.
 
     A token is a worker reference meaning "this worker may have a free slot".  Tokens
     are checked when taken, so caps can shrink or workers stop accepting without the
     pool being rebuilt; the pool always holds at least one token per free slot.
     """
 
-    __slots__ = ("index", "id", "spec", "workers", "tokens", "levels", "duration", "extension", "outcome_cum",
+    __slots__ = ("index", "id", "spec", "workers", "tokens", "levels", "duration_at", "extension", "outcome_cum",
                  "certain", "stretch", "learned_factor", "experience_months", "adjusted", "busy_t", "busy_d")
 
-    def __init__(self, index: int, spec, streams: Streams, levels: list[str], workforce_params,
-                 busy: tuple[array, array]):
+    def __init__(self, index: int, spec, levels: list[str], workforce_params, busy: tuple[array, array]):
         self.index = index
         self.id = spec.id
         self.spec = spec
         self.workers: list[Worker] = []
         self.tokens: deque[Worker] = deque()
         self.levels: list[int] = []  # intensity levels whose fallback chain includes this role
-        self.duration = streams.sampler(f"duration:{spec.id}", spec.duration_months)
-        self.extension = streams.sampler(f"extension:{spec.id}", spec.extension_months)
+        self.duration_at = -1  # position of the intervention length (days) in a family's draws
+        self.extension: Field | None = None  # the extension lengths (days), if it may extend
         self.outcome_cum = [tuple(np.cumsum(spec.outcomes_for(level).as_tuple()).tolist()) for level in levels]
-        # an outcome with chance 1 needs no draw (the outcome stream is this decision's own)
+        # an outcome with chance 1 needs no draw
         self.certain = [next((k for k, p in enumerate(spec.outcomes_for(level).as_tuple()) if p >= 1.0), -1)
                         for level in levels]
         # families in service with this role: times of change and the changes (+1 start, -1 leave),

@@ -5,10 +5,11 @@ and returns the event log and the end-of-run snapshot; :func:`simulate` adds the
 statistics.  Read top-down, a replication is:
 
 1. a :class:`~tfsim.model.scheduler.Scheduler` (clock and event queue), an
-   :class:`~tfsim.model.log.EventLog` and named random :class:`~tfsim.model.random.Streams`;
+   :class:`~tfsim.model.log.EventLog`, named random :class:`~tfsim.model.random.Streams`,
+   every referral time of the run (:mod:`tfsim.model.arrivals`) and the families' own
+   random numbers (:class:`~tfsim.model.random.FamilyDraws`, one row per referral);
 2. the roles (:class:`~tfsim.model.entities.RoleState`), the
-   :class:`~tfsim.model.waiting_list.WaitingList` and the family profiles
-   (:mod:`tfsim.model.arrivals`);
+   :class:`~tfsim.model.waiting_list.WaitingList` and the family profiles;
 3. the components: the :class:`~tfsim.model.caseflow.CaseFlow` (what happens to each
    family), the :class:`~tfsim.model.workforce.Workforce` (who is in post, their caseload
    caps) and, with a ``[money]`` section, the :class:`~tfsim.model.claims.ClaimsBook`;
@@ -31,7 +32,7 @@ from .caseflow import CaseFlow
 from .claims import ClaimsBook
 from .entities import RoleState
 from .log import EventLog, Snapshot
-from .random import Streams
+from .random import FamilyDraws, Streams
 from .scheduler import Scheduler
 from .statistics import ReplicationResult, replication_statistics
 from .waiting_list import WaitingList
@@ -45,6 +46,8 @@ class Replication:
     scenario: Scenario
     scheduler: Scheduler
     streams: Streams
+    referrals: list[float]
+    draws: FamilyDraws
     log: EventLog
     roles: list[RoleState]
     waiting_list: WaitingList
@@ -56,8 +59,7 @@ class Replication:
         """Run to the horizon; return the event log and the end-of-run snapshot."""
         sc = self.scenario
         self.workforce.start()
-        times = referral_times(sc, self.streams.generator("referrals")).tolist()
-        self.scheduler.run(sc.horizon_days, times, self.caseflow.refer_due)
+        self.scheduler.run(sc.horizon_days, self.referrals, self.caseflow.refer_due)
         return self.log, self.snapshot()
 
     def snapshot(self) -> Snapshot:
@@ -72,27 +74,31 @@ class Replication:
 
 
 def build_replication(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> Replication:
-    """Wire one replication of ``scenario``: every stochastic process draws from its own child stream of ``seed``."""
+    """Wire one replication of ``scenario``: every stochastic process draws from its own child streams of ``seed``."""
     if not isinstance(seed, np.random.SeedSequence):
         seed = np.random.SeedSequence(seed)
     scheduler = Scheduler()
     streams = Streams(seed)
+    referrals = referral_times(scenario, streams.generator("referrals")).tolist()
+    draws = FamilyDraws(seed, len(referrals))
     log = EventLog(len(scenario.roles))
     levels = list(scenario.families.intensity)
-    roles = [RoleState(i, spec, streams, levels, scenario.workforce_of(spec), log.busy[i])
+    roles = [RoleState(i, spec, levels, scenario.workforce_of(spec), log.busy[i])
              for i, spec in enumerate(scenario.roles)]
     waiting_list = WaitingList(len(levels), priority=scenario.waiting_list.discipline == "priority")
-    caseflow = CaseFlow(scenario, roles, waiting_list, FamilyProfiles(scenario, streams), scheduler, log, streams)
+    profiles = FamilyProfiles(scenario, streams, draws)
+    caseflow = CaseFlow(scenario, roles, waiting_list, profiles, scheduler, log, draws)
     workforce = Workforce(scenario, roles, caseflow, scheduler, log, streams)
     claims = None
     if scenario.money is not None:
-        claims = ClaimsBook(scenario, scheduler, streams, caseflow.rerefer)
+        claims = ClaimsBook(scenario, scheduler, draws, caseflow.rerefer)
         caseflow.on_turned_around = claims.turned_around
         if claims.matching:
             caseflow.on_referred = claims.identified
         if claims.job_hazard > 0:
             caseflow.on_first_start = claims.started
-    return Replication(scenario, scheduler, streams, log, roles, waiting_list, caseflow, workforce, claims)
+    return Replication(scenario, scheduler, streams, referrals, draws, log, roles, waiting_list, caseflow, workforce,
+                       claims)
 
 
 def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> ReplicationResult:

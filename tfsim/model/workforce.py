@@ -11,18 +11,30 @@ starters hold a reduced caseload that rises month by month during induction.
 
 The dated staffing plan adds planned starters and leavers, secondments and changes of
 establishment (Phase 2's threefold expansion).
+
+Each post draws its random numbers (its holders' leaving times, its recruitment rounds'
+lengths and failures) from its own :class:`~tfsim.model.random.PostDraws`, keyed by the
+post's identity: its role and where it came from (the ``k``-th post in post at the start,
+the ``k``-th vacant at the start, or the ``j``-th post a given row of the staffing plan
+created).  Adding posts therefore leaves the draws of the existing posts alone.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, Exponential, Scenario
+import math
+
+from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, Scenario
 
 from .entities import AGENCY, PERMANENT, SECONDEE, RoleState, Worker
 from .log import EventLog
-from .random import Streams
+from .random import PostDraws, Streams
 from .scheduler import Scheduler
+
+#: The processes of a post's draws: its holders' tenures, its recruitment rounds' lengths and failures.
+TENURE, ROUND_LENGTH, ROUND_FAILURE = range(3)
+PROCESSES = 3
 
 
 class Slots(Protocol):
@@ -36,11 +48,13 @@ class Slots(Protocol):
 
 
 class Post:
-    """A funded post: its FTE, its holder (or None when vacant) and its recruitment."""
+    """A funded post: its identity, FTE, holder (or None when vacant), recruitment and random draws."""
 
-    __slots__ = ("role", "fte", "worker", "cover", "vacant_since", "campaign", "abolished")
+    __slots__ = ("key", "role", "fte", "worker", "cover", "vacant_since", "campaign", "abolished", "draws")
 
-    def __init__(self, role: RoleState, fte: float):
+    def __init__(self, role: RoleState, fte: float, draws: PostDraws):
+        self.key = draws.key  # e.g. "fip:in_post:3": its role and where it came from
+        self.draws = draws
         self.role = role
         self.fte = fte
         self.worker: Worker | None = None
@@ -51,15 +65,12 @@ class Post:
 
 
 class RoleWorkforce:
-    """Per-role parameters and random streams."""
+    """Per-role parameters and funded posts."""
 
-    def __init__(self, scenario: Scenario, role: RoleState, streams: Streams):
+    def __init__(self, scenario: Scenario, role: RoleState):
         params = scenario.workforce_of(role.spec)
         self.params = params
         self.posts: list[Post] = []
-        self.tenure_draw = streams.sampler(f"attrition:{role.id}", Exponential(mean=1.0))
-        self.time_to_fill = streams.sampler(f"time_to_fill:{role.id}", params.time_to_fill_weeks)
-        self.round_fails = streams.uniform(f"recruitment_failure:{role.id}")
         self.freezes = [
             (scenario.day_of(f.start), scenario.day_of(f.end) + 1.0)
             for f in scenario.recruitment_freezes
@@ -102,7 +113,8 @@ class Workforce:
     slots : Slots
         The case flow's interface: new free slots are offered to it, leavers' families handed to it.
     scheduler, log, streams
-        The replication's scheduler, event log and random streams.
+        The replication's scheduler, event log and random streams (each post's draws are
+        a child of their seed).
     """
 
     def __init__(self, scenario: Scenario, roles: list[RoleState], slots: Slots, scheduler: Scheduler,
@@ -112,7 +124,8 @@ class Workforce:
         self.slots = slots
         self.scheduler = scheduler
         self.log = log
-        self.roles = {role.id: RoleWorkforce(scenario, role, streams) for role in roles}
+        self.seed = streams.seed
+        self.roles = {role.id: RoleWorkforce(scenario, role) for role in roles}
         #: every worker who was ever in post, by id
         self.workers: list[Worker] = []
 
@@ -122,25 +135,36 @@ class Workforce:
         """Put the initial staff in post, open the initial vacancies and schedule the staffing plan."""
         sc = self.scenario
         for role in self.role_states:
-            for fte in role.spec.in_post_fte:
-                post = self._new_post(role, fte)
+            spec = role.spec
+            for fte, draws in zip(spec.in_post_fte, self._post_draws(role, "in_post", len(spec.in_post_fte))):
+                post = self._new_post(role, fte, draws)
                 self._fill(post, self.add_worker(role, fte), induct=False)
-            for fte in role.spec.vacant_fte:
-                self._vacate(self._new_post(role, fte))
+            for fte, draws in zip(spec.vacant_fte, self._post_draws(role, "vacant", len(spec.vacant_fte))):
+                self._vacate(self._new_post(role, fte, draws))
+        # a post the plan creates is named by its row's content (and which of identical rows
+        # it is), not the row's position, so adding a row leaves the others' posts alone
+        seen: dict[str, int] = {}
         for change in sc.staffing_plan:
             day = sc.day_of(change.date)
             if change.action == "leave":
                 # the leaver stops taking new families for their notice period before the date
                 notice = self.roles[change.role].params.notice_weeks * DAYS_PER_WEEK
                 self.scheduler.at(max(0.0, day - notice), self._planned_notice, (change, day))
-            else:
-                self.scheduler.at(day, self._planned_change, change)
+                continue
+            content = (f"plan:{change.date.isoformat()}:{change.action}:{change.fte:g}:"
+                       f"{change.establishment_change_fte}:{change.establishment_factor}")
+            seen[content] = seen.get(content, -1) + 1
+            self.scheduler.at(day, self._planned_change, (change, f"{content}:{seen[content]}"))
 
     def _role(self, role_id: str) -> RoleState:
         return next(r for r in self.role_states if r.id == role_id)
 
-    def _new_post(self, role: RoleState, fte: float) -> Post:
-        post = Post(role, fte)
+    def _post_draws(self, role: RoleState, origin: str, posts: int) -> list[PostDraws]:
+        """The draws of ``posts`` new posts of ``role`` that come from ``origin``."""
+        return PostDraws.group(self.seed, f"{role.id}:{origin}", posts, PROCESSES)
+
+    def _new_post(self, role: RoleState, fte: float, draws: PostDraws) -> Post:
+        post = Post(role, fte, draws)
         self.roles[role.id].posts.append(post)
         self.log.establishment[role.index].append((self.scheduler.now, fte))
         return post
@@ -178,6 +202,7 @@ class Workforce:
             return
         now = self.scheduler.now
         w.gone = True
+        w.left = now
         w.accepting = False
         w.role.workers.remove(w)
         self.slots.hand_over_families(w)
@@ -228,14 +253,18 @@ class Workforce:
         if resume > now:
             self.scheduler.at(resume - now, self._recruit, (post, campaign))
             return
-        self.scheduler.at(wf.time_to_fill() * DAYS_PER_WEEK, self._round_ends, (post, campaign))
+        # a round's length and whether it fails are drawn together, so the post's k-th round
+        # reads its k-th draws of both even when a planned starter cuts a round short
+        length = wf.params.time_to_fill_weeks.quantile(post.draws.next(ROUND_LENGTH), DAYS_PER_WEEK)
+        p = wf.params.round_failure_probability
+        fails = p > 0 and post.draws.next(ROUND_FAILURE) < p
+        self.scheduler.at(length, self._round_ends, (post, campaign, fails))
 
     def _round_ends(self, event) -> None:
-        post, campaign = event.value
+        post, campaign, fails = event.value
         if post.campaign != campaign:
             return
-        wf = self.roles[post.role.id]
-        if wf.round_fails() < wf.params.round_failure_probability:
+        if fails:
             self.scheduler.at(0.0, self._recruit, (post, campaign))  # re-advertise
             return
         self._hire(post)
@@ -295,7 +324,7 @@ class Workforce:
             return
         k = params.early_leaving_multiplier
         early = params.early_leaving_months / 12.0
-        e = wf.tenure_draw()  # unit exponential: solve cumulative hazard H(t) = e
+        e = -math.log1p(-w.post.draws.next(TENURE))  # unit exponential: solve cumulative hazard H(t) = e
         years = e / (r * k) if e <= r * k * early else early + (e - r * k * early) / r
         self.scheduler.at(years * DAYS_PER_YEAR, self._resign, w)
 
@@ -337,14 +366,15 @@ class Workforce:
         return (same or staying)[0]
 
     def _planned_change(self, event) -> None:
-        change = event.value
+        change, origin = event.value  # origin: names the posts the row creates
         now = self.scheduler.now
         role = self._role(change.role)
         wf = self.roles[role.id]
         if change.action == "start":
             vacant = [p for p in wf.posts if p.worker is None and not p.abolished]
             vacant.sort(key=lambda p: (abs(p.fte - change.fte) > 1e-9, p.vacant_since))
-            post = vacant[0] if vacant else self._new_post(role, change.fte)
+            post = vacant[0] if vacant else self._new_post(
+                role, change.fte, self._post_draws(role, origin, 1)[0])
             if post.fte != change.fte:  # the starter's hours define the post from now on
                 self.log.establishment[role.index].append((now, change.fte - post.fte))
                 if post.vacant_since >= 0:
@@ -360,19 +390,19 @@ class Workforce:
             delta = change.establishment_change_fte if change.establishment_change_fte is not None \
                 else current * (change.establishment_factor - 1.0)
             if delta > 1e-9:
-                self._grow(role, delta)
+                self._grow(role, delta, origin)
             elif delta < -1e-9:
                 self._shrink(role, -delta)
 
-    def _grow(self, role: RoleState, fte: float) -> None:
-        """New funded posts: full-time posts plus one part-time post for any remainder."""
+    def _grow(self, role: RoleState, fte: float, origin: str) -> None:
+        """New funded posts from ``origin`` (a plan row): full-time posts plus one part-time post for any remainder."""
         whole = int(fte + 1e-9)
         parts = [1.0] * whole
         rest = round(fte - whole, 6)
         if rest > 1e-6:
             parts.append(rest)
-        for part in parts:
-            self._vacate(self._new_post(role, part))
+        for part, draws in zip(parts, self._post_draws(role, origin, len(parts))):
+            self._vacate(self._new_post(role, part, draws))
 
     def _shrink(self, role: RoleState, fte: float) -> None:
         """Remove funded posts: vacant ones first, then filled ones once their holders leave."""

@@ -3,8 +3,11 @@
 A key holding a distribution takes a plain number (a fixed value) or an inline table
 such as ``duration_months = {distribution = "lognormal", mean = 12, sd = 3}``; the
 unit is the one in the key's name.  Each kind is a frozen pydantic model that knows
-its mean and standard deviation, how to draw from itself with a NumPy generator, how
-to describe itself in words, and the short label the app's editor shows.
+its mean and standard deviation, how to draw from itself with a NumPy generator, its
+inverse cumulative distribution function (:meth:`~DistributionModel.quantile`, which
+turns a uniform draw into a value, so that one uniform per family can be read through
+whichever distribution applies) and its cumulative distribution function, how to
+describe itself in words, and the short label the app's editor shows.
 
 :data:`DISTRIBUTION_KINDS` is the one list of kinds: the schema's ``Distribution``
 type, the reference document, the error messages and the editor all read it.
@@ -17,6 +20,7 @@ from typing import Annotated, Any, Callable, ClassVar, Literal, Union
 
 import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
+from scipy import special
 
 from .base import StrictModel
 
@@ -25,6 +29,8 @@ PositiveMean = Annotated[float, Field(gt=0, le=1e6)]
 
 #: A function drawing a block of ``n`` values: ``fill(n) -> np.ndarray``.
 BlockFunction = Callable[[int], np.ndarray]
+#: What :meth:`DistributionModel.quantile` and :meth:`DistributionModel.cdf` take: a number or an array.
+ArrayLike = Union[float, np.ndarray]
 
 _PLURAL_UNITS = {"days": "day", "weeks": "week", "months": "month", "years": "year"}
 
@@ -43,6 +49,11 @@ def _quantity(x: float, unit: str) -> str:
     if x == 1:
         unit = _PLURAL_UNITS.get(unit, unit)
     return f"{format_number(x)} {unit}"
+
+
+def _out(x: np.ndarray, like: ArrayLike) -> ArrayLike:
+    """``x`` as a float when the input ``like`` was a number, else as an array."""
+    return float(x) if np.ndim(like) == 0 else x
 
 
 def _join(words: list[str]) -> str:
@@ -76,6 +87,29 @@ class DistributionModel(StrictModel):
         """
         raise NotImplementedError
 
+    def quantile(self, u: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        """The value with probability ``u`` of a draw at or below it (inverse CDF), times ``scale``.
+
+        Parameters
+        ----------
+        u
+            Probabilities in [0, 1): a number or an array (the result has its shape).
+            With ``u`` uniform the values have this distribution; a larger ``u`` never
+            gives a smaller value, so two distributions read at the same ``u`` move together.
+        scale
+            Factor applied to every value (e.g. days per month).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            In the unit of the key holding the distribution, times ``scale``.
+        """
+        raise NotImplementedError
+
+    def cdf(self, x: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        """Probability of a draw (times ``scale``) at or below ``x``: a number or an array."""
+        raise NotImplementedError
+
     def describe(self, unit: str = "") -> str:
         """The distribution in words, e.g. ``"exponential with mean 4 months"``.
 
@@ -105,6 +139,12 @@ class Fixed(DistributionModel):
         value = self.value * scale
         return lambda n: np.full(n, value)
 
+    def quantile(self, u: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        return _out(np.full(np.shape(u), self.value * scale), u)
+
+    def cdf(self, x: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        return _out((np.asarray(x, dtype=float) >= self.value * scale).astype(float), x)
+
     def describe(self, unit: str = "") -> str:
         return f"always {_quantity(self.value, unit)}"
 
@@ -125,6 +165,13 @@ class Exponential(DistributionModel):
     def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
         mean = self.mean * scale
         return lambda n: gen.exponential(mean, n)
+
+    def quantile(self, u: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        return _out(-(self.mean * scale) * np.log1p(-np.asarray(u, dtype=float)), u)
+
+    def cdf(self, x: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        x = np.asarray(x, dtype=float)
+        return _out(-np.expm1(-np.maximum(x, 0.0) / (self.mean * scale)), x)
 
     def describe(self, unit: str = "") -> str:
         return f"exponential with mean {_quantity(self.mean, unit)}"
@@ -153,6 +200,17 @@ class Uniform(DistributionModel):
     def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
         low, high = self.low * scale, self.high * scale
         return lambda n: gen.uniform(low, high, n)
+
+    def quantile(self, u: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        low, high = self.low * scale, self.high * scale
+        return _out(low + (high - low) * np.asarray(u, dtype=float), u)
+
+    def cdf(self, x: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        low, high = self.low * scale, self.high * scale
+        x = np.asarray(x, dtype=float)
+        if high == low:
+            return _out((x >= low).astype(float), x)
+        return _out(np.clip((x - low) / (high - low), 0.0, 1.0), x)
 
     def describe(self, unit: str = "") -> str:
         return f"uniform from {format_number(self.low)} to {_quantity(self.high, unit)}"
@@ -186,6 +244,22 @@ class Triangular(DistributionModel):
         low, mode, high = self.low * scale, self.mode * scale, self.high * scale
         return lambda n: gen.triangular(low, mode, high, n)
 
+    def quantile(self, u: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        a, c, b = self.low * scale, self.mode * scale, self.high * scale
+        p = np.asarray(u, dtype=float)
+        at_mode = (c - a) / (b - a)  # probability of a draw below the mode
+        rising = a + np.sqrt(p * (b - a) * (c - a))
+        falling = b - np.sqrt((1.0 - p) * (b - a) * (b - c))
+        return _out(np.where(p < at_mode, rising, falling), u)
+
+    def cdf(self, x: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        a, c, b = self.low * scale, self.mode * scale, self.high * scale
+        x = np.clip(np.asarray(x, dtype=float), a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rising = (x - a) ** 2 / ((b - a) * (c - a))
+            falling = 1.0 - (b - x) ** 2 / ((b - a) * (b - c))
+        return _out(np.where(x <= c, np.where(c > a, rising, 0.0), np.where(b > c, falling, 1.0)), x)
+
     def describe(self, unit: str = "") -> str:
         return (f"triangular from {format_number(self.low)} to {_quantity(self.high, unit)}, "
                 f"most likely {format_number(self.mode)}")
@@ -205,12 +279,25 @@ class LogNormal(DistributionModel):
     def standard_deviation(self) -> float:
         return self.sd
 
-    def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
-        # parameters of the underlying normal from the mean and sd of the values
+    def _normal(self, scale: float) -> tuple[float, float]:
+        """Mean and standard deviation of the underlying normal, from the mean and sd of the values."""
         sigma2 = math.log(1.0 + (self.sd / self.mean) ** 2)
-        mu = math.log(self.mean * scale) - sigma2 / 2
-        sigma = math.sqrt(sigma2)
+        return math.log(self.mean * scale) - sigma2 / 2, math.sqrt(sigma2)
+
+    def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
+        mu, sigma = self._normal(scale)
         return lambda n: gen.lognormal(mu, sigma, n)
+
+    def quantile(self, u: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        mu, sigma = self._normal(scale)
+        return _out(np.exp(mu + sigma * special.ndtri(np.asarray(u, dtype=float))), u)
+
+    def cdf(self, x: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        mu, sigma = self._normal(scale)
+        x = np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore"):
+            z = (np.log(np.maximum(x, 0.0)) - mu) / sigma
+        return _out(special.ndtr(z), x)
 
     def describe(self, unit: str = "") -> str:
         return f"log-normal with mean {_quantity(self.mean, unit)} and standard deviation {format_number(self.sd)}"
@@ -230,10 +317,21 @@ class Gamma(DistributionModel):
     def standard_deviation(self) -> float:
         return self.sd
 
+    def _shape_scale(self, scale: float) -> tuple[float, float]:
+        return (self.mean / self.sd) ** 2, self.sd**2 / self.mean * scale
+
     def block_function(self, gen: np.random.Generator, scale: float = 1.0) -> BlockFunction:
-        shape = (self.mean / self.sd) ** 2
-        theta = self.sd**2 / self.mean * scale
+        shape, theta = self._shape_scale(scale)
         return lambda n: gen.gamma(shape, theta, n)
+
+    def quantile(self, u: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        shape, theta = self._shape_scale(scale)
+        return _out(theta * special.gammaincinv(shape, np.asarray(u, dtype=float)), u)
+
+    def cdf(self, x: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        shape, theta = self._shape_scale(scale)
+        x = np.asarray(x, dtype=float)
+        return _out(special.gammainc(shape, np.maximum(x, 0.0) / theta), x)
 
     def describe(self, unit: str = "") -> str:
         return f"gamma with mean {_quantity(self.mean, unit)} and standard deviation {format_number(self.sd)}"
@@ -280,6 +378,25 @@ class Empirical(DistributionModel):
         weights = np.asarray(self.weights if self.weights is not None else [1.0] * len(values), dtype=float)
         p = weights / weights.sum()
         return lambda n: gen.choice(values, size=n, p=p)
+
+    def _sorted(self, scale: float) -> tuple[np.ndarray, np.ndarray]:
+        """The values in increasing order (times ``scale``) and the cumulative probabilities up to each."""
+        values = np.asarray(self.values, dtype=float) * scale
+        order = np.argsort(values, kind="stable")
+        cum = np.cumsum(np.asarray(self._probabilities(), dtype=float)[order])
+        return values[order], cum
+
+    def quantile(self, u: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        values, cum = self._sorted(scale)
+        # the smallest value whose cumulative probability exceeds u (a value of weight 0 is never taken)
+        i = np.searchsorted(cum, np.asarray(u, dtype=float), side="right")
+        return _out(values[np.minimum(i, len(values) - 1)], u)
+
+    def cdf(self, x: ArrayLike, scale: float = 1.0) -> ArrayLike:
+        values, cum = self._sorted(scale)
+        x = np.asarray(x, dtype=float)
+        i = np.searchsorted(values, x, side="right")
+        return _out(np.where(i > 0, cum[np.maximum(i - 1, 0)], 0.0), x)
 
     def describe(self, unit: str = "") -> str:
         if len(self.values) == 1:
