@@ -1,8 +1,8 @@
 """Replications in worker processes: what a local pool or a Dask worker runs.
 
-This module imports only the model and NumPy (no pandas, scipy or matplotlib), so a worker
-process starts in a fraction of a second: the local pool preloads it in its fork server,
-and a Dask worker imports it on its first task.
+This module imports only the model and NumPy (no pandas or matplotlib; scipy.special only when a
+lognormal or gamma is read), so a worker process starts in a fraction of a second: the local
+pool preloads it in its fork server, and a Dask worker imports it on its first task.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from typing import Annotated, Any, Callable, ClassVar, Literal, Union
 
 import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
-from scipy import special
 
 from .base import StrictModel
 
@@ -33,6 +32,14 @@ BlockFunction = Callable[[int], np.ndarray]
 ArrayLike = Union[float, np.ndarray]
 
 _PLURAL_UNITS = {"days": "day", "weeks": "week", "months": "month", "years": "year"}
+
+
+def _special():
+    """scipy.special, imported when a lognormal or gamma is first read through its CDF (it costs a
+    quarter of a second, which validating a file or starting a worker should not pay)."""
+    from scipy import special
+
+    return special
 
 
 def format_number(x: float) -> str:
@@ -290,14 +297,14 @@ class LogNormal(DistributionModel):
 
     def quantile(self, u: ArrayLike, scale: float = 1.0) -> ArrayLike:
         mu, sigma = self._normal(scale)
-        return _out(np.exp(mu + sigma * special.ndtri(np.asarray(u, dtype=float))), u)
+        return _out(np.exp(mu + sigma * _special().ndtri(np.asarray(u, dtype=float))), u)
 
     def cdf(self, x: ArrayLike, scale: float = 1.0) -> ArrayLike:
         mu, sigma = self._normal(scale)
         x = np.asarray(x, dtype=float)
         with np.errstate(divide="ignore"):
             z = (np.log(np.maximum(x, 0.0)) - mu) / sigma
-        return _out(special.ndtr(z), x)
+        return _out(_special().ndtr(z), x)
 
     def describe(self, unit: str = "") -> str:
         return f"log-normal with mean {_quantity(self.mean, unit)} and standard deviation {format_number(self.sd)}"
@@ -326,12 +333,12 @@ class Gamma(DistributionModel):
 
     def quantile(self, u: ArrayLike, scale: float = 1.0) -> ArrayLike:
         shape, theta = self._shape_scale(scale)
-        return _out(theta * special.gammaincinv(shape, np.asarray(u, dtype=float)), u)
+        return _out(theta * _special().gammaincinv(shape, np.asarray(u, dtype=float)), u)
 
     def cdf(self, x: ArrayLike, scale: float = 1.0) -> ArrayLike:
         shape, theta = self._shape_scale(scale)
         x = np.asarray(x, dtype=float)
-        return _out(special.gammainc(shape, np.maximum(x, 0.0) / theta), x)
+        return _out(_special().gammainc(shape, np.maximum(x, 0.0) / theta), x)
 
     def describe(self, unit: str = "") -> str:
         return f"gamma with mean {_quantity(self.mean, unit)} and standard deviation {format_number(self.sd)}"
