@@ -14,7 +14,7 @@ import pytest
 from conftest import SCENARIOS
 
 from tfsim.model import build_replication
-from tfsim.model.entities import PERMANENT
+from tfsim.model.entities import PERMANENT, Family
 from tfsim.model.random import FAMILY_BLOCK, POST_BLOCK, FamilyDraws, PostDraws, family_uniform
 from tfsim.scenario import load_scenario
 from tfsim.scenario.schema import DAYS_PER_MONTH
@@ -42,8 +42,7 @@ class Recorder:
         self.handed_over: set[tuple] = set()  # families whose worker left while they were in service
         start, refuse, schedule_end, close = flow._start, flow._refuse, flow._schedule_end, flow._close
 
-        def key(fam):
-            return fam.draws[0], fam.draws[1]
+        key = family_key
 
         def on_start(fam, w, waited):
             fresh = fam.remaining < 0 and fam.started < 0
@@ -72,6 +71,16 @@ class Recorder:
         self.families = flow.families
 
 
+def family_key(fam) -> tuple[int, int]:
+    """(referral index, generation) of a Family record: what its draws are keyed by."""
+    return fam.draws.key(fam.j)
+
+
+def family_values(fam) -> tuple[float, ...]:
+    """Every draw the family's block holds for it."""
+    return tuple(column[fam.j] for column in fam.draws)
+
+
 @pytest.fixture(scope="module")
 def sevenoaks():
     return load_scenario(SCENARIOS / "sevenoaks-2014.toml")
@@ -81,10 +90,11 @@ def sevenoaks():
 def test_a_family_keeps_its_own_draws_when_staffing_changes(name, date):
     base = load_scenario(SCENARIOS / f"{name}.toml")
     a, b = Recorder(base), Recorder(with_extra_fips(base, date))
-    originals = [f for f in a.families if f.draws[1] == 0]
-    assert len(originals) == len([f for f in b.families if f.draws[1] == 0])
-    # the same rows of draws, by referral index
-    assert [f.draws for f in originals] == [f.draws for f in b.families if f.draws[1] == 0]
+    originals = [f for f in a.families if f.draws.generation == 0]
+    others = [f for f in b.families if f.draws.generation == 0]
+    # the same draws, by referral index
+    assert [family_key(f) for f in originals] == [family_key(f) for f in others]
+    assert [family_values(f) for f in originals] == [family_values(f) for f in others]
     # the same refusals at the same contacts (refusal and re-approach do not depend on staffing;
     # re-referrals do, through the outcomes)
     refusals_a, refusals_b = ({r for r in x.refusals if r[0][1] == 0} for x in (a, b))
@@ -154,15 +164,18 @@ def test_a_familys_draw_depends_only_on_the_seed_its_index_and_the_process():
     f_small, f_large = small.field("outcome", 1), large.field("duration", 1, lambda u: 2 * u)
     large.field("outcome", 3)  # other fields and widths do not matter
     g_large = large.fields[-1]
-    row_small = small.rows(1)[17]
-    row_large = large.rows(1)[17]
+    fam_small = Family(0, 0, 0, 1, 1, small.block(1), 17)
+    fam_large = Family(0, 0, 0, 1, 1, large.block(1), 17)
     u = family_uniform(seed, "outcome", index)
-    assert row_small[:2] == row_large[:2] == (index, 0)
-    assert row_small[f_small.at] == row_large[g_large.at] == u
-    assert row_large[f_large.at] == 2 * family_uniform(seed, "duration", index)
-    # a draw beyond the row's width, or of a re-referral, is the same wherever it is read
-    assert small.value(row_small, f_small, 2) == row_large[g_large.at + 2] == family_uniform(seed, "outcome", index, k=2)
-    assert small.row(index, 1)[f_small.at] == family_uniform(seed, "outcome", index, generation=1)
+    assert family_key(fam_small) == family_key(fam_large) == (index, 0)
+    assert small.value(fam_small, f_small) == large.value(fam_large, g_large) == u
+    assert large.value(fam_large, f_large) == 2 * family_uniform(seed, "duration", index)
+    # a draw beyond the block's width, or of a re-referral, is the same wherever it is read
+    assert small.value(fam_small, f_small, 2) == large.value(fam_large, g_large, 2) == family_uniform(
+        seed, "outcome", index, k=2)
+    again = Family(1, 0, 0, 1, 1, small.row(index, 1), 0)
+    assert family_key(again) == (index, 1)
+    assert small.value(again, f_small) == family_uniform(seed, "outcome", index, generation=1)
     assert family_uniform(seed, "outcome", index, generation=1) != u
     assert family_uniform(np.random.SeedSequence(5, spawn_key=(4,)), "outcome", index) != u
 
@@ -170,14 +183,15 @@ def test_a_familys_draw_depends_only_on_the_seed_its_index_and_the_process():
 def test_fields_must_be_declared_before_the_first_family():
     draws = FamilyDraws(np.random.SeedSequence(1), 10)
     draws.field("refusal")
-    draws.rows(0)
+    draws.block(0)
     with pytest.raises(RuntimeError, match="before the first family"):
         draws.field("outcome")
 
 
 def test_a_posts_draws_do_not_depend_on_its_group_size_or_the_order_processes_ask():
     seed = np.random.SeedSequence(9)
-    three, five = PostDraws.group(seed, "fip:in_post", 3, 3), PostDraws.group(seed, "fip:in_post", 5, 3)
+    plain = (None, None, None)
+    three, five = PostDraws.group(seed, "fip:in_post", 3, plain), PostDraws.group(seed, "fip:in_post", 5, plain)
     p, q = three[2], five[2]
     assert p.key == q.key == "fip:in_post:2"
     first = [p.next(0) for _ in range(POST_BLOCK + 3)]  # past the first block: the post's own stream
@@ -186,3 +200,5 @@ def test_a_posts_draws_do_not_depend_on_its_group_size_or_the_order_processes_as
     assert [p.next(1) for _ in range(POST_BLOCK + 2)] == others
     assert len(set(first)) == len(first) and not set(first) & set(others)
     assert three[0].next(0) != three[1].next(0)
+    doubled = PostDraws.group(seed, "fip:in_post", 3, (None, lambda u: 2 * u, None))[2]
+    assert [doubled.next(1) for _ in range(POST_BLOCK + 2)] == [2 * u for u in others]

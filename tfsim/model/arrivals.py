@@ -2,19 +2,21 @@
 
 :func:`referral_times` draws every referral of a run in advance (cohort batches plus a
 Poisson stream); :class:`FamilyProfiles` draws each new family's intensity level, needs
-and size, each from its own random stream, and hands it its row of
-:class:`~tfsim.model.random.FamilyDraws`.  All of these are in referral order, which
+and size, each from its own random stream, and hands it its draws
+(:class:`~tfsim.model.random.FamilyDraws`).  All of these are in referral order, which
 staffing cannot change.
 """
 
 from __future__ import annotations
+
+from itertools import repeat
 
 import numpy as np
 
 from tfsim.scenario.schema import DAYS_PER_MONTH, Scenario
 
 from .entities import Family
-from .random import FAMILY_BLOCK, FamilyDraws, Streams, block_function
+from .random import FAMILY_BLOCK, DrawBlock, FamilyDraws, Streams, block_function
 
 
 def referral_times(scenario: Scenario, gen: np.random.Generator) -> np.ndarray:
@@ -40,8 +42,8 @@ class FamilyProfiles:
     """Draws each new family's intensity level, needs and size, each from its own stream.
 
     Profiles are drawn a block at a time (one NumPy call per attribute per block) and
-    handed out one by one, each with the family's row of ``draws`` (referral ``i`` gets
-    the row of referral index ``i``).
+    handed out one by one, each with the family's block of ``draws`` and its place there
+    (referral ``i`` gets the draws of referral index ``i``).
     """
 
     BLOCK = 1024  # a divisor of FAMILY_BLOCK, so a block of profiles lies in one block of draws
@@ -57,7 +59,7 @@ class FamilyProfiles:
         self._adults = block_function(fam.adults, streams.generator("family_adults"))
         self._children = block_function(fam.children, streams.generator("family_children"))
         self._draws = draws
-        self._rows: list[tuple] = []  # the current block of draws
+        self._block: DrawBlock | None = None  # the current block of draws
         self._filled = 0  # families whose profiles are drawn: the referral index the next block starts at
         self._buffer: list[tuple[int, int, int, int, tuple]] = []
         self._index = 0  # empty: the first family fills the buffer
@@ -73,14 +75,16 @@ class FamilyProfiles:
         children = np.rint(self._children(n)).astype(np.int64)
         block, offset = divmod(self._filled, FAMILY_BLOCK)
         if offset == 0:
-            self._rows = self._draws.rows(block)
-        rows = self._rows[offset:offset + n]  # fewer than n in the last block: only the referrals there are
+            self._block = self._draws.block(block)
+        # fewer than n in the last block: only the referrals there are
+        places = range(offset, min(offset + n, self._draws.families - block * FAMILY_BLOCK))
         self._filled += n
-        self._buffer = list(zip(levels.tolist(), needs.tolist(), adults.tolist(), children.tolist(), rows))
+        self._buffer = list(zip(levels.tolist(), needs.tolist(), adults.tolist(), children.tolist(),
+                                repeat(self._block), places))
         self._index = 0
 
     def new_family(self, fid: int, now: float) -> Family:
-        """A new Family record ``fid`` referred at ``now`` (days), with the next profile and row of draws."""
+        """A new Family record ``fid`` referred at ``now`` (days), with the next profile and its draws."""
         i = self._index
         if i >= len(self._buffer):
             self._refill()

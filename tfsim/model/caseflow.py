@@ -9,7 +9,7 @@ or escalated after a maximum wait; a family whose worker leaves is handed over.
 
 The case flow schedules its events on the :class:`~tfsim.model.scheduler.Scheduler`
 and records what happened in the :class:`~tfsim.model.log.EventLog`.  Every decision
-about a family reads the family's own row of :class:`~tfsim.model.random.FamilyDraws`:
+about a family reads the family's own draws (:class:`~tfsim.model.random.FamilyDraws`):
 the refusal at its ``k``-th contact, whether and when it is re-approached, its
 intervention length (one uniform, read through the distribution of whichever role
 takes it), its outcome and step-up at the end of its ``k``-th episode, its extension
@@ -67,7 +67,7 @@ class CaseFlow:
     waiting_list : WaitingList
         The (empty) waiting list.
     profiles : FamilyProfiles
-        Draws each new family's profile and hands it its row of ``draws``.
+        Draws each new family's profile and hands it its ``draws``.
     scheduler, log
         The replication's scheduler and event log.
     draws : FamilyDraws
@@ -120,8 +120,9 @@ class CaseFlow:
 
         # The processes of the families' draws, declared only for decisions that can go either
         # way (no draw when the answer is certain: each process has its own streams, so this
-        # never disturbs another).  A family's row holds the first draw of what most families
-        # need (width 1); the rest (width 0: a second contact, a handover, ...) is read on demand.
+        # never disturbs another).  A family's block holds its first draw of each (width 1);
+        # later ones (a second contact, handover or episode) and extension lengths (width 0)
+        # are read on demand.  Widths never change the values.
         self._draws = draws
 
         def uncertain(p: float) -> bool:
@@ -131,7 +132,7 @@ class CaseFlow:
         self.f_reapproach = draws.field("reapproach", 1) if uncertain(self.p_reapproach) else None
         self.f_reapproach_delay = None
         if self.p_reapproach > 0:
-            self.f_reapproach_delay = draws.field("reapproach_delay", 0, _quantile_days(eng.reapproach_delay_months))
+            self.f_reapproach_delay = draws.field("reapproach_delay", 1, _quantile_days(eng.reapproach_delay_months))
         for role in roles:  # one uniform per family, read through the length of whichever role takes it
             spec = role.spec
             role.duration_at = draws.field("duration", 1, _quantile_days(spec.duration_months)).at
@@ -140,14 +141,14 @@ class CaseFlow:
         self.f_outcome = draws.field("outcome", 1) if any(c < 0 for r in roles for c in r.certain) else None
         self.f_step_up = None
         if any(r.spec.max_extensions > 0 and uncertain(r.spec.step_up_probability) for r in roles):
-            self.f_step_up = draws.field("step_up", 0)
+            self.f_step_up = draws.field("step_up", 1)
         # disengagement: the family quits once its time in service reaches an exponential
         # draw with mean 1/hazard months (the same hazard in service, however the time is split)
         self.f_disengage: Field | None = None
         if eng.disengagement_hazard_per_month > 0:
             mean_days = DAYS_PER_MONTH / eng.disengagement_hazard_per_month
             self.f_disengage = draws.field("disengagement", 1, lambda u: -mean_days * np.log1p(-u))
-        self.f_handover = draws.field("handover", 0) if uncertain(self.p_handover_quit) else None
+        self.f_handover = draws.field("handover", 1) if uncertain(self.p_handover_quit) else None
 
     # ---- referrals and first contact --------------------------------------------------------
 
@@ -178,9 +179,9 @@ class CaseFlow:
         attachment fee and at most one results payment in all.
         """
         now = self._sched.now
-        index, generation = source.draws[0], source.draws[1]  # the next generation of the same family's draws
+        index, generation = source.draws.key(source.j)  # the next generation of the same family's draws
         fam = Family(len(self.families), source.level, source.needs, source.adults, source.children,
-                     self._draws.row(index, generation + 1), now)
+                     self._draws.row(index, generation + 1), 0, now)
         self.families.append(fam)
         self.log.referred.append(now)
         if self.on_referred is not None:
@@ -193,8 +194,8 @@ class CaseFlow:
         if p > 0.0:
             k = fam.contacts  # the k-th contact reads the family's k-th refusal draw
             fam.contacts = k + 1
-            if p >= 1.0 or (fam.draws[self.f_refusal.at] if k == 0 else
-                            self._draws.value(fam.draws, self.f_refusal, k)) < p:
+            if p >= 1.0 or (fam.draws[self.f_refusal.at][fam.j] if k == 0 else
+                            self._draws.value(fam, self.f_refusal, k)) < p:
                 self._refuse(fam, first, k)
                 return
         # accepted: the first role in the family's fallback chain with a free slot takes it
@@ -216,8 +217,8 @@ class CaseFlow:
         self.log.refused_t.append(now)
         self.log.refused_d.append(1)
         p = self.p_reapproach
-        if p > 0 and (p >= 1.0 or self._draws.value(fam.draws, self.f_reapproach, k) < p):
-            self._sched.at(self._draws.value(fam.draws, self.f_reapproach_delay, k), self._on_reapproach, fam)
+        if p > 0 and (p >= 1.0 or self._draws.value(fam, self.f_reapproach, k) < p):
+            self._sched.at(self._draws.value(fam, self.f_reapproach_delay, k), self._on_reapproach, fam)
 
     def _on_reapproach(self, event) -> None:
         fam = event.value
@@ -291,7 +292,7 @@ class CaseFlow:
         k = fam.handovers
         fam.handovers = k + 1
         p = self.p_handover_quit
-        if p > 0.0 and (p >= 1.0 or self._draws.value(fam.draws, self.f_handover, k) < p):
+        if p > 0.0 and (p >= 1.0 or self._draws.value(fam, self.f_handover, k) < p):
             self._close(fam, DISENGAGED)
             return
         fam.remaining = remaining + self.handover_extra
@@ -327,7 +328,7 @@ class CaseFlow:
             length = fam.remaining
             fam.remaining = -1.0
         else:
-            length = fam.draws[role.duration_at]
+            length = fam.draws[role.duration_at][fam.j]
             if role.adjusted:
                 length *= role.duration_factor(w, now)
         if self.f_disengage is not None:
@@ -349,7 +350,7 @@ class CaseFlow:
         if self.f_disengage is not None:
             left = fam.quit_left
             if left < 0.0:  # first time in service: its draw
-                left = fam.draws[self.f_disengage.at]
+                left = fam.draws[self.f_disengage.at][fam.j]
             fam.quit_at = now + left
             if fam.quit_at < end:
                 self._call_at(fam.quit_at, self._on_disengage, fam, episode)
@@ -371,16 +372,16 @@ class CaseFlow:
         k = fam.extensions  # the end of its k-th episode reads its k-th outcome and step-up draws
         outcome = role.certain[fam.level]
         if outcome < 0:
-            u = fam.draws[self.f_outcome.at] if k == 0 else self._draws.value(fam.draws, self.f_outcome, k)
+            u = fam.draws[self.f_outcome.at][fam.j] if k == 0 else self._draws.value(fam, self.f_outcome, k)
             cum = role.outcome_cum[fam.level]
             outcome = TURNED_AROUND if u < cum[0] else IMPROVED if u < cum[1] else NO_PROGRESS if u < cum[2] else DISENGAGED
         if outcome == IMPROVED:
             spec = role.spec
             p = spec.step_up_probability
             if k < spec.max_extensions and p > 0 and (
-                    p >= 1.0 or self._draws.value(fam.draws, self.f_step_up, k) < p):
+                    p >= 1.0 or self._draws.value(fam, self.f_step_up, k) < p):
                 fam.extensions = k + 1  # stepped up: same worker, longer intervention
-                length = self._draws.value(fam.draws, role.extension, k)
+                length = self._draws.value(fam, role.extension, k)
                 if role.adjusted:
                     length *= role.duration_factor(fam.worker, self._sched.now)
                 self._schedule_end(fam, length)

@@ -40,7 +40,7 @@ Two optional ways to a result outside the exit of an intervention:
   and then, sustained for ``sustain_months`` (it may relapse, voiding it, with no
   re-referral) and claimed at the next window; a later turn-around earns nothing more.
 
-Every draw is the family's own (its row of :class:`~tfsim.model.random.FamilyDraws`:
+Every draw is the family's own (from :class:`~tfsim.model.random.FamilyDraws`:
 whether its result comes during the intervention and when, the lag, employment support
 and result, a long sustain period, progress to work, relapse and when, re-referral and
 its delay, work found during the intervention and when, when data matching finds it),
@@ -133,32 +133,37 @@ class ClaimsBook:
         self.schedule = FeeSchedule(m)
         self._scheduler = scheduler
         self._rerefer = rerefer
-        # Each family's claims draws are read once, when it is turned around (or starts, or is
-        # referred): the row holds the ones most turned-around families need.
-        self._draws = draws
-
-        def uniform(name: str, width: int = 1):
-            return draws.field(name, width)
-
-        def days(name: str, dist, width: int = 1):
-            """The family's draw of ``dist`` (months) of process ``name``, in days."""
-            return draws.field(name, width, lambda u: dist.quantile(u, DAYS_PER_MONTH))
-
-        self.f_during = uniform("claims:result_during", 0)
-        self.f_during_time = uniform("claims:result_during_time", 0)
-        self.f_lag = days("claims:result_lag", m.result_lag_months, 0)
-        self.at_support = uniform("claims:employment_support").at
-        self.at_employment = uniform("claims:employment").at
-        self.f_long = uniform("claims:long_sustain", 0)
-        self.f_ptw = uniform("claims:progress_to_work", 0)
-        self.at_relapse = uniform("claims:relapse").at
-        self.f_relapse_time = uniform("claims:relapse_time", 0)
-        self.f_rerefer = uniform("claims:rereferral", 0)
-        self.f_rerefer_delay = days("claims:rereferral_delay", m.rereferral_delay_months, 0)
-        # a fixed lag (the usual case) needs no draw
-        self.lag_days = m.result_lag_months.value * DAYS_PER_MONTH if isinstance(m.result_lag_months, Fixed) else -1.0
         needs = list(sc.families.needs)
         self.workless_bit = (1 << needs.index("worklessness")) if "worklessness" in needs else 0
+        # a fixed lag (the usual case) needs no draw
+        self.lag_days = m.result_lag_months.value * DAYS_PER_MONTH if isinstance(m.result_lag_months, Fixed) else -1.0
+
+        # Each family's claims draws are read once, when it is turned around (or starts, or is
+        # referred).  Families' blocks hold those of the mechanisms in use (width 1); the others
+        # are declared with width 0 and never read.
+        self._draws = draws
+
+        def uniform(name: str, used: bool = True):
+            return draws.field(name, int(used))
+
+        def days(name: str, dist, used: bool = True):
+            """The family's draw of ``dist`` (months) of process ``name``, in days."""
+            return draws.field(name, int(used), lambda u: dist.quantile(u, DAYS_PER_MONTH))
+
+        workless = self.workless_bit != 0
+        relapse = m.relapse_probability > 0
+        self.f_during = uniform("claims:result_during", m.result_during_share > 0)
+        self.f_during_time = uniform("claims:result_during_time", m.result_during_share > 0)
+        self.f_lag = days("claims:result_lag", m.result_lag_months, self.lag_days < 0)
+        self.f_support = uniform("claims:employment_support", workless)
+        self.f_employment = uniform("claims:employment", workless)
+        self.f_long = uniform("claims:long_sustain", workless and m.long_sustain_share > 0)
+        self.f_ptw = uniform("claims:progress_to_work", workless and m.progress_to_work_probability > 0)
+        self.f_relapse = uniform("claims:relapse", relapse)
+        self.f_relapse_time = uniform("claims:relapse_time", relapse)
+        self.f_rerefer = uniform("claims:rereferral", relapse and m.rereferral_probability > 0)
+        self.f_rerefer_delay = days("claims:rereferral_delay", m.rereferral_delay_months,
+                                    relapse and m.rereferral_probability > 0)
         self.progress_sustain = m.resolved("progress_sustain_months") * DAYS_PER_MONTH
         self.employment_sustain = m.resolved("employment_sustain_weeks") * DAYS_PER_WEEK
         self.follow_up = m.follow_up_months * DAYS_PER_MONTH
@@ -179,12 +184,13 @@ class ClaimsBook:
         # employment found during an intervention (a JCP adviser attached), off at hazard 0
         self.job_hazard = m.employment_during_hazard_per_month
         if self.job_hazard > 0:
-            self.f_job_support = uniform("claims:employment_during_support", 0)
+            self.f_job_support = uniform("claims:employment_during_support", workless)
             job_mean_days = DAYS_PER_MONTH / self.job_hazard  # exponential at the monthly hazard
-            self.f_job_after = draws.field("claims:employment_during", 0, lambda u: -job_mean_days * np.log1p(-u))
-            self.f_job_long = uniform("claims:employment_during_long_sustain", 0)
-            self.f_job_relapse = uniform("claims:employment_during_relapse", 0)
-            self.f_job_relapse_time = uniform("claims:employment_during_relapse_time", 0)
+            self.f_job_after = draws.field("claims:employment_during", int(workless),
+                                           lambda u: -job_mean_days * np.log1p(-u))
+            self.f_job_long = uniform("claims:employment_during_long_sustain", workless and m.long_sustain_share > 0)
+            self.f_job_relapse = uniform("claims:employment_during_relapse", workless and relapse)
+            self.f_job_relapse_time = uniform("claims:employment_during_relapse_time", workless and relapse)
 
         # results found by data matching, off without the table or at hazard 0
         dm = m.data_matching
@@ -196,8 +202,8 @@ class ClaimsBook:
                                       + [sc.day_of(p.start) for p in dm.periods], dtype=float)
             self.match_h = np.asarray([dm.hazard_per_month] + [p.hazard_per_month for p in dm.periods],
                                       dtype=float) / DAYS_PER_MONTH
-            self.f_match_relapse = uniform("claims:data_matching_relapse", 0)
-            self.f_match_relapse_time = uniform("claims:data_matching_relapse_time", 0)
+            self.f_match_relapse = uniform("claims:data_matching_relapse", relapse)
+            self.f_match_relapse_time = uniform("claims:data_matching_relapse_time", relapse)
             sustain = dm.sustain_months if dm.sustain_months is not None else m.resolved("progress_sustain_months")
             self.match_sustain = sustain * DAYS_PER_MONTH
             self.match_states = frozenset(
@@ -227,37 +233,37 @@ class ClaimsBook:
         if root in self._main:
             return
         m = self.money
-        row, draw = fam.draws, self._draws.value
+        draw = self._draws.value
         _, results = self.fees_of(root)
-        if m.result_during_share > 0 and draw(row, self.f_during) < m.result_during_share:
-            achieved = fam.started + draw(row, self.f_during_time) * (now - fam.started)  # during the intervention
+        if m.result_during_share > 0 and draw(fam, self.f_during) < m.result_during_share:
+            achieved = fam.started + draw(fam, self.f_during_time) * (now - fam.started)  # during the intervention
         else:
-            achieved = now + self.lag_days if self.lag_days >= 0 else now + draw(row, self.f_lag)
+            achieved = now + self.lag_days if self.lag_days >= 0 else now + draw(fam, self.f_lag)
         follow = now + self.follow_up
         workless = bool(fam.needs & self.workless_bit)
         employment = False
         if workless:
-            supported = row[self.at_support] < m.employment_support_share
+            supported = draw(fam, self.f_support) < m.employment_support_share
             p = m.employment_supported_probability if supported else m.employment_unsupported_probability
-            employment = row[self.at_employment] < p
+            employment = draw(fam, self.f_employment) < p
         if employment:
             kind, amount = EMPLOYMENT, results
-            long = m.long_sustain_share > 0 and draw(row, self.f_long) < m.long_sustain_share
+            long = m.long_sustain_share > 0 and draw(fam, self.f_long) < m.long_sustain_share
             sustain = LONG_SUSTAIN_WEEKS * DAYS_PER_WEEK if long else self.employment_sustain
         else:
             kind, amount = PROGRESS, results - self.schedule.ptw
             sustain = self.progress_sustain
             if (workless and self.schedule.ptw > 0 and root not in self._ptw
-                    and draw(row, self.f_ptw) < m.progress_to_work_probability):
+                    and draw(fam, self.f_ptw) < m.progress_to_work_probability):
                 self._ptw.add(root)
                 self._record(PROGRESS_TO_WORK, fam.id, root, now, achieved, max(achieved, follow),
                              self.schedule.ptw, results)
-        if sustain > 0 and row[self.at_relapse] < m.relapse_probability:
-            relapse = achieved + draw(row, self.f_relapse_time) * sustain
+        if sustain > 0 and m.relapse_probability > 0 and draw(fam, self.f_relapse) < m.relapse_probability:
+            relapse = achieved + draw(fam, self.f_relapse_time) * sustain
             seen = max(relapse, follow)
             self.voided.append((seen, root))
-            if m.rereferral_probability > 0 and draw(row, self.f_rerefer) < m.rereferral_probability:
-                delay = seen - now + draw(row, self.f_rerefer_delay)
+            if m.rereferral_probability > 0 and draw(fam, self.f_rerefer) < m.rereferral_probability:
+                delay = seen - now + draw(fam, self.f_rerefer_delay)
                 self._scheduler.at(delay, self._on_rerefer, fam)
             return
         self._main.add(root)
@@ -270,8 +276,8 @@ class ClaimsBook:
         if not fam.needs & self.workless_bit:
             return
         draw = self._draws.value
-        if draw(fam.draws, self.f_job_support) < self.money.employment_support_share:
-            at = now + draw(fam.draws, self.f_job_after)
+        if draw(fam, self.f_job_support) < self.money.employment_support_share:
+            at = now + draw(fam, self.f_job_after)
             if at < self._horizon:
                 self._scheduler.at(at - now, self._on_job, fam)
 
@@ -282,11 +288,11 @@ class ClaimsBook:
             return  # the intervention is over (or paused at a handover), or the family is claimed already
         now = self._scheduler.now
         m = self.money
-        row, draw = fam.draws, self._draws.value
-        long = m.long_sustain_share > 0 and draw(row, self.f_job_long) < m.long_sustain_share
+        draw = self._draws.value
+        long = m.long_sustain_share > 0 and draw(fam, self.f_job_long) < m.long_sustain_share
         sustain = LONG_SUSTAIN_WEEKS * DAYS_PER_WEEK if long else self.employment_sustain
-        if sustain > 0 and m.relapse_probability > 0 and draw(row, self.f_job_relapse) < m.relapse_probability:
-            self.voided.append((now + draw(row, self.f_job_relapse_time) * sustain, root))
+        if sustain > 0 and m.relapse_probability > 0 and draw(fam, self.f_job_relapse) < m.relapse_probability:
+            self.voided.append((now + draw(fam, self.f_job_relapse_time) * sustain, root))
             return
         _, results = self._fees_for(fam, root, now)
         self._main.add(root)
@@ -296,7 +302,7 @@ class ClaimsBook:
     def identified(self, fam: Family) -> None:
         """``fam`` has just been referred: draw when data matching would find its results."""
         now = self._scheduler.now
-        at = first_passage(self.match_t, self.match_h, now, fam.draws[self.f_match_effort.at])
+        at = first_passage(self.match_t, self.match_h, now, fam.draws[self.f_match_effort.at][fam.j])
         if at < self._horizon:
             self._scheduler.at(at - now, self._on_match, fam)
 
@@ -308,9 +314,9 @@ class ClaimsBook:
             return
         now = self._scheduler.now
         sustain = self.match_sustain
-        p, row, draw = self.money.relapse_probability, fam.draws, self._draws.value
-        if sustain > 0 and p > 0 and draw(row, self.f_match_relapse) < p:
-            self.voided.append((now + draw(row, self.f_match_relapse_time) * sustain, root))
+        p, draw = self.money.relapse_probability, self._draws.value
+        if sustain > 0 and p > 0 and draw(fam, self.f_match_relapse) < p:
+            self.voided.append((now + draw(fam, self.f_match_relapse_time) * sustain, root))
             return
         _, results = self._fees_for(fam, root, now)
         self._main.add(root)

@@ -60,12 +60,12 @@ class Family:
     """One referred family (one Family record per referral) and where it is in the programme."""
 
     __slots__ = (
-        "id", "level", "needs", "adults", "children", "draws", "state", "joined", "ticket", "tier",
+        "id", "level", "needs", "adults", "children", "draws", "j", "state", "joined", "ticket", "tier",
         "worker", "episode", "extensions", "referred", "started", "closed", "outcome", "end_at", "remaining",
         "contacts", "handovers", "quit_left", "quit_at",
     )
 
-    def __init__(self, fid: int, level: int, needs: int, adults: int, children: int, draws: tuple = (),
+    def __init__(self, fid: int, level: int, needs: int, adults: int, children: int, draws=None, j: int = 0,
                  referred: float = 0.0):
         self.id = fid
         self.referred = referred  # referral time (days)
@@ -73,8 +73,9 @@ class Family:
         self.needs = needs  # bit k set: has need k of the scenario's needs
         self.adults = adults
         self.children = children
-        # its random numbers, (referral index, generation, values...): see random.FamilyDraws
+        # its random numbers: family j of the block ``draws`` (random.FamilyDraws)
         self.draws = draws
+        self.j = j
         self.contacts = 0  # contacts so far (the first, then re-approaches)
         self.handovers = 0  # times its worker left while it was in service
         self.quit_left = -1.0  # days of service left before it would disengage (-1: not drawn yet)
@@ -129,7 +130,7 @@ class RoleState:
     intensity levels, the role's workforce parameters and its families-in-service arrays
     in the event log (``EventLog.busy``).  The case flow sets ``duration_at`` and
     ``extension``: where a family's intervention length with this role, and the lengths
-    of its extensions, are in the family's row of draws.
+    of its extensions, are in the family's block of draws.
 
     A token is a worker reference meaning "this worker may have a free slot".  Tokens
     are checked when taken, so caps can shrink or workers stop accepting without the

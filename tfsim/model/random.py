@@ -24,7 +24,7 @@ more than the rest of the event.
 from __future__ import annotations
 
 import zlib
-from itertools import repeat
+from array import array
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -77,15 +77,61 @@ class Field(NamedTuple):
     """A process of every family's draws, read through ``transform`` (:meth:`FamilyDraws.field`).
 
     The family's ``k``-th draw of process ``name`` (its ``k``-th contact, handover,
-    episode, ...) is ``row[at + k]`` for ``k < width`` (the row holds it) and
-    :meth:`FamilyDraws.value` reads any ``k``.
+    episode, ...) is ``draws[at + k][j]`` for ``k < width`` (its block holds it; ``draws``
+    and ``j`` are the family's) and :meth:`FamilyDraws.value` reads any ``k``.
     """
 
     name: str
     id: int  # position in FamilyDraws.fields
-    at: int  # position of draw 0 in a family's row (meaningless when width is 0)
+    at: int  # column of draw 0 in a block (meaningless when width is 0)
     width: int
     transform: Transform | None
+
+
+class DrawBlock(list):
+    """The draws of a block of families: one column (``array('d')``) per slot of the fields.
+
+    Family ``j`` of the block has referral index ``first + j`` and the block's
+    ``generation``.  Columns of doubles hold a block's values without a Python float
+    object each, so making them costs a copy of the NumPy arrays.
+    """
+
+    __slots__ = ("first", "generation")
+
+    def __init__(self, columns, first: int, generation: int):
+        super().__init__(columns)
+        self.first = first
+        self.generation = generation
+
+    def key(self, j: int) -> tuple[int, int]:
+        """(referral index, generation) of family ``j`` of the block."""
+        return self.first + j, self.generation
+
+
+class LazyDrawBlock(DrawBlock):
+    """The draws of one re-referred family (a block of one), each read from its stream when first needed.
+
+    A re-referral is rare and reads a few of its processes (one role's length, not every
+    role's), so its columns are filled on first use rather than all at once.
+    """
+
+    __slots__ = ("_draws", "_slots")
+
+    def __init__(self, draws: "FamilyDraws", first: int, generation: int):
+        super().__init__([None] * draws.width, first, generation)
+        self._draws = draws
+        self._slots = draws.slots
+
+    def __getitem__(self, i):
+        column = list.__getitem__(self, i)
+        if column is None:
+            f, k = self._slots[i]
+            column = array("d", [self._draws.read(f, k, self.first, self.generation)])
+            self[i] = column
+        return column
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
 
 
 class FamilyDraws:
@@ -102,12 +148,11 @@ class FamilyDraws:
     through its own distribution's :meth:`~tfsim.scenario.distributions.DistributionModel.quantile`.
 
     Components declare their processes with :meth:`field` when they are built.  Each
-    family gets, when it is referred, a tuple (its *row*): ``(index, generation, values...)``
-    holding the draws most families need, made a block of families at a time
-    (:meth:`rows`), so reading one costs what a tuple lookup does.  Rarer draws (a
-    second contact, a handover) and the rows of re-referrals are read with
-    :meth:`value` and :meth:`row` from the same streams, drawn a block at a time on
-    first use.
+    family gets, when it is referred, its :class:`DrawBlock` and its place ``j`` in it,
+    made a block of families at a time (:meth:`block`), holding the draws more than a few
+    families need; reading one costs two list lookups.  Rarer draws (a second contact, an
+    extension's length) are read with :meth:`value` from the same streams, drawn a block
+    at a time on first use, and so are the draws of a re-referral (:meth:`row`).
 
     Parameters
     ----------
@@ -121,26 +166,33 @@ class FamilyDraws:
         self.seed = seed
         self.families = families
         self.fields: list[Field] = []
-        self._width = 2  # (index, generation) come first in a row
+        self.slots: list[tuple[Field, int]] = []  # per column of a block: (field, draw k)
         self._codes: dict[str, int] = {}
-        self._values: dict[tuple[int, int, int, int], np.ndarray] = {}  # blocks read for rare draws
+        # blocks read for rare draws (a few of their values are read)
+        self._values: dict[tuple[int, int, int, int], np.ndarray] = {}
+        self._uniforms: dict[tuple[str, int, int, int], np.ndarray] = {}
         self._started = False
 
     def field(self, name: str, width: int = 1, transform: Transform | None = None) -> Field:
-        """Declare process ``name`` read through ``transform``; rows hold its draws ``0 .. width-1``.
+        """Declare process ``name`` read through ``transform``; blocks hold its draws ``0 .. width-1``.
 
         ``transform`` maps an array of uniforms to values elementwise (e.g. a
         distribution's quantile in days).  Several fields may read the same process
         through different transforms: they share its uniforms.  ``width`` only decides
-        which draws a row holds (0 for a process few families need); the values never
+        which draws a block holds (0 for a process few families need); the values never
         depend on it.
         """
         if self._started:
             raise RuntimeError("fields must be declared before the first family is referred")
-        f = Field(name, len(self.fields), self._width, width, transform)
+        f = Field(name, len(self.fields), len(self.slots), width, transform)
         self.fields.append(f)
-        self._width += width
+        self.slots.extend((f, k) for k in range(width))
         return f
+
+    @property
+    def width(self) -> int:
+        """Columns of a block."""
+        return len(self.slots)
 
     def uniforms(self, name: str, k: int, generation: int, block: int) -> np.ndarray:
         """Uniforms of process ``name``, draw ``k``, ``generation``, for the families of ``block`` (drawn anew)."""
@@ -152,11 +204,9 @@ class FamilyDraws:
         # depend on how many are drawn, so each family's value is the same either way
         return gen.random(max(0, min(FAMILY_BLOCK, self.families - block * FAMILY_BLOCK)))
 
-    def rows(self, block: int) -> list[tuple]:
-        """The rows of the families referred as indices ``block * FAMILY_BLOCK ...`` (generation 0)."""
+    def block(self, block: int) -> DrawBlock:
+        """The draws of the families referred as indices ``block * FAMILY_BLOCK ...`` (generation 0)."""
         self._started = True
-        first = block * FAMILY_BLOCK
-        n = max(0, min(FAMILY_BLOCK, self.families - first))
         drawn: dict[tuple[str, int], np.ndarray] = {}  # fields of one process share its uniforms
         columns = []
         for f in self.fields:
@@ -164,30 +214,33 @@ class FamilyDraws:
                 u = drawn.get((f.name, k))
                 if u is None:
                     u = drawn[f.name, k] = self.uniforms(f.name, k, 0, block)
-                columns.append((f.transform(u) if f.transform is not None else u).tolist())
-        return list(zip(range(first, first + n), repeat(0, n), *columns))
+                values = f.transform(u) if f.transform is not None else u
+                columns.append(array("d", np.ascontiguousarray(values, dtype=float).tobytes()))
+        return DrawBlock(columns, block * FAMILY_BLOCK, 0)
 
-    def row(self, index: int, generation: int) -> tuple:
-        """The row of the family with referral ``index`` in ``generation`` (its re-referral)."""
+    def row(self, index: int, generation: int) -> DrawBlock:
+        """The draws of the family with referral ``index`` in ``generation`` (its re-referral), as a block of one."""
         self._started = True
-        return (index, generation) + tuple(self._read(f, k, index, generation)
-                                           for f in self.fields for k in range(f.width))
+        return LazyDrawBlock(self, index, generation)
 
-    def value(self, row: tuple, f: Field, k: int = 0) -> float:
-        """Draw ``k`` of ``f`` for the family of ``row``: from the row when it holds it."""
+    def value(self, fam, f: Field, k: int = 0) -> float:
+        """Draw ``k`` of ``f`` for ``fam`` (a family: its ``draws`` block and place ``j``), from the block when it holds it."""
         if k < f.width:
-            return row[f.at + k]
-        return self._read(f, k, row[0], row[1])
+            return fam.draws[f.at + k][fam.j]
+        draws = fam.draws
+        return self.read(f, k, draws.first + fam.j, draws.generation)
 
-    def _read(self, f: Field, k: int, index: int, generation: int) -> float:
+    def read(self, f: Field, k: int, index: int, generation: int) -> float:
         """Draw ``k`` of ``f`` for family ``index`` in ``generation``, from its block of values (kept)."""
-        block, j = divmod(index, FAMILY_BLOCK)
-        key = (f.id, k, generation, block)
+        key = (f.id, k, generation, index // FAMILY_BLOCK)
         values = self._values.get(key)
         if values is None:
-            u = self.uniforms(f.name, k, generation, block)
+            ukey = (f.name, k, generation, key[3])
+            u = self._uniforms.get(ukey)  # fields of one process share its uniforms
+            if u is None:
+                u = self._uniforms[ukey] = self.uniforms(*ukey)
             values = self._values[key] = f.transform(u) if f.transform is not None else u
-        return float(values[j])
+        return float(values[index % FAMILY_BLOCK])
 
 
 def family_uniform(seed: np.random.SeedSequence, name: str, index: int, k: int = 0, generation: int = 0) -> float:
@@ -202,41 +255,52 @@ def family_uniform(seed: np.random.SeedSequence, name: str, index: int, k: int =
 class PostDraws:
     """The random numbers of one funded post, fixed by the seed and the post's identity.
 
-    Each process of the post (``processes`` of them: its holders' leaving times, its
-    recruitment rounds, ...) has its own sequence, so a process's draws do not depend on
-    how the post's events interleave.  Posts come in groups named by where they come
-    from (a role's posts in post at the start, a row of the staffing plan, ...), the
-    ``k``-th post of a group is ``(group, k)`` and its draws do not depend on how many
-    posts the group has: its first ``POST_BLOCK`` draws of each process are slice ``k``
-    of one array of shape ``(posts, processes, POST_BLOCK)`` drawn for the whole group
+    Each process of the post (its holders' leaving times, its recruitment rounds, ...) has
+    its own sequence, read through its transform, so a process's draws do not depend on
+    how the post's events interleave.  Posts come in groups named by where they come from
+    (a role's posts in post at the start, a row of the staffing plan, ...); the ``k``-th
+    post of a group is named ``group:k`` and its draws do not depend on how many posts the
+    group has: its first ``POST_BLOCK`` uniforms of each process are slice ``k`` of one
+    array of shape ``(posts, processes, POST_BLOCK)`` drawn for the whole group
     (:meth:`group`), and any later ones come from its own stream.
     """
 
-    __slots__ = ("_seed", "key", "_blocks", "_next", "_gen")
+    __slots__ = ("_seed", "key", "_blocks", "_next", "_gen", "_transforms")
 
-    def __init__(self, seed: np.random.SeedSequence, key: str, first: list[list[float]]):
+    def __init__(self, seed: np.random.SeedSequence, key: str, first: list[list[float]],
+                 transforms: tuple[Transform | None, ...]):
         self._seed = seed
         self.key = key
-        self._blocks = [first]  # block b: process -> POST_BLOCK uniforms
-        self._next = [0] * len(first)
+        self._blocks = [first]  # block b: per process, POST_BLOCK values (transformed)
+        self._next = [0] * len(transforms)
+        self._transforms = transforms
         self._gen: np.random.Generator | None = None  # the post's own stream, made if needed
 
     @classmethod
-    def group(cls, seed: np.random.SeedSequence, group: str, posts: int, processes: int) -> list["PostDraws"]:
-        """The draws of posts ``0 .. posts-1`` of ``group`` (named ``group:k``)."""
+    def group(cls, seed: np.random.SeedSequence, group: str, posts: int,
+              transforms: tuple[Transform | None, ...]) -> list["PostDraws"]:
+        """The draws of posts ``0 .. posts-1`` of ``group``; process ``p`` is read through ``transforms[p]``."""
         if posts <= 0:
             return []
         gen = np.random.Generator(np.random.PCG64(child_seed(seed, stream_key(f"posts:{group}"))))
-        first = gen.random((posts, processes, POST_BLOCK)).tolist()
-        return [cls(seed, f"{group}:{k}", first[k]) for k in range(posts)]
+        first = cls._read(gen.random((posts, len(transforms), POST_BLOCK)), transforms)
+        return [cls(seed, f"{group}:{k}", first[k], transforms) for k in range(posts)]
+
+    @staticmethod
+    def _read(u: np.ndarray, transforms: tuple[Transform | None, ...]) -> list:
+        """Uniforms of shape (..., processes, POST_BLOCK) through each process's transform, as lists."""
+        for p, transform in enumerate(transforms):
+            if transform is not None:
+                u[..., p, :] = transform(u[..., p, :])
+        return u.tolist()
 
     def next(self, process: int) -> float:
-        """The next uniform of ``process`` (a number in [0, 1))."""
+        """The next value of ``process``."""
         k = self._next[process]
         self._next[process] = k + 1
         b, j = divmod(k, POST_BLOCK)
         while b >= len(self._blocks):
             if self._gen is None:
                 self._gen = np.random.Generator(np.random.PCG64(child_seed(self._seed, stream_key(f"post:{self.key}"))))
-            self._blocks.append(self._gen.random((len(self._next), POST_BLOCK)).tolist())
+            self._blocks.append(self._read(self._gen.random((len(self._next), POST_BLOCK)), self._transforms))
         return self._blocks[b][process][j]

@@ -7,7 +7,7 @@ statistics.  Read top-down, a replication is:
 1. a :class:`~tfsim.model.scheduler.Scheduler` (clock and event queue), an
    :class:`~tfsim.model.log.EventLog`, named random :class:`~tfsim.model.random.Streams`,
    every referral time of the run (:mod:`tfsim.model.arrivals`) and the families' own
-   random numbers (:class:`~tfsim.model.random.FamilyDraws`, one row per referral);
+   random numbers (:class:`~tfsim.model.random.FamilyDraws`, by referral index);
 2. the roles (:class:`~tfsim.model.entities.RoleState`), the
    :class:`~tfsim.model.waiting_list.WaitingList` and the family profiles;
 3. the components: the :class:`~tfsim.model.caseflow.CaseFlow` (what happens to each

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import math
+import numpy as np
 
 from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, Scenario
 
@@ -32,9 +32,9 @@ from .log import EventLog
 from .random import PostDraws, Streams
 from .scheduler import Scheduler
 
-#: The processes of a post's draws: its holders' tenures, its recruitment rounds' lengths and failures.
+#: The processes of a post's draws: its holders' tenures (unit exponential), its recruitment
+#: rounds' lengths (days) and failures (uniform).
 TENURE, ROUND_LENGTH, ROUND_FAILURE = range(3)
-PROCESSES = 3
 
 
 class Slots(Protocol):
@@ -71,6 +71,9 @@ class RoleWorkforce:
         params = scenario.workforce_of(role.spec)
         self.params = params
         self.posts: list[Post] = []
+        fill = params.time_to_fill_weeks
+        #: how a post's uniforms are read, by process (TENURE, ROUND_LENGTH, ROUND_FAILURE)
+        self.transforms = (lambda u: -np.log1p(-u), lambda u: fill.quantile(u, DAYS_PER_WEEK), None)
         self.freezes = [
             (scenario.day_of(f.start), scenario.day_of(f.end) + 1.0)
             for f in scenario.recruitment_freezes
@@ -161,7 +164,7 @@ class Workforce:
 
     def _post_draws(self, role: RoleState, origin: str, posts: int) -> list[PostDraws]:
         """The draws of ``posts`` new posts of ``role`` that come from ``origin``."""
-        return PostDraws.group(self.seed, f"{role.id}:{origin}", posts, PROCESSES)
+        return PostDraws.group(self.seed, f"{role.id}:{origin}", posts, self.roles[role.id].transforms)
 
     def _new_post(self, role: RoleState, fte: float, draws: PostDraws) -> Post:
         post = Post(role, fte, draws)
@@ -255,7 +258,7 @@ class Workforce:
             return
         # a round's length and whether it fails are drawn together, so the post's k-th round
         # reads its k-th draws of both even when a planned starter cuts a round short
-        length = wf.params.time_to_fill_weeks.quantile(post.draws.next(ROUND_LENGTH), DAYS_PER_WEEK)
+        length = post.draws.next(ROUND_LENGTH)
         p = wf.params.round_failure_probability
         fails = p > 0 and post.draws.next(ROUND_FAILURE) < p
         self.scheduler.at(length, self._round_ends, (post, campaign, fails))
@@ -324,7 +327,7 @@ class Workforce:
             return
         k = params.early_leaving_multiplier
         early = params.early_leaving_months / 12.0
-        e = -math.log1p(-w.post.draws.next(TENURE))  # unit exponential: solve cumulative hazard H(t) = e
+        e = w.post.draws.next(TENURE)  # unit exponential: solve cumulative hazard H(t) = e
         years = e / (r * k) if e <= r * k * early else early + (e - r * k * early) / r
         self.scheduler.at(years * DAYS_PER_YEAR, self._resign, w)
 
