@@ -156,7 +156,7 @@ def parse_scenario_text(raw: bytes | str, filename: str = "<scenario>") -> LoadR
         return _fail(filename, (), "file is empty; a scenario needs at least schema_version, name, dates, roles and allocation")
     if "\x00" in text:
         return _fail(filename, (), "contains NUL bytes; is it a binary file?", text[: text.index("\x00")].count("\n") + 1)
-    layout = scan(text)  # linear in the text: bound the parser's work before parsing
+    layout = scan(text, stop_depth=MAX_KEY_DEPTH)  # linear in the text: bound the parser's work before parsing
     if layout.depth > MAX_KEY_DEPTH:
         return _fail(filename, layout.depth_path[:MAX_KEY_DEPTH], f"nested {layout.depth} deep (tables, dotted keys and "
                      f"lists together); scenario files nest at most {MAX_KEY_DEPTH} deep", layout.depth_line, text)
@@ -214,14 +214,17 @@ def check_scenario_data(data: dict, text: str | None = None,
     try:
         scenario = Scenario.model_validate(data, strict=True)
     except ValidationError as exc:
-        problems = errors_to_problems(exc, data)
-        if not any(_is_cross(err) for err in exc.errors(include_url=False)):
+        errors = exc.errors(include_url=False)
+        problems, hidden = _problems_of(errors, data, MAX_PROBLEMS)
+        if not any(_is_cross(err) for err in errors):
             # field-level problems only: the cross-checks have not run; run those whose values are valid
             seen = {p.path for p in problems}
-            for path, message in cross_check(Partial(Scenario, data, strict=True)):
-                if path not in seen:
-                    problems.append(Problem(path, message))
-        return None, _bounded([Problem(p.path, p.message, at(p.path)) for p in problems])
+            try:
+                more = cross_check(Partial(Scenario, data, strict=True))
+            except Exception:  # a check that assumed valid values; the field problems still stand
+                more = []
+            problems += [Problem(path, message) for path, message in more if path not in seen]
+        return None, _bounded([Problem(p.path, p.message, at(p.path)) for p in problems], hidden)
     return scenario, []
 
 
@@ -229,19 +232,26 @@ def _is_cross(err: dict) -> bool:
     return isinstance((err.get("ctx") or {}).get("error"), ScenarioCrossCheckError) and not _clean_loc(err["loc"])
 
 
-def _bounded(problems: list[Problem]) -> list[Problem]:
-    """At most MAX_PROBLEMS problems; the rest counted in one more."""
-    if len(problems) <= MAX_PROBLEMS:
+def _bounded(problems: list[Problem], hidden: int = 0) -> list[Problem]:
+    """At most MAX_PROBLEMS problems; the rest (and ``hidden`` ones never turned into messages) counted in one more."""
+    if len(problems) <= MAX_PROBLEMS and not hidden:
         return problems
-    rest = len(problems) - MAX_PROBLEMS + 1
-    return problems[: MAX_PROBLEMS - 1] + [Problem((), f"{rest:,} more problems not shown; fix those above first",
-                                                   problems[MAX_PROBLEMS - 1].line)]
+    shown = problems[: MAX_PROBLEMS - 1]
+    rest = len(problems) - len(shown) + hidden
+    return shown + [Problem((), f"{rest:,} more problems not shown; fix those above first", shown[-1].line if shown else 1)]
 
 
 def errors_to_problems(exc: ValidationError, data: Any = None) -> list[Problem]:
     """Turn pydantic's errors into plain-language problems at clean key paths."""
+    return _problems_of(exc.errors(include_url=False), data)[0]
+
+
+def _problems_of(errors: list[dict], data: Any, limit: int | None = None) -> tuple[list[Problem], int]:
+    """Problems for pydantic's ``errors``: at most about ``limit`` of them, and how many errors were left out."""
     problems: list[Problem] = []
-    for err in exc.errors(include_url=False):
+    for done, err in enumerate(errors):
+        if limit is not None and len(problems) >= limit:
+            return _unique(problems), len(errors) - done
         ctx = err.get("ctx") or {}
         cause = ctx.get("error")
         loc = _clean_loc(err["loc"])
@@ -249,7 +259,11 @@ def errors_to_problems(exc: ValidationError, data: Any = None) -> list[Problem]:
             problems.extend(Problem(loc + tuple(p), m) for p, m in cause.problems)
             continue
         problems.append(Problem(loc, _message(err, tuple(err["loc"]), data)))
-    # one message per place, in file order of discovery
+    return _unique(problems), 0
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """One message per place, in file order of discovery."""
     seen: set = set()
     unique = []
     for p in problems:

@@ -87,8 +87,12 @@ class _Frame:
         self.key, self.key_depth = base, depth  # inline tables: the key whose value is being read
 
 
-def scan(text: str) -> Scan:
-    """Read ``text`` once and return its key lines and nesting measures (see :class:`Scan`)."""
+def scan(text: str, stop_depth: int | None = None) -> Scan:
+    """Read ``text`` once and return its key lines and nesting measures (see :class:`Scan`).
+
+    With ``stop_depth``, reading stops at the first key path deeper than that (the
+    text is to be refused, so the rest need not be read).
+    """
     out = Scan()
     n = len(text)
     pos, line = 0, 1
@@ -146,6 +150,8 @@ def scan(text: str) -> Scan:
         return n if end < 0 else end
 
     while pos < n:
+        if stop_depth is not None and out.depth > stop_depth:
+            break
         c = text[pos]
         if c == "\n":
             line += 1

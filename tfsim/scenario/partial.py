@@ -42,9 +42,9 @@ class Partial:
             return self._field(name)
         attr = inspect.getattr_static(model, name, None)
         if isinstance(attr, property):
-            return attr.fget(self)
+            return _guarded(attr.fget)(self)
         if isinstance(attr, types.FunctionType):
-            return types.MethodType(attr, self)
+            return types.MethodType(_guarded(attr), self)
         raise AttributeError(name)
 
     def _field(self, name: str) -> Any:
@@ -58,6 +58,26 @@ class Partial:
             return getattr(_shadow(self._model, name).model_validate({name: raw}, strict=self._strict), name)
         except ValidationError:
             return _partial_value(info.annotation, raw, self._strict)
+
+
+def _guarded(method):
+    """``method`` run on a view: any failure is :class:`Unknown`.
+
+    A model's methods may rely on its own checks having passed (a custom money
+    framework sets every fee); on partly invalid data they may not have, and the check
+    that called the method is skipped instead.
+    """
+
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Unknown:
+            raise
+        except Exception as exc:
+            raise Unknown(f"{method.__name__}: {type(exc).__name__}") from exc
+
+    return run
 
 
 class _Invalid:
