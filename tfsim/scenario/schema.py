@@ -172,7 +172,9 @@ class Engagement(StrictModel):
         default=0.0, ge=0, le=1, description="Chance a refusing family is approached again later."
     )
     reapproach_delay_months: Distribution = Field(
-        default_factory=lambda: Fixed(value=6), description="Delay before a refusing family is approached again."
+        default_factory=lambda: Fixed(value=6),
+        description="Delay before a refusing family is approached again (its mean above 0 when refusal and "
+        "re-approach are both certain).",
     )
     disengagement_hazard_per_month: float = Field(
         default=0.0,
@@ -603,7 +605,9 @@ class Money(StrictModel):
         default=0.3, ge=0, le=1, description="Chance a relapsed family is referred again (as a new referral)."
     )
     rereferral_delay_months: Distribution = Field(
-        default_factory=lambda: Fixed(value=1), description="Delay from a relapse coming to light to the re-referral."
+        default_factory=lambda: Fixed(value=1),
+        description="Delay from a relapse coming to light to the re-referral (see the checks across keys when relapse "
+        "and re-referral are both certain).",
     )
     follow_up_months: float = Field(
         default=4, ge=0, le=60, description="Follow-up after exit; a result is not claimed, nor a relapse seen, before it."
@@ -947,10 +951,19 @@ class Scenario(StrictModel):
         return peak
 
     def expected_leavers(self) -> float:
-        """Expected leavers over the horizon if every post the staffing plan can reach stayed filled throughout."""
+        """Expected leavers over the horizon if every post the staffing plan can reach stayed filled throughout.
+
+        An upper bound: every worker is taken to leave at the new starters' higher rate
+        when there is one (with turnover high enough, every worker is a new starter).
+        """
         years = self.horizon_days / DAYS_PER_YEAR
         peaks = self.establishment_peaks()
-        return sum(self.workforce_of(r).turnover_per_year * peaks[r.id][1] * years for r in self.roles)
+        total = 0.0
+        for r in self.roles:
+            wf = self.workforce_of(r)
+            rate = wf.turnover_per_year * (wf.early_leaving_multiplier if wf.early_leaving_months > 0 else 1.0)
+            total += rate * peaks[r.id][1] * years
+        return total
 
     def rate_periods(self) -> list[tuple[RatePeriod, float]]:
         """Each rate period with its length in days, clipped to the horizon."""
