@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
+import math
 import os
 import re
 import tempfile
@@ -158,8 +159,9 @@ def parse_scenario_text(raw: bytes | str, filename: str = "<scenario>") -> LoadR
         return _fail(filename, (), "contains NUL bytes; is it a binary file?", text[: text.index("\x00")].count("\n") + 1)
     layout = scan(text, stop_depth=MAX_KEY_DEPTH)  # linear in the text: bound the parser's work before parsing
     if layout.depth > MAX_KEY_DEPTH:
-        return _fail(filename, layout.depth_path[:MAX_KEY_DEPTH], f"nested {layout.depth} deep (tables, dotted keys and "
-                     f"lists together); scenario files nest at most {MAX_KEY_DEPTH} deep", layout.depth_line, text)
+        return _fail(filename, layout.depth_path[:MAX_KEY_DEPTH], f"nested more than {MAX_KEY_DEPTH} deep (tables, "
+                     "dotted keys and list positions together); scenario files nest at most that deep",
+                     layout.depth_line, text)
     if layout.key_chars > MAX_KEY_CHARS:
         where = layout.key_path[:-1] + (shorten(str(layout.key_path[-1]), 30),) if layout.key_path else ()
         return _fail(filename, where, f"a key is {layout.key_chars:,} characters long; keys may be at most "
@@ -326,7 +328,7 @@ def _message(err: dict, loc: tuple, data: Any) -> str:
         return f"must be a date such as 2014-07-14, without a time of day (got {echo(str(value))})"
     if kind in ("greater_than_equal", "less_than_equal") and isinstance(value, dt.date):
         return f"must be a date from {EARLIEST_DATE} to {LATEST_DATE} (got {value})"
-    if kind == "finite_number":
+    if kind == "finite_number" or (isinstance(value, float) and not math.isfinite(value) and kind in _VALUE_ERRORS):
         return f"must be a finite number, not infinity or nan (got {echo(value)})"
     msg = err["msg"]
     if msg.startswith("Value error, "):
