@@ -63,7 +63,7 @@ SMALL_BUNDLED = [p for p in BUNDLED if p.name != "national-phase1.toml"]
 STATUSES = ("ok", "refused", "traceback", "internal_error", "hang", "unescaped", "bad_line", "bad_exit",
             "run_error")
 _UNSAFE = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
-MAX_MESSAGE_CHARS = 1000
+MAX_MESSAGE_CHARS = 1200
 
 
 class Hang(BaseException):

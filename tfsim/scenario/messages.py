@@ -16,7 +16,7 @@ MAX_ECHO = 60
 #: Longest key path shown, in characters.
 MAX_KEY = 160
 #: Longest reason, in characters.
-MAX_REASON = 400
+MAX_REASON = 700
 #: Longest file name shown, in characters.
 MAX_FILENAME = 200
 
