@@ -24,10 +24,10 @@ Positive = Annotated[float, Field(ge=0, le=1e6)]
 PositiveMean = Annotated[float, Field(gt=0, le=1e6)]
 
 #: Largest standard deviation of a log-normal or gamma, as a multiple of its mean.  Beyond
-#: it the shapes degenerate: a gamma's shape falls below 0.01 (draws underflow to zero or,
-#: with a tiny mean, come out as NaN) and a log-normal's largest draws overflow.  Durations
-#: in the councils' papers spread far less (a coefficient of variation near 0.5).
-MAX_SPREAD_RATIO = 10.0
+#: it the shapes degenerate: a gamma's shape falls below 0.0025 (draws underflow to zero or,
+#: with a tiny mean, come out as NaN) and a log-normal's largest draws overflow.  No
+#: distribution in the bundled scenarios has a standard deviation over half its mean.
+MAX_SPREAD_RATIO = 20.0
 
 #: A function drawing a block of ``n`` values: ``fill(n) -> np.ndarray``.
 BlockFunction = Callable[[int], np.ndarray]
@@ -204,7 +204,7 @@ def _check_spread(mean: float, sd: float) -> None:
 
 
 class LogNormal(DistributionModel):
-    """Log-normal given by the mean and standard deviation of the values themselves (sd at most 10 times the mean)."""
+    """Log-normal given by the mean and standard deviation of the values themselves (sd at most 20 times the mean)."""
 
     label: ClassVar[str] = "Log-normal (mean, spread)"
     distribution: Literal["lognormal"] = "lognormal"
@@ -234,7 +234,7 @@ class LogNormal(DistributionModel):
 
 
 class Gamma(DistributionModel):
-    """Gamma given by its mean and standard deviation (sd at most 10 times the mean)."""
+    """Gamma given by its mean and standard deviation (sd at most 20 times the mean)."""
 
     label: ClassVar[str] = "Gamma (mean, spread)"
     distribution: Literal["gamma"] = "gamma"
