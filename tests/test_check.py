@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import tomllib
+
+import tomli_w
 
 from conftest import SCENARIOS, tiny_data
 
@@ -32,12 +35,27 @@ def test_problems_are_located_at_keys_and_lines_only_with_the_text():
     assert all(p.line == 1 for p in validate(data).problems)
 
 
+def _editor_data(**overrides) -> dict:
+    """Scenario data as the editor holds it: dates as dates, as a TOML file gives them."""
+    return tomllib.loads(tomli_w.dumps(tiny_data(**overrides)).replace('"2020-01-01"', "2020-01-01")
+                         .replace('"2020-12-31"', "2020-12-31"))
+
+
 def test_data_with_dates_from_the_editor():
-    data = tiny_data()
-    data["end_date"] = "2019-01-01"  # before the start: a cross-key problem
+    data = _editor_data()
+    data["end_date"] = dt.date(2019, 1, 1)  # before the start: a cross-key problem
     result = validate(copy.deepcopy(data))
     assert not result.ok and any(p.path and p.path[0] == "end_date" for p in result.problems)
-    assert validate(tiny_data()).ok
+    assert validate(_editor_data()).ok
+
+
+def test_text_where_a_date_or_number_belongs_is_a_problem_at_its_key():
+    data = _editor_data()
+    data["end_date"] = "2020-12-31"  # the editor keeps text it cannot read as the field's kind
+    data["engagement"]["refusal_probability"] = "0.1"
+    problems = {p.key: p.message for p in validate(data).problems}
+    assert "write the date without quotes: 2020-12-31" in problems["end_date"]
+    assert "write the number without quotes: 0.1" in problems["engagement.refusal_probability"]
 
 
 def test_the_bundled_scenarios_are_found_in_one_place():

@@ -9,12 +9,14 @@ given and still matches the data.
 
 from __future__ import annotations
 
-from .io import LoadResult, check_data
-from .schema import Scenario
+from .io import LoadResult, check_scenario_data
 
 
 def validate(data: dict, filename: str = "<scenario>", text: str | None = None) -> LoadResult:
-    """Check scenario ``data``; ``text`` (the file it came from, unmodified) gives line numbers."""
-    problems = check_data(data, text)
-    scenario = None if problems else Scenario.model_validate(data)
+    """Check scenario ``data``; ``text`` (the file it came from, unmodified) gives line numbers.
+
+    The check is the one a file gets, types as strict: a number or a date held as text
+    is a problem at its key, as it would be in the file.
+    """
+    scenario, problems = check_scenario_data(data, text)
     return LoadResult(filename, text, data, scenario, problems)

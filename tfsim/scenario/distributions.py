@@ -26,6 +26,12 @@ from .base import StrictModel
 Positive = Annotated[float, Field(ge=0, le=1e6)]
 PositiveMean = Annotated[float, Field(gt=0, le=1e6)]
 
+#: Largest standard deviation of a log-normal or gamma, as a multiple of its mean.  Beyond
+#: it the shapes degenerate: a gamma's shape falls below 0.0025 (draws underflow to zero or,
+#: with a tiny mean, come out as NaN) and a log-normal's largest draws overflow.  No
+#: distribution in the bundled scenarios has a standard deviation over half its mean.
+MAX_SPREAD_RATIO = 20.0
+
 #: A function drawing a block of ``n`` values: ``fill(n) -> np.ndarray``.
 BlockFunction = Callable[[int], np.ndarray]
 #: What :meth:`DistributionModel.quantile` and :meth:`DistributionModel.cdf` take: a number or an array.
@@ -272,13 +278,24 @@ class Triangular(DistributionModel):
                 f"most likely {format_number(self.mode)}")
 
 
+def _check_spread(mean: float, sd: float) -> None:
+    if sd > MAX_SPREAD_RATIO * mean:
+        raise ValueError(f"sd may be at most {MAX_SPREAD_RATIO:g} times the mean (here {sd / mean:.3g} times); "
+                         "a wider spread gives degenerate draws")
+
+
 class LogNormal(DistributionModel):
-    """Log-normal given by the mean and standard deviation of the values themselves."""
+    """Log-normal given by the mean and standard deviation of the values themselves (sd at most 20 times the mean)."""
 
     label: ClassVar[str] = "Log-normal (mean, spread)"
     distribution: Literal["lognormal"] = "lognormal"
     mean: PositiveMean = Field(description="Mean of the draws.")
     sd: PositiveMean = Field(description="Standard deviation of the draws.")
+
+    @model_validator(mode="after")
+    def _bounded_spread(self) -> "LogNormal":
+        _check_spread(self.mean, self.sd)
+        return self
 
     def expected_value(self) -> float:
         return self.mean
@@ -311,12 +328,17 @@ class LogNormal(DistributionModel):
 
 
 class Gamma(DistributionModel):
-    """Gamma given by its mean and standard deviation."""
+    """Gamma given by its mean and standard deviation (sd at most 20 times the mean)."""
 
     label: ClassVar[str] = "Gamma (mean, spread)"
     distribution: Literal["gamma"] = "gamma"
     mean: PositiveMean = Field(description="Mean of the draws.")
     sd: PositiveMean = Field(description="Standard deviation of the draws.")
+
+    @model_validator(mode="after")
+    def _bounded_spread(self) -> "Gamma":
+        _check_spread(self.mean, self.sd)
+        return self
 
     def expected_value(self) -> float:
         return self.mean
@@ -345,7 +367,7 @@ class Gamma(DistributionModel):
 
 
 class Empirical(DistributionModel):
-    """Values drawn with the given weights (equal weights when omitted)."""
+    """Values drawn with the given weights (equal weights when omitted; weights from 0 to 1,000,000, not all zero)."""
 
     label: ClassVar[str] = "From a list of values"
     #: Most values :meth:`describe` lists one by one.
@@ -353,8 +375,8 @@ class Empirical(DistributionModel):
 
     distribution: Literal["empirical"] = "empirical"
     values: list[Positive] = Field(min_length=1, max_length=1000, description="The possible values.")
-    weights: list[Annotated[float, Field(ge=0)]] | None = Field(
-        default=None, max_length=1000, description="Relative weight of each value (need not sum to 1)."
+    weights: list[Annotated[float, Field(ge=0, le=1e6)]] | None = Field(
+        default=None, max_length=1000, description="Relative weight of each value (need not sum to 1; not all zero)."
     )
 
     @model_validator(mode="after")

@@ -232,6 +232,9 @@ def bounds_text(info: FieldInfo) -> str:
             parts.append(f"at most {meta.max_length} {noun}")
         if isinstance(meta, annotated_types.MinLen) and meta.min_length:
             parts.append(f"at least {meta.min_length} {noun}")
+        rule = getattr(getattr(meta, "func", None), "rule", None)  # a validator that says its rule in words
+        if rule:
+            parts.append(rule)
     return ", ".join(parts)
 
 

@@ -2,7 +2,11 @@
 
 All file I/O for scenarios lives here.  Loading never raises for bad input: it
 returns :class:`Problem` objects that name the file, line and key path, which the
-CLI prints as ``FILE:LINE: key.path: reason`` and the app lists beside the fields.
+CLI prints as ``FILE:LINE: key.path: reason`` (:mod:`tfsim.scenario.messages` writes
+that line) and the app lists beside the fields.  A file is plain data: it is read as
+TOML and checked against the schema, never executed, and its size and nesting are
+bounded before it is parsed, so no file can make loading hang.  Types are strict: a
+quoted number or date is text, and is refused with a note on how to write it.
 Saving is atomic (write to a temporary file, then rename), so a full disk or a crash
 never destroys the previous file, and keeps the comments of the file it replaces
 (:func:`data_to_toml`, used by the CLI and the app alike).
@@ -10,7 +14,10 @@ never destroys the previous file, and keeps the comments of the file it replaces
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 import difflib
+import math
 import os
 import re
 import tempfile
@@ -23,8 +30,18 @@ from typing import Any, Mapping
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from .locate import key_lines, line_of
-from .schema import DISTRIBUTION_KINDS, SCHEMA_VERSION, Scenario, ScenarioCrossCheckError
+from .locate import Scan, line_of, scan
+from .messages import MAX_REASON, clean, echo, escape, format_problem, shorten
+from .partial import Partial
+from .schema import (
+    DISTRIBUTION_KINDS,
+    EARLIEST_DATE,
+    LATEST_DATE,
+    SCHEMA_VERSION,
+    Scenario,
+    ScenarioCrossCheckError,
+    cross_check,
+)
 
 try:  # comment-preserving saves; tomlkit comes with the gui and dev extras
     import tomlkit
@@ -34,22 +51,38 @@ except ImportError:  # a plain install: saves are rendered afresh, without comme
 
 #: Largest scenario file accepted (bytes).  Real scenarios are a few kilobytes.
 MAX_FILE_BYTES = 1_000_000
+#: Deepest key path accepted, counting tables, dotted keys and list positions (a scenario
+#: needs 5: ``roles.0.outcomes_by_level.high.turned_around``).  The TOML parser's work
+#: grows with the square of the depth, so it is bounded before parsing.
+MAX_KEY_DEPTH = 16
+#: Longest key accepted, in characters (the schema's longest is 40).
+MAX_KEY_CHARS = 100
+#: Most problems reported for one file; the rest are counted in a last line.
+MAX_PROBLEMS = 100
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a scenario, located at a key path and a line."""
+    """One thing wrong with a scenario, located at a key path and a line.
+
+    The message is kept safe to print: control and bidirectional characters from the
+    file are escaped and it is cut to a bounded length (see :mod:`tfsim.scenario.messages`).
+    """
 
     path: tuple
     message: str
     line: int = 1
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", clean(self.message, MAX_REASON))
+        object.__setattr__(self, "line", max(1, int(self.line)))
+
     @property
     def key(self) -> str:
-        return ".".join(str(p) for p in self.path) or "(file)"
+        return clean(".".join(str(p) for p in self.path), 160) or "(file)"
 
     def format(self, filename: str) -> str:
-        return f"{filename}:{self.line}: {self.key}: {self.message}"
+        return format_problem(filename, self.line, self.key, self.message)
 
 
 class ScenarioError(Exception):
@@ -63,13 +96,21 @@ class ScenarioError(Exception):
 
 @dataclass
 class LoadResult:
-    """What loading a file gave: the scenario (if valid), the raw data and any problems."""
+    """What loading a file gave: the scenario (if valid), the raw data and any problems.
+
+    Problem lines are kept inside the file: none points past its last line.
+    """
 
     filename: str
     text: str | None
     data: dict | None
     scenario: Scenario | None
     problems: list[Problem]
+
+    def __post_init__(self) -> None:
+        if self.text is not None:
+            last = max(1, self.text.count("\n") + (0 if self.text.endswith("\n") else 1))
+            self.problems = [p if p.line <= last else Problem(p.path, p.message, last) for p in self.problems]
 
     @property
     def ok(self) -> bool:
@@ -80,6 +121,8 @@ def read_scenario(path: str | os.PathLike) -> LoadResult:
     """Read and check a scenario file, collecting problems instead of raising."""
     filename = str(path)
     try:
+        if not os.path.isfile(path) and os.path.exists(path) and not os.path.isdir(path):
+            return _fail(filename, (), "is not a regular file (a pipe or a device?); give a scenario file")
         size = os.path.getsize(path)
         if size > MAX_FILE_BYTES:
             return _fail(filename, (), f"file is {size:,} bytes; scenario files may be at most {MAX_FILE_BYTES:,}")
@@ -89,8 +132,8 @@ def read_scenario(path: str | os.PathLike) -> LoadResult:
         return _fail(filename, (), "no such file")
     except IsADirectoryError:
         return _fail(filename, (), "is a folder, not a scenario file")
-    except OSError as exc:
-        return _fail(filename, (), f"cannot be read ({exc.strerror or exc})")
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        return _fail(filename, (), f"cannot be read ({getattr(exc, 'strerror', None) or exc})")
     return parse_scenario_text(raw, filename)
 
 
@@ -106,54 +149,111 @@ def parse_scenario_text(raw: bytes | str, filename: str = "<scenario>") -> LoadR
             return _fail(filename, (), f"is not UTF-8 text (bad byte at position {exc.start})", line)
     else:
         text = raw
+        if len(text) > MAX_FILE_BYTES:
+            return _fail(filename, (), f"file is larger than {MAX_FILE_BYTES:,} characters")
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
         return _fail(filename, (), "file is empty; a scenario needs at least schema_version, name, dates, roles and allocation")
     if "\x00" in text:
         return _fail(filename, (), "contains NUL bytes; is it a binary file?", text[: text.index("\x00")].count("\n") + 1)
+    layout = scan(text, stop_depth=MAX_KEY_DEPTH)  # linear in the text: bound the parser's work before parsing
+    if layout.depth > MAX_KEY_DEPTH:
+        return _fail(filename, layout.depth_path[:MAX_KEY_DEPTH], f"nested more than {MAX_KEY_DEPTH} deep (tables, "
+                     "dotted keys and list positions together); scenario files nest at most that deep",
+                     layout.depth_line, text)
+    if layout.key_chars > MAX_KEY_CHARS:
+        where = layout.key_path[:-1] + (shorten(str(layout.key_path[-1]), 30),) if layout.key_path else ()
+        return _fail(filename, where, f"a key is {layout.key_chars:,} characters long; keys may be at most "
+                     f"{MAX_KEY_CHARS}", layout.key_line, text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return _fail(filename, (), f"not valid TOML: {_toml_reason(exc)}", _toml_line(exc, text), text=text)
+        path, message, line = _toml_problem(exc, text, layout)
+        return _fail(filename, path, f"not valid TOML: {message}", line, text=text)
     except RecursionError:
         return _fail(filename, (), "not valid TOML: nested too deeply", text=text)
     if not data:
         return _fail(filename, (), "file is empty (only comments or blank lines); a scenario needs at least "
                      "schema_version, name, dates, roles and allocation", text=text)
-    problems = check_data(data, text)
-    scenario = None
-    if not problems:
-        scenario = Scenario.model_validate(data)
+    scenario, problems = check_scenario_data(data, text, layout)
     return LoadResult(filename, text, data, scenario, problems)
 
 
 def check_data(data: dict, text: str | None = None) -> list[Problem]:
     """Validate parsed data against the schema; problems carry lines when ``text`` is given."""
-    table = key_lines(text) if text else {}
+    return check_scenario_data(data, text)[1]
+
+
+def check_scenario_data(data: dict, text: str | None = None,
+                        layout: Scan | None = None) -> tuple[Scenario | None, list[Problem]]:
+    """The scenario for valid ``data``, else ``None`` and every problem, at its line when ``text`` is given.
+
+    Types are strict, as in a TOML file: a number in quotes is text, a date in quotes is
+    text.  Cross-field problems are reported with the field-level ones wherever the
+    values they need are valid (see :mod:`tfsim.scenario.partial`).  ``layout`` is the
+    :func:`~tfsim.scenario.locate.scan` of ``text`` when already made.
+    """
+    table = (layout or scan(text)).lines if text else {}
+
+    def at(path: tuple) -> int:
+        return line_of(text, path, table) if text else 1
+
+    if not isinstance(data, dict):
+        return None, [Problem((), "is not a table of keys and values", 1)]
     version = data.get("schema_version")
     if version is None:
-        return [Problem((), f"schema_version is missing; put `schema_version = {SCHEMA_VERSION}` at the top", 1)]
-    if version != SCHEMA_VERSION:
-        return [
-            Problem(
-                ("schema_version",),
-                f"this file is version {version!r}; this tfsim reads version {SCHEMA_VERSION}",
-                line_of(text, ("schema_version",), table) if text else 1,
-            )
-        ]
+        return None, [Problem((), f"schema_version is missing; put `schema_version = {SCHEMA_VERSION}` at the top", 1)]
+    if type(version) is not int or version != SCHEMA_VERSION:
+        if isinstance(version, str) and version.strip() == str(SCHEMA_VERSION):
+            reason = f"is text {echo(version)}; write the number without quotes: `schema_version = {SCHEMA_VERSION}`"
+        elif type(version) is not int:
+            reason = (f"must be the whole number {SCHEMA_VERSION} (got {echo(version) if not isinstance(version, (dict, list)) else type(version).__name__}); "
+                      f"write `schema_version = {SCHEMA_VERSION}`")
+        else:
+            reason = f"this file is version {version}; this tfsim reads version {SCHEMA_VERSION}"
+        return None, [Problem(("schema_version",), reason, at(("schema_version",)))]
     try:
-        Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data, strict=True)
     except ValidationError as exc:
-        problems = errors_to_problems(exc, data)
-        return [Problem(p.path, p.message, line_of(text, p.path, table) if text else 1) for p in problems]
-    return []
+        errors = exc.errors(include_url=False)
+        problems, hidden = _problems_of(errors, data, MAX_PROBLEMS)
+        if not any(_is_cross(err) for err in errors):
+            # field-level problems only: the cross-checks have not run; run those whose values are valid
+            seen = {p.path for p in problems}
+            try:
+                more = cross_check(Partial(Scenario, data, strict=True))
+            except Exception:  # a check that assumed valid values; the field problems still stand
+                more = []
+            problems += [Problem(path, message) for path, message in more if path not in seen]
+        return None, _bounded([Problem(p.path, p.message, at(p.path)) for p in problems], hidden)
+    return scenario, []
+
+
+def _is_cross(err: dict) -> bool:
+    return isinstance((err.get("ctx") or {}).get("error"), ScenarioCrossCheckError) and not _clean_loc(err["loc"])
+
+
+def _bounded(problems: list[Problem], hidden: int = 0) -> list[Problem]:
+    """At most MAX_PROBLEMS problems; the rest (and ``hidden`` ones never turned into messages) counted in one more."""
+    if len(problems) <= MAX_PROBLEMS and not hidden:
+        return problems
+    shown = problems[: MAX_PROBLEMS - 1]
+    rest = len(problems) - len(shown) + hidden
+    return shown + [Problem((), f"{rest:,} more problems not shown; fix those above first", shown[-1].line if shown else 1)]
 
 
 def errors_to_problems(exc: ValidationError, data: Any = None) -> list[Problem]:
     """Turn pydantic's errors into plain-language problems at clean key paths."""
+    return _problems_of(exc.errors(include_url=False), data)[0]
+
+
+def _problems_of(errors: list[dict], data: Any, limit: int | None = None) -> tuple[list[Problem], int]:
+    """Problems for pydantic's ``errors``: at most about ``limit`` of them, and how many errors were left out."""
     problems: list[Problem] = []
-    for err in exc.errors(include_url=False):
+    for done, err in enumerate(errors):
+        if limit is not None and len(problems) >= limit:
+            return _unique(problems), len(errors) - done
         ctx = err.get("ctx") or {}
         cause = ctx.get("error")
         loc = _clean_loc(err["loc"])
@@ -161,7 +261,11 @@ def errors_to_problems(exc: ValidationError, data: Any = None) -> list[Problem]:
             problems.extend(Problem(loc + tuple(p), m) for p, m in cause.problems)
             continue
         problems.append(Problem(loc, _message(err, tuple(err["loc"]), data)))
-    # one message per place, in file order of discovery
+    return _unique(problems), 0
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """One message per place, in file order of discovery."""
     seen: set = set()
     unique = []
     for p in problems:
@@ -186,36 +290,77 @@ def _clean_loc(loc: tuple) -> tuple:
     return tuple(out)
 
 
+#: Errors that say a value is of the wrong type or out of bounds; their messages show the value.
+_VALUE_ERRORS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than", "literal_error",
+                 "int_parsing", "float_parsing", "int_from_float", "date_type", "date_parsing", "string_type",
+                 "bool_type", "int_type", "float_type", "string_pattern_mismatch", "list_type", "dict_type",
+                 "model_type", "too_long", "too_short", "string_too_long", "string_too_short", "finite_number",
+                 "model_attributes_type", "date_from_datetime_inexact", "int_from_float"}
+_TYPE_ERRORS = {"int_type", "float_type", "date_type", "bool_type", "model_attributes_type", "model_type",
+                "int_parsing", "float_parsing", "date_parsing", "literal_error", "dict_type", "list_type"}
+_DATE_TEXT = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$")
+
+
 def _message(err: dict, loc: tuple, data: Any) -> str:
     kind = err["type"]
+    value = err.get("input")
     if kind == "extra_forbidden":
         name = str(loc[-1]) if loc else ""
         allowed = _allowed_keys(loc[:-1])
-        hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6) if len(name) <= 100 else []
         suggestion = f"; did you mean '{hint[0]}'?" if hint else (f"; allowed here: {', '.join(sorted(allowed))}" if allowed else "")
-        return f"unknown key '{name}'{suggestion}"
+        return f"unknown key {echo(name)}{suggestion}"
     if kind == "missing":
         return "is required but missing"
     if kind == "union_tag_invalid":
         tag = (err.get("ctx") or {}).get("tag", "?")
-        return f"unknown distribution '{tag}'; use one of {', '.join(sorted(_DIST_TAGS))}"
+        return f"unknown distribution {echo(str(tag))}; use one of {', '.join(sorted(_DIST_TAGS))}"
     if kind == "union_tag_not_found":
         return "needs a 'distribution' key (or give a plain number for a fixed value)"
+    if kind in _TYPE_ERRORS and isinstance(value, str):
+        quoted = _quoted_value_hint(value)
+        if quoted:
+            return quoted
+    if kind in ("float_type", "int_type") and isinstance(value, int) and not isinstance(value, bool) \
+            and abs(value) > 1e308:
+        return f"is too large a number ({len(str(abs(value))):,} digits)"
+    if kind == "date_type" and isinstance(value, (dt.datetime, dt.time)):
+        return f"must be a date such as 2014-07-14, without a time of day (got {echo(str(value))})"
+    if kind in ("greater_than_equal", "less_than_equal") and isinstance(value, dt.date):
+        return f"must be a date from {EARLIEST_DATE} to {LATEST_DATE} (got {value})"
+    if kind == "finite_number" or (isinstance(value, float) and not math.isfinite(value) and kind in _VALUE_ERRORS):
+        return f"must be a finite number, not infinity or nan (got {echo(value)})"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     if msg.startswith("Assertion failed, "):
         msg = msg[len("Assertion failed, "):]
-    value = err.get("input")
-    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than", "literal_error",
-                "int_parsing", "float_parsing", "int_from_float", "date_type", "date_parsing", "string_type",
-                "bool_type", "int_type", "float_type", "string_pattern_mismatch", "list_type", "dict_type",
-                "model_type", "too_long", "too_short", "string_too_long", "string_too_short"}:
-        shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
+    if kind in ("model_attributes_type", "model_type"):
+        msg = "Must be a table of keys and values"
+    if kind in _VALUE_ERRORS:
+        shown = echo(value) if not isinstance(value, (dict, list)) else ("a table" if isinstance(value, dict) else "a list")
         msg = f"{msg[0].lower()}{msg[1:]} (got {shown})"
     return msg
+
+
+def _quoted_value_hint(value: str) -> str | None:
+    """For text where a number or date belongs: the same value written without quotes."""
+    text = value.strip()
+    try:
+        number = float(text.replace("_", ""))
+    except ValueError:
+        number = None
+    if number is not None and text.lower() not in ("inf", "nan", "+inf", "-inf", "infinity"):
+        return f"is text {echo(value)}; write the number without quotes: {shorten(text, 30)}"
+    if _DATE_TEXT.match(text):
+        try:
+            date = dt.date.fromisoformat(text)
+        except ValueError:
+            return f"is text {echo(value)} and not a real date; write a date without quotes, such as 2014-07-14"
+        return f"is text {echo(value)}; write the date without quotes: {date.isoformat()}"
+    if text.lower() in ("true", "false"):
+        return f"is text {echo(value)}; write true or false without quotes"
+    return None
 
 
 def _allowed_keys(loc: tuple) -> list[str]:
@@ -247,19 +392,128 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def _toml_reason(exc: tomllib.TOMLDecodeError) -> str:
-    msg = str(exc)
-    cut = msg.rfind(" (at ")
-    return msg[:cut] if cut > 0 else msg
+# ---- what the TOML parser says, in plain words, at a line and key ---------------------
+
+_TOML_AT = re.compile(r"\(at (?:line (\d+), column (\d+)|end of document)\)$")
+_SLASH_DATE = re.compile(r"(?<![\w.])(\d{1,4})[/.](\d{1,2})[/.](\d{1,4})(?![\w.])")
+_DASH_DATE = re.compile(r"(?<![\w.])(\d{4})-(\d{1,2})-(\d{1,2})")
+_TIME = re.compile(r"(?<![\w:])\d{1,2}:\d{2}")
 
 
-def _toml_line(exc: tomllib.TOMLDecodeError, text: str) -> int:
-    found = re.search(r"\(at line (\d+)", str(exc))
-    if found:
-        return int(found.group(1))
-    if "end of document" in str(exc):
-        return max(1, len(text.rstrip("\n").splitlines()))
-    return 1
+def _toml_problem(exc: tomllib.TOMLDecodeError, text: str, layout: Scan) -> tuple[tuple, str, int]:
+    """(key path, reason, line) for a TOML syntax error: tomllib's message rewritten in plain words."""
+    full = str(exc)
+    where = _TOML_AT.search(full)
+    reason = full[: where.start()].rstrip() if where else full
+    if where and where.group(1):
+        line, column = int(where.group(1)), int(where.group(2))
+    else:  # at the end of the document: its last line
+        line, column = layout.line_count, 0
+    line = min(max(1, line), layout.line_count)
+    source = _line_text(text, line)
+    key = _key_at(layout, line)
+    value = source.split("=", 1)[1] if "=" in source else source
+    value = value.split("#", 1)[0].strip()
+
+    def earlier(path: tuple) -> int | None:
+        for i in range(len(path), 0, -1):
+            first = layout.lines.get(path[:i])
+            if first is not None and first < line:
+                return first
+        return None
+
+    if reason.startswith("Cannot overwrite a value") or reason.startswith("Cannot declare"):
+        first = earlier(key)
+        what = "table" if reason.startswith("Cannot declare") else "key"
+        before = f" (first at line {first})" if first else ""
+        return key, f"{what} {_dotted(key)} is given twice{before}; give each key once", line
+    if reason.startswith("Duplicate inline table key"):
+        return key, f"{reason[len('Duplicate inline table key '):]} is given twice in one inline table; give each key once", line
+    if reason.startswith(("Cannot mutate immutable namespace", "Cannot redefine namespace")):
+        first = earlier(key[:-1]) if len(key) > 1 else None
+        before = f" at line {first}" if first else ""
+        return key, f"{_dotted(key)} adds to a table already given in full{before}; put all its keys in one place", line
+    slash = _SLASH_DATE.search(value)
+    if slash and reason.startswith(("Expected newline", "Invalid value")):
+        return key, _slash_date_reason(slash), line
+    dash = _DASH_DATE.search(value)
+    if dash and reason.startswith(("Invalid date", "Expected newline", "Invalid value")):
+        return key, f"{dash.group(0)} is not a real date; write dates as year-month-day, such as 2014-07-14", line
+    if _TIME.search(value) and reason.startswith(("Expected newline", "Invalid value")):
+        return key, "a time of day is not a date; write dates as year-month-day, such as 2014-07-14", line
+    if reason == "Invalid value" and re.match(r"^[A-Za-z]", value):
+        word = value.split()[0] if value.split() else value
+        if word.lower() in ("yes", "no", "on", "off", "true", "false"):
+            return key, f"{echo(word)} is not a value; write true or false", line
+        return key, f"{echo(word)} is not a value; text must be in quotes, like \"{clean(word, 40)}\"", line
+    plain = _TOML_REASONS.get(reason)
+    if plain:
+        return key, plain, line
+    char = re.match(r"(?:Illegal|Found invalid) character '(.*)'$", reason)
+    if char:
+        code = _char_code(text, line, column)
+        return key, f"character {code} is not allowed here (control characters cannot appear in text or comments)", line
+    return key, (reason[:1].lower() + reason[1:]) if reason else "cannot be read", line
+
+
+_TOML_REASONS = {
+    "Unterminated string": "a string is not closed: its closing quote is missing",
+    "Unclosed array": "a list [...] is not closed: a ] is missing",
+    "Unclosed inline table": "an inline table { ... } is not closed: a } is missing (an inline table must be on one line)",
+    "Invalid statement": "expected `key = value` or a [table] header",
+    "Expected '=' after a key in a key/value pair": "a key needs `= value` after it",
+    "Invalid initial character for a key part": "a key must be letters, digits, _ and -, or be in quotes",
+    "Unescaped '\\' in a string": "a backslash in a \"...\" string must be doubled (\\\\), or use '...' quotes",
+    "Expected newline or end of document after a statement": "unexpected text after the value; one `key = value` per line",
+    "Expected ']' at the end of a table declaration": "a table header needs a closing ]",
+    "Expected ']]' at the end of an array declaration": "an [[array]] header needs a closing ]]",
+    "Invalid date or datetime": "not a real date; write dates as year-month-day, such as 2014-07-14",
+    "Invalid value": "is not a value TOML understands (a number, \"text\", true/false, a date, [list] or { table })",
+    "Invalid hex value": "a \\u or \\U escape needs hexadecimal digits",
+    "Escaped character is not a Unicode scalar value": "a \\u or \\U escape names no character",
+}
+
+
+def _slash_date_reason(m: re.Match) -> str:
+    a, b, c = (int(x) for x in m.groups())
+    if len(m.group(3)) == 4 and 1 <= b <= 12:
+        try:
+            date = dt.date(c, b, a)  # English order: day/month/year
+        except ValueError:
+            date = None
+        if date is not None:
+            return (f"{m.group(0)} is not a TOML date; write dates as year-month-day: {date.isoformat()} "
+                    f"for {date.day} {date:%B} {date.year}")
+    return f"{m.group(0)} is not a TOML date; write dates as year-month-day, such as 2014-07-14"
+
+
+def _line_text(text: str, line: int) -> str:
+    """Line ``line`` (1-based, counted by \\n) of ``text``, cut to a few hundred characters."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = text.find("\n", start)
+    return text[start: end if end >= 0 else len(text)][:400]
+
+
+def _char_code(text: str, line: int, column: int) -> str:
+    source = _line_text(text, line)
+    if 1 <= column <= len(source):
+        return escape(source[column - 1]) if not source[column - 1].isprintable() else repr(source[column - 1])
+    return "(a control character)"
+
+
+def _key_at(layout: Scan, line: int) -> tuple:
+    """The key defined on ``line``, or on the nearest line above that defines one."""
+    lines = list(layout.first_key)  # in line order: the scan reads the text in order
+    i = bisect.bisect_right(lines, line) - 1
+    return layout.first_key[lines[i]] if i >= 0 else ()
+
+
+def _dotted(path: tuple) -> str:
+    return clean(".".join(str(p) for p in path), 80) or "(file)"
 
 
 def _fail(filename: str, path: tuple, message: str, line: int = 1, text: str | None = None) -> LoadResult:

@@ -13,6 +13,8 @@ from pydantic import BaseModel
 
 from . import schema as S
 from .introspect import fields
+from .distributions import MAX_SPREAD_RATIO
+from .io import MAX_KEY_CHARS, MAX_KEY_DEPTH, MAX_PROBLEMS
 
 SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("Top level", "", S.Scenario),
@@ -49,11 +51,23 @@ checks a file and prints each problem as `FILE:LINE: key.path: reason`.
 Conventions:
 
 - Units are in key names: `_days`, `_weeks`, `_months`, `_per_month`, `_fte`. A month is
-  365.25/12 days. Dates are TOML dates (`2014-07-14`). Money is in pounds.
+  365.25/12 days. Dates are TOML dates (`2014-07-14`), from {earliest} to {latest}. Money
+  is in pounds.
+- Types are strict: numbers and dates are written without quotes (`"0.13"` and
+  `"2014-07-14"` are text and are refused, with the value as it should be written),
+  whole numbers where the table says integer, and `schema_version` is the number
+  `{version}`. No number may be `inf` or `nan`.
 - Probabilities and shares are numbers from 0 to 1.
 - The clock runs from the start of `start_date` to the end of `end_date`.
+- Names, labels and descriptions are plain text: no control or bidirectional characters
+  (a description may have line breaks and tabs).
 - Files are plain data: nothing in them is ever executed, they hold no file paths, and
-  they may be at most 1 MB.
+  they may be at most 1 MB, with key paths at most {depth} deep (tables, dotted keys and
+  list positions together) and keys at most {key_chars} characters long.
+- Every problem is reported as `FILE:LINE: key.path: reason` on one line, with any control
+  or bidirectional character from the file written as an escape (`\\x1b`, `\\u202e`);
+  lines are counted by line feeds, as TOML counts them. At most {problems} problems are
+  listed; the rest are counted.
 
 ## Distributions
 
@@ -102,7 +116,8 @@ low = ["fsw", "lead_worker"]
 
 def scenario_reference() -> str:
     """The whole reference document as Markdown."""
-    out = [INTRO.format(version=S.SCHEMA_VERSION, distributions=_distribution_table())]
+    out = [INTRO.format(version=S.SCHEMA_VERSION, distributions=_distribution_table(), earliest=S.EARLIEST_DATE,
+                        latest=S.LATEST_DATE, depth=MAX_KEY_DEPTH, key_chars=MAX_KEY_CHARS, problems=MAX_PROBLEMS)]
     for title, path, model in SECTIONS:
         if title == "[workforce] and [roles.workforce]":
             out.append(ALLOCATION)
@@ -124,8 +139,9 @@ def scenario_reference() -> str:
 CHECKS = """\
 ## Checks across keys
 
-Besides each key's own bounds, a scenario is checked as a whole; each problem is reported
-at the key it concerns:
+Besides each key's own bounds, a scenario is checked as a whole, in the same pass, so a
+file shows all its problems at once; each problem is reported at the key it concerns (a
+check that needs a value with a problem of its own waits until that one is fixed):
 
 - `end_date` must be after `start_date`, the horizon at most {years} years, and the
   warm-up must end before `end_date`.
@@ -135,8 +151,19 @@ at the key it concerns:
 - Every intensity level with families must appear in `[allocation]`, and every role named
   there (or in a role's `outcomes_by_level`) must be defined in `[[roles]]`; role ids are
   unique.
-- The expected number of referrals may be at most {families:,}, and so may the expected
-  number of leavers (turnover times the posts at the start times the years).
+- The expected number of referrals, counting re-referrals after a relapse, may be at most
+  {families:,}; the expected number of contacts, counting re-approaches after a refusal,
+  at most {contacts:,}; the expected number of leavers (turnover, at the new starters'
+  rate when that is higher, times the most posts the staffing plan can reach, times the
+  years) at most {leavers:,}. Each bound is worked out as an upper bound from the chances
+  and the shortest mean times: a loop taken again with probability 1 and no time between
+  passes (refusal and re-approach both 1 with no re-approach delay; relapse and
+  re-referral both 1 with no intervention, follow-up or re-referral time) is refused
+  outright, since a run would never end.
+- The funded establishment of a role may reach at most {role_fte:,} FTE anywhere in the
+  staffing plan (an establishment factor applied again and again grows it geometrically);
+  the problem is reported at the change that passes the limit.
+- A log-normal or gamma distribution's `sd` may be at most {spread:g} times its `mean`.
 - `[money]`: with `framework = "custom"` the fee and sustain keys must all be set (the
   presets fill in any left out: phase1 = £4,000 a family, 80% / 60% / 40% on attachment in
   2012/13 / 2013/14 / 2014/15, £100 of the results payment for progress to work, 5 of 6
@@ -144,4 +171,5 @@ at the key it concerns:
   + £800, 6 months or 13 weeks); every role in `money.costs.salary_gbp` must be defined;
   the target deadline must fall inside the scenario; the progress-to-work payment may not
   exceed the smallest results payment.
-""".format(years=S.MAX_HORIZON_YEARS, families=S.MAX_EXPECTED_FAMILIES)
+""".format(years=S.MAX_HORIZON_YEARS, families=S.MAX_EXPECTED_FAMILIES, contacts=S.MAX_EXPECTED_CONTACTS,
+           leavers=S.MAX_EXPECTED_LEAVERS, role_fte=S.MAX_ROLE_FTE, spread=MAX_SPREAD_RATIO)

@@ -18,7 +18,8 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import StrictModel
+from .base import PlainText, Prose, StrictModel, known
+from .messages import clean
 # The distribution kinds are part of the schema (``schema.Fixed``, ``schema.DISTRIBUTION_KINDS``).
 from .distributions import (
     DISTRIBUTION_KINDS as DISTRIBUTION_KINDS,
@@ -45,11 +46,31 @@ DAYS_PER_WEEK = 7.0
 MAX_HORIZON_YEARS = 1000
 MAX_EXPECTED_FAMILIES = 2_000_000
 MAX_EXPECTED_LEAVERS = 2_000_000
+#: First contacts and re-approaches together: a refusing family approached again and
+#: again is one contact event each time.
+MAX_EXPECTED_CONTACTS = 5_000_000
 MAX_LIST_ROWS = 5_000
+#: Largest funded establishment of one role, in FTE, anywhere in the staffing plan (an
+#: establishment factor applied again and again grows it geometrically).
+MAX_ROLE_FTE = 10_000
+
+#: The calendar a scenario may use: wide enough for a steady-state study of
+#: MAX_HORIZON_YEARS, and far inside what a date can hold (year 9999), since money is
+#: counted by financial year and claims by window dates past the horizon.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(3000, 12, 31)
 
 _IDENT = r"^[a-z][a-z0-9_]{0,39}$"
 
 
+def _date(**kwargs: Any) -> Any:
+    """A date key: any day from EARLIEST_DATE to LATEST_DATE."""
+    return Field(ge=EARLIEST_DATE, le=LATEST_DATE, **kwargs)
+
+
+def _q(text: Any) -> str:
+    """Text from the file quoted in a message: escaped and cut short."""
+    return f"'{clean(text, 60)}'"
 
 
 # --------------------------------------------------------------------------------------
@@ -60,15 +81,15 @@ _IDENT = r"^[a-z][a-z0-9_]{0,39}$"
 class CohortRelease(StrictModel):
     """A batch of identified families released to the programme on one date."""
 
-    date: dt.date = Field(description="Date the batch is referred.")
+    date: dt.date = _date(description="Date the batch is referred.")
     families: int = Field(ge=1, le=100_000, description="Number of families in the batch.")
-    label: str = Field(default="", max_length=200, description="Free note, e.g. 'first 10 families profiled'.")
+    label: PlainText = Field(default="", max_length=200, description="Free note, e.g. 'first 10 families profiled'.")
 
 
 class RatePeriod(StrictModel):
     """A Poisson referral rate that holds from its start date until the next period starts."""
 
-    start: dt.date = Field(description="First day this rate applies.")
+    start: dt.date = _date(description="First day this rate applies.")
     per_month: float = Field(ge=0, le=100_000, description="Mean referrals a month (Poisson).")
 
 
@@ -151,7 +172,9 @@ class Engagement(StrictModel):
         default=0.0, ge=0, le=1, description="Chance a refusing family is approached again later."
     )
     reapproach_delay_months: Distribution = Field(
-        default_factory=lambda: Fixed(value=6), description="Delay before a refusing family is approached again."
+        default_factory=lambda: Fixed(value=6),
+        description="Delay before a refusing family is approached again (its mean above 0 when refusal and "
+        "re-approach are both certain).",
     )
     disengagement_hazard_per_month: float = Field(
         default=0.0,
@@ -159,6 +182,15 @@ class Engagement(StrictModel):
         le=10,
         description="Monthly hazard of a family disengaging part-way through an intervention.",
     )
+
+    @model_validator(mode="after")
+    def _loop_advances(self) -> "Engagement":
+        if (self.refusal_probability == 1 and self.reapproach_probability == 1
+                and self.reapproach_delay_months.expected_value() == 0):
+            raise ScenarioCrossCheckError([(("reapproach_delay_months",), (
+                "must be above 0 when refusal_probability and reapproach_probability are both 1: a refusing family "
+                "would be approached again forever at one instant"))])
+        return self
 
 
 class WaitingList(StrictModel):
@@ -231,21 +263,21 @@ class Workforce(StrictModel):
 class StaffingChange(StrictModel):
     """A dated change to the staff: a planned start or leaver, a secondment, or a change of establishment."""
 
-    date: dt.date = Field(description="When the change happens.")
-    role: str = Field(description="Role id the change applies to.")
+    date: dt.date = _date(description="When the change happens.")
+    role: str = Field(max_length=40, description="Role id the change applies to.")
     action: Literal["start", "leave", "secondment", "establishment"] = Field(
         description="start: a planned starter fills a vacant post (or a new one); leave: a worker leaves; "
         "secondment: a seconded worker joins until 'until'; establishment: funded posts change."
     )
     fte: float = Field(default=1.0, gt=0, le=1, description="FTE of the person starting, leaving or seconded.")
-    until: dt.date | None = Field(default=None, description="Last day of a secondment.")
+    until: dt.date | None = _date(default=None, description="Last day of a secondment.")
     establishment_change_fte: float | None = Field(
         default=None, ge=-200, le=200, description="For 'establishment': funded FTE added (or removed, if negative)."
     )
     establishment_factor: float | None = Field(
         default=None, gt=0, le=20, description="For 'establishment': multiply the funded FTE (3 = Phase 2's threefold expansion)."
     )
-    label: str = Field(default="", max_length=200, description="Free note, e.g. 'full-time FIP starts'.")
+    label: PlainText = Field(default="", max_length=200, description="Free note, e.g. 'full-time FIP starts'.")
 
     @model_validator(mode="after")
     def _fields_fit_action(self) -> "StaffingChange":
@@ -267,9 +299,11 @@ class StaffingChange(StrictModel):
 class RecruitmentFreeze(StrictModel):
     """A period when no recruitment round starts (rounds wait for its end)."""
 
-    start: dt.date = Field(description="First day of the freeze.")
-    end: dt.date = Field(description="Last day of the freeze.")
-    roles: list[str] = Field(default_factory=list, max_length=50, description="Roles frozen (empty: all roles).")
+    start: dt.date = _date(description="First day of the freeze.")
+    end: dt.date = _date(description="Last day of the freeze.")
+    roles: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=list, max_length=50, description="Roles frozen (empty: all roles)."
+    )
 
     @model_validator(mode="after")
     def _order(self) -> "RecruitmentFreeze":
@@ -320,7 +354,7 @@ class Role(StrictModel):
     """A kind of key worker (FIP, FIP Light, FSW, lead worker, or one you define)."""
 
     id: str = Field(pattern=_IDENT, description="Short identifier used elsewhere in the file, e.g. 'fip'.")
-    name: str = Field(default="", max_length=80, description="Name shown in reports, e.g. 'Family Intervention Practitioner'.")
+    name: PlainText = Field(default="", max_length=80, description="Name shown in reports, e.g. 'Family Intervention Practitioner'.")
     caseload_cap_per_fte: float = Field(
         default=5, gt=0, le=60, description="Families one full-time worker may hold at once (rounded down for part-time)."
     )
@@ -433,7 +467,7 @@ class Target(StrictModel):
     """A cohort target and its deadline, e.g. all 1,370 families by May 2015."""
 
     families: int = Field(ge=1, le=MAX_EXPECTED_FAMILIES, description="Number of families to reach.")
-    deadline: dt.date = Field(description="Last day on which the target may be met (within the scenario).")
+    deadline: dt.date = _date(description="Last day on which the target may be met (within the scenario).")
     measure: Literal["claims", "turned_around"] = Field(
         default="claims", description="What counts: results claims made, or families turned around at exit."
     )
@@ -447,7 +481,7 @@ class Target(StrictModel):
 class MatchingPeriod(StrictModel):
     """A data-matching hazard that holds from its start date until the next period starts."""
 
-    start: dt.date = Field(description="First day this hazard applies.")
+    start: dt.date = _date(description="First day this hazard applies.")
     hazard_per_month: float = Field(ge=0, le=10, description="Monthly hazard that a family's results are found by data matching.")
 
 
@@ -471,7 +505,7 @@ class DataMatching(StrictModel):
         "Office and House of Commons Public Accounts Committee, 2016, on the national evaluation of Phase 1: councils "
         "matched families against school attendance, police and benefit records, some with little or no key work).",
     )
-    start: Optional[dt.date] = Field(
+    start: Optional[dt.date] = _date(
         default=None, description="First day data matching finds results (none: from each family's referral)."
     )
     periods: list[MatchingPeriod] = Field(
@@ -571,7 +605,9 @@ class Money(StrictModel):
         default=0.3, ge=0, le=1, description="Chance a relapsed family is referred again (as a new referral)."
     )
     rereferral_delay_months: Distribution = Field(
-        default_factory=lambda: Fixed(value=1), description="Delay from a relapse coming to light to the re-referral."
+        default_factory=lambda: Fixed(value=1),
+        description="Delay from a relapse coming to light to the re-referral (see the checks across keys when relapse "
+        "and re-referral are both certain).",
     )
     follow_up_months: float = Field(
         default=4, ge=0, le=60, description="Follow-up after exit; a result is not claimed, nor a relapse seen, before it."
@@ -615,24 +651,171 @@ class Money(StrictModel):
         return {"attachment_share_by_year": {}, "families_funded_share": 1.0, "progress_to_work_gbp": 0.0}[key]
 
 
-def _money_checks(sc: "Scenario") -> list[tuple[tuple, str]]:
-    """Cross-checks of the [money] section against the rest of the scenario."""
-    m = sc.money
-    if m is None:
-        return []
+def _money_checks(sc: "Scenario", role_ids: list[str] | None, span: tuple[dt.date, dt.date] | None) -> list[tuple[tuple, str]]:
+    """Cross-checks of the [money] section against the rest of the scenario (skipping what is invalid)."""
     problems: list[tuple[tuple, str]] = []
-    role_ids = [r.id for r in sc.roles]
-    for rid in m.costs.salary_gbp:
-        if rid not in role_ids:
-            problems.append((("money", "costs", "salary_gbp", rid), f"role '{rid}' is not defined{_suggest(rid, role_ids)}"))
-    if m.target is not None and not (sc.start_date <= m.target.deadline <= sc.end_date):
-        problems.append((("money", "target", "deadline"),
-                         f"{m.target.deadline} is outside the scenario ({sc.start_date} to {sc.end_date})"))
-    fee, ptw = m.resolved("fee_per_family_gbp"), m.resolved("progress_to_work_gbp")
-    shares = list(m.resolved("attachment_share_by_year").values()) + [m.resolved("attachment_share")]
-    if ptw > fee * (1 - max(shares)) + 1e-9:
-        problems.append((("money", "progress_to_work_gbp"), f"£{ptw:g} is more than the smallest results payment"))
+    with known():
+        m = sc.money
+        if m is None:
+            return []
+        if role_ids is not None:
+            with known():
+                for rid in m.costs.salary_gbp:
+                    if rid not in role_ids:
+                        problems.append((("money", "costs", "salary_gbp", rid),
+                                         f"role {_q(rid)} is not defined{_suggest(rid, role_ids)}"))
+        if span is not None:
+            with known():
+                if m.target is not None and not (span[0] <= m.target.deadline <= span[1]):
+                    problems.append((("money", "target", "deadline"),
+                                     f"{m.target.deadline} is outside the scenario ({span[0]} to {span[1]})"))
+        with known():
+            fee, ptw = m.resolved("fee_per_family_gbp"), m.resolved("progress_to_work_gbp")
+            shares = list(m.resolved("attachment_share_by_year").values()) + [m.resolved("attachment_share")]
+            if ptw > fee * (1 - max(shares)) + 1e-9:
+                problems.append((("money", "progress_to_work_gbp"), f"£{ptw:g} is more than the smallest results payment"))
     return problems
+
+
+def _repeats(p: float, cycle_days: float, horizon_days: float) -> float:
+    """Expected passes through a loop taken again with chance ``p``, each at least ``cycle_days`` long (a bound)."""
+    by_chance = 1.0 / (1.0 - p) if p < 1 else math.inf
+    by_time = 1.0 + horizon_days / cycle_days if cycle_days > 0 else math.inf
+    return min(by_chance, by_time)
+
+
+def cross_check(sc: Any) -> list[tuple[tuple, str]]:
+    """Every check of a scenario across keys, each at the key it concerns.
+
+    ``sc`` is a :class:`Scenario`, or a scenario whose fields are partly invalid read
+    through :class:`tfsim.scenario.partial.Partial`: a check that needs an invalid
+    value (one that raises :class:`~tfsim.scenario.base.Unknown`) is skipped, the
+    others still run, so a file's problems are reported together in one pass.
+    """
+    problems: list[tuple[tuple, str]] = []
+    add = problems.append
+    span: tuple[dt.date, dt.date] | None = None  # the scenario's dates, when both are valid
+    horizon_ok = False
+    with known():
+        start, end = sc.start_date, sc.end_date
+        span = (start, end)
+        if end <= start:
+            add((("end_date",), "must be after start_date"))
+        elif (end - start).days > MAX_HORIZON_YEARS * 365.25:
+            add((("end_date",), f"the horizon may be at most {MAX_HORIZON_YEARS} years"))
+        else:
+            horizon_ok = True
+            with known():
+                if sc.warm_up_months * DAYS_PER_MONTH >= sc.horizon_days:
+                    add((("warm_up_months",), "the warm-up must end before end_date"))
+
+    def inside(path: tuple, date: Any) -> None:
+        if span is not None and not (span[0] <= date <= span[1]):
+            add((path, f"{date} is outside the scenario ({span[0]} to {span[1]})"))
+
+    with known():
+        for i, release in enumerate(sc.referrals.cohort):
+            with known():
+                inside(("referrals", "cohort", i, "date"), release.date)
+    with known():
+        for i, period in enumerate(sc.referrals.rates):
+            with known():
+                inside(("referrals", "rates", i, "start"), period.start)
+
+    role_ids: list[str] | None = None
+    with known():
+        role_ids = [r.id for r in sc.roles]
+    if role_ids is not None:
+        seen: set[str] = set()
+        for i, rid in enumerate(role_ids):
+            if rid in seen:
+                add((("roles", i, "id"), f"role {_q(rid)} is defined twice"))
+            seen.add(rid)
+
+    def defined(path: tuple, rid: Any) -> None:
+        if role_ids is not None and rid not in role_ids:
+            add((path, f"role {_q(rid)} is not defined{_suggest(rid, role_ids)}"))
+
+    levels: list[str] | None = None
+    with known():
+        levels = list(sc.families.intensity)
+    with known():
+        allocation = sc.allocation
+        for level, chain in allocation.items():
+            if levels is not None and level not in levels:
+                add((("allocation", level), f"{_q(level)} is not an intensity level{_suggest(level, levels)}"))
+            if not chain:
+                add((("allocation", level), "lists no role"))
+            for j, rid in enumerate(chain):
+                defined(("allocation", level, j), rid)
+            if len(set(chain)) != len(chain):
+                add((("allocation", level), "names a role twice"))
+        with known():
+            for level, share in sc.families.intensity.items():
+                if level not in allocation and share > 0:
+                    add((("allocation",), f"intensity level {_q(level)} has no roles to go to"))
+    if levels is not None:
+        with known():
+            for i, role in enumerate(sc.roles):
+                with known():
+                    for level in role.outcomes_by_level:
+                        if level not in levels:
+                            add((("roles", i, "outcomes_by_level", level),
+                                 f"{_q(level)} is not an intensity level{_suggest(level, levels)}"))
+    with known():
+        for i, change in enumerate(sc.staffing_plan):
+            with known():
+                defined(("staffing_plan", i, "role"), change.role)
+            with known():
+                inside(("staffing_plan", i, "date"), change.date)
+    with known():
+        for i, freeze in enumerate(sc.recruitment_freezes):
+            with known():
+                for j, rid in enumerate(freeze.roles):
+                    defined(("recruitment_freezes", i, "roles", j), rid)
+    if not horizon_ok:  # the work a run does is measured over the horizon
+        return problems + _money_checks(sc, role_ids, span)
+
+    with known():
+        peaks = sc.establishment_peaks()
+        for rid, (fte, _posts, over) in peaks.items():
+            if over is not None:
+                add((("staffing_plan", over), f"the establishment of role {_q(rid)} would reach "
+                     f"{_amount(fte)} FTE; at most {MAX_ROLE_FTE:,} FTE are allowed per role"))
+    with known():
+        referred = sc.expected_referrals()
+        with known():
+            repeats = sc.rereferral_factor()
+            if math.isinf(repeats):
+                add((("money", "rereferral_probability"),
+                     "relapse_probability and rereferral_probability are both 1 with no time taken by an intervention, "
+                     "the follow-up or rereferral_delay_months: a family would be referred again forever at one instant"))
+            elif referred * repeats > MAX_EXPECTED_FAMILIES:
+                where = ("referrals",) if repeats < 1.5 else ("money", "rereferral_probability")
+                counted = "" if repeats < 1.5 else ", counting re-referrals after a relapse"
+                add((where, f"about {_amount(referred * repeats)} referrals expected{counted}; "
+                     f"at most {MAX_EXPECTED_FAMILIES:,} are allowed"))
+            else:
+                with known():
+                    contacts = referred * repeats * sc.contact_factor()  # inf: refused by Engagement itself
+                    if MAX_EXPECTED_CONTACTS < contacts < math.inf:
+                        add((("engagement", "reapproach_probability"),
+                             f"about {_amount(contacts)} contacts expected, counting re-approaches after a refusal; "
+                             f"at most {MAX_EXPECTED_CONTACTS:,} are allowed (lengthen reapproach_delay_months or "
+                             "lower a chance)"))
+        if referred > MAX_EXPECTED_FAMILIES and not any(p[0] == ("referrals",) for p in problems):
+            add((("referrals",), f"about {_amount(referred)} referrals expected; at most {MAX_EXPECTED_FAMILIES:,} are allowed"))
+    with known():
+        leavers = sc.expected_leavers()
+        if leavers > MAX_EXPECTED_LEAVERS:
+            add((("workforce", "turnover_per_year"),
+                 f"about {_amount(leavers)} leavers expected; at most {MAX_EXPECTED_LEAVERS:,} are allowed"))
+    return problems + _money_checks(sc, role_ids, span)
+
+
+def _amount(x: float) -> str:
+    """A large estimate in words: '2,400,000', or 'more than 10^15'."""
+    return f"{x:,.0f}" if x < 1e15 else "more than 10^15"
 
 
 # ---- end of payment by results --------------------------------------------------------
@@ -646,11 +829,11 @@ def _money_checks(sc: "Scenario") -> list[tuple[tuple, str]]:
 class Scenario(StrictModel):
     """A district's programme: referrals, families, engagement, workers and allocation rules."""
 
-    schema_version: Literal[1] = Field(default=1, description="File format version; this is version 1.")
-    name: str = Field(min_length=1, max_length=120, description="Scenario name shown in reports.")
-    description: str = Field(default="", max_length=5000, description="What the scenario is for and where its figures come from.")
-    start_date: dt.date = Field(description="First day simulated.")
-    end_date: dt.date = Field(description="Last day simulated (the horizon).")
+    schema_version: Literal[1] = Field(default=1, description="File format version; this is version 1 (a whole number).")
+    name: PlainText = Field(min_length=1, max_length=120, description="Scenario name shown in reports.")
+    description: Prose = Field(default="", max_length=5000, description="What the scenario is for and where its figures come from.")
+    start_date: dt.date = _date(description="First day simulated.")
+    end_date: dt.date = _date(description="Last day simulated (the horizon).")
     warm_up_months: float = Field(
         default=0, ge=0, le=MAX_HORIZON_YEARS * 12,
         description="Initial period left out of the statistics (for steady-state studies)."
@@ -675,74 +858,18 @@ class Scenario(StrictModel):
         default=None, description="Payment by results, costs and target (none: money is not modelled)."
     )
 
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        if type(value) is not int:  # True and 1.0 equal 1 in Python; a version is written 1
+            raise ValueError(f"must be the whole number {SCHEMA_VERSION}: write `schema_version = {SCHEMA_VERSION}`")
+        return value
+
     # ---- cross-field checks: each raises at the field it concerns --------------------
 
     @model_validator(mode="after")
     def _cross_checks(self) -> "Scenario":
-        problems: list[tuple[tuple, str]] = []
-        if self.end_date <= self.start_date:
-            problems.append((("end_date",), "must be after start_date"))
-        elif (self.end_date - self.start_date).days > MAX_HORIZON_YEARS * 365.25:
-            problems.append((("end_date",), f"the horizon may be at most {MAX_HORIZON_YEARS} years"))
-        elif self.warm_up_months * DAYS_PER_MONTH >= self.horizon_days:
-            problems.append((("warm_up_months",), "the warm-up must end before end_date"))
-        for i, release in enumerate(self.referrals.cohort):
-            if not (self.start_date <= release.date <= self.end_date):
-                problems.append(
-                    (("referrals", "cohort", i, "date"), f"{release.date} is outside the scenario ({self.start_date} to {self.end_date})")
-                )
-        for i, period in enumerate(self.referrals.rates):
-            if not (self.start_date <= period.start <= self.end_date):
-                problems.append(
-                    (("referrals", "rates", i, "start"), f"{period.start} is outside the scenario ({self.start_date} to {self.end_date})")
-                )
-        role_ids = [r.id for r in self.roles]
-        seen: set[str] = set()
-        for i, rid in enumerate(role_ids):
-            if rid in seen:
-                problems.append((("roles", i, "id"), f"role '{rid}' is defined twice"))
-            seen.add(rid)
-        levels = list(self.families.intensity)
-        for level, chain in self.allocation.items():
-            if level not in self.families.intensity:
-                problems.append((("allocation", level), f"'{level}' is not an intensity level{_suggest(level, levels)}"))
-            if not chain:
-                problems.append((("allocation", level), "lists no role"))
-            for j, rid in enumerate(chain):
-                if rid not in seen:
-                    problems.append((("allocation", level, j), f"role '{rid}' is not defined{_suggest(rid, role_ids)}"))
-            if len(set(chain)) != len(chain):
-                problems.append((("allocation", level), "names a role twice"))
-        for level, share in self.families.intensity.items():
-            if level not in self.allocation and share > 0:
-                problems.append((("allocation",), f"intensity level '{level}' has no roles to go to"))
-        for i, role in enumerate(self.roles):
-            for level in role.outcomes_by_level:
-                if level not in self.families.intensity:
-                    problems.append(
-                        (("roles", i, "outcomes_by_level", level), f"'{level}' is not an intensity level{_suggest(level, levels)}")
-                    )
-        for i, change in enumerate(self.staffing_plan):
-            if change.role not in seen:
-                problems.append((("staffing_plan", i, "role"), f"role '{change.role}' is not defined{_suggest(change.role, role_ids)}"))
-            if not (self.start_date <= change.date <= self.end_date):
-                problems.append((("staffing_plan", i, "date"), f"{change.date} is outside the scenario ({self.start_date} to {self.end_date})"))
-        for i, freeze in enumerate(self.recruitment_freezes):
-            for j, rid in enumerate(freeze.roles):
-                if rid not in seen:
-                    problems.append((("recruitment_freezes", i, "roles", j), f"role '{rid}' is not defined{_suggest(rid, role_ids)}"))
-        expected = self.expected_referrals()
-        if expected > MAX_EXPECTED_FAMILIES:
-            problems.append(
-                (("referrals",), f"about {expected:,.0f} referrals expected; at most {MAX_EXPECTED_FAMILIES:,} are allowed")
-            )
-        leavers = self.expected_leavers()
-        if leavers > MAX_EXPECTED_LEAVERS:
-            problems.append(
-                (("workforce", "turnover_per_year"),
-                 f"about {leavers:,.0f} leavers expected; at most {MAX_EXPECTED_LEAVERS:,} are allowed")
-            )
-        problems += _money_checks(self)
+        problems = cross_check(self)
         if problems:
             raise ScenarioCrossCheckError(problems)
         return self
@@ -763,17 +890,80 @@ class Scenario(StrictModel):
         return float((date - self.start_date).days)
 
     def expected_referrals(self) -> float:
-        """Expected number of referrals over the horizon (cohort plus Poisson)."""
+        """Expected number of referrals over the horizon (cohort plus Poisson), re-referrals not counted."""
         total = float(sum(c.families for c in self.referrals.cohort))
         for period, until in self.rate_periods():
             total += period.per_month * until / DAYS_PER_MONTH
         return total
 
+    def rereferral_factor(self) -> float:
+        """Referrals per referral counting re-referrals after a relapse (an upper bound; ``inf``: no end).
+
+        A turned-around family relapses with ``relapse_probability`` and is referred
+        again with ``rereferral_probability``, so each referral leads to at most
+        ``1 / (1 - p)`` referrals with ``p`` their product, and at most one more for every
+        cycle that fits in the horizon, a cycle taking at least the shortest mean
+        intervention, the follow-up and the re-referral delay.
+        """
+        m = self.money
+        if m is None or not any(o.turned_around > 0 for r in self.roles
+                                for o in (r.outcomes, *r.outcomes_by_level.values())):
+            return 1.0
+        cycle = (min(r.duration_months.expected_value() for r in self.roles) + m.follow_up_months
+                 + m.rereferral_delay_months.expected_value()) * DAYS_PER_MONTH
+        return _repeats(m.relapse_probability * m.rereferral_probability, cycle, self.horizon_days)
+
+    def contact_factor(self) -> float:
+        """Contacts per referral counting re-approaches after a refusal (an upper bound; ``inf``: no end)."""
+        e = self.engagement
+        return _repeats(e.refusal_probability * e.reapproach_probability,
+                        e.reapproach_delay_months.expected_value() * DAYS_PER_MONTH, self.horizon_days)
+
+    def establishment_peaks(self) -> dict[str, tuple[float, int, int | None]]:
+        """For each role: the largest funded FTE and number of posts the staffing plan can reach (upper bounds).
+
+        The third item is the index of the first change in ``staffing_plan`` that takes
+        the role past :data:`MAX_ROLE_FTE` (``None`` if none does).  Changes apply in date
+        order; a planned start counts as a new post, a cut removes FTE but no posts.
+        """
+        fte = {r.id: float(sum(r.in_post_fte) + sum(r.vacant_fte)) for r in self.roles}
+        posts = {r.id: len(r.in_post_fte) + len(r.vacant_fte) for r in self.roles}
+        peak = {rid: (fte[rid], posts[rid], None) for rid in fte}
+        order = sorted(range(len(self.staffing_plan)), key=lambda i: self.staffing_plan[i].date)
+        for i in order:
+            change = self.staffing_plan[i]
+            rid = change.role
+            if rid not in fte or peak[rid][2] is not None:
+                continue  # an undefined role is reported elsewhere; past the limit, stop counting
+            if change.action == "start":
+                fte[rid] += change.fte
+                posts[rid] += 1
+            elif change.action == "establishment":
+                delta = (change.establishment_change_fte if change.establishment_change_fte is not None
+                         else fte[rid] * (change.establishment_factor - 1.0))
+                if delta > 0:
+                    fte[rid] += delta
+                    posts[rid] += math.ceil(min(delta, 2 * MAX_ROLE_FTE))
+                else:
+                    fte[rid] = max(0.0, fte[rid] + delta)
+            over = i if fte[rid] > MAX_ROLE_FTE else None
+            peak[rid] = (max(peak[rid][0], fte[rid]), max(peak[rid][1], posts[rid]), over)
+        return peak
+
     def expected_leavers(self) -> float:
-        """Expected leavers over the horizon if the posts at the start stay filled (turnover x posts x years)."""
+        """Expected leavers over the horizon if every post the staffing plan can reach stayed filled throughout.
+
+        An upper bound: every worker is taken to leave at the new starters' higher rate
+        when there is one (with turnover high enough, every worker is a new starter).
+        """
         years = self.horizon_days / DAYS_PER_YEAR
-        return sum(self.workforce_of(r).turnover_per_year * (len(r.in_post_fte) + len(r.vacant_fte)) * years
-                   for r in self.roles)
+        peaks = self.establishment_peaks()
+        total = 0.0
+        for r in self.roles:
+            wf = self.workforce_of(r)
+            rate = wf.turnover_per_year * (wf.early_leaving_multiplier if wf.early_leaving_months > 0 else 1.0)
+            total += rate * peaks[r.id][1] * years
+        return total
 
     def rate_periods(self) -> list[tuple[RatePeriod, float]]:
         """Each rate period with its length in days, clipped to the horizon."""
