@@ -61,6 +61,7 @@ Nothing is paid here: the book only records claims (:meth:`ClaimsBook.record` at
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from typing import Callable
 
 import numpy as np
@@ -130,7 +131,7 @@ class ClaimsBook:
         m: Money = sc.money
         self.scenario = sc
         self.money = m
-        self.schedule = FeeSchedule(m)
+        self.schedule = FeeSchedule(m, sc)
         self._scheduler = scheduler
         self._rerefer = rerefer
         needs = list(sc.families.needs)
@@ -169,6 +170,7 @@ class ClaimsBook:
         self.follow_up = m.follow_up_months * DAYS_PER_MONTH
         self.payment_lag = m.payment_lag_months * DAYS_PER_MONTH
         self.windows = claim_windows(sc, m.claim_window_months)
+        self._windows = self.windows.tolist()  # bisected once a claim: a list is quicker than the array
         #: Re-referred Family record id -> original Family record id.
         self.origin: dict[int, int] = {}
         self.claims: list[Claim] = []
@@ -217,11 +219,13 @@ class ClaimsBook:
 
     def fees_of(self, root: int) -> tuple[float, float]:
         """(attachment, results) of a family with a result, set by the year it was attached (or matched, if never)."""
-        return self.schedule.fees_attached_at(self.scenario, self._attached[root])
+        return self.schedule.fees_at(self._attached[root])
 
     def next_window(self, t: float) -> float:
-        i = int(np.searchsorted(self.windows, t, side="left"))
-        return float(self.windows[i]) if i < len(self.windows) else float("inf")
+        """The first claim window at or after ``t`` (days; inf after the last)."""
+        windows = self._windows
+        i = bisect_left(windows, t)
+        return windows[i] if i < len(windows) else float("inf")
 
     # ---- the timeline ----------------------------------------------------------------------
 
@@ -326,7 +330,7 @@ class ClaimsBook:
     def _fees_for(self, fam: Family, root: int, now: float) -> tuple[float, float]:
         """Fees of ``root`` for a result found at ``now``: by its year of attachment, else the year of ``now``."""
         attached = self._attached.setdefault(root, fam.started if fam.started >= 0 else now)
-        return self.schedule.fees_attached_at(self.scenario, attached)
+        return self.schedule.fees_at(attached)
 
     def _record(self, kind, fid, root, exited, achieved, eligible, amount, cap) -> None:
         amount = round(max(0.0, min(amount, cap - self._committed.get(root, 0.0))), 2)

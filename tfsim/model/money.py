@@ -34,14 +34,11 @@ from .steps import Step, sum_by_month, window_sum
 
 def attachments(scenario: Scenario, snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray]:
     """(time, fee) of every attachment: original families whose first intervention started."""
-    schedule = FeeSchedule(scenario.money)
-    origin = snapshot.claims.origin
-    times, fees = [], []
-    for fid, started in enumerate(snapshot.family_started.tolist()):
-        if started >= 0 and fid not in origin:
-            times.append(started)
-            fees.append(schedule.fees_attached_at(scenario, started)[0])
-    return np.asarray(times, dtype=float), np.asarray(fees, dtype=float)
+    started = snapshot.family_started
+    original = np.ones(len(started), dtype=bool)
+    original[np.fromiter(snapshot.claims.origin, dtype=np.int64, count=len(snapshot.claims.origin))] = False
+    times = started[(started >= 0) & original]
+    return times, FeeSchedule(scenario.money, scenario).attachment_fees(times)
 
 
 def cost_flows(scenario: Scenario, log: EventLog, points: np.ndarray) -> dict[str, np.ndarray]:
