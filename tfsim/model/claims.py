@@ -230,48 +230,53 @@ class ClaimsBook:
     # ---- the timeline ----------------------------------------------------------------------
 
     def turned_around(self, fam: Family, now: float) -> None:
-        """Lay out the claim timeline of ``fam``, turned around at ``now`` (days)."""
-        root = self.root_of(fam.id)
-        if root == fam.id:
+        """Lay out the claim timeline of ``fam``, turned around at ``now`` (days).
+
+        Called for every family turned around, so the draws this uses (the first of each
+        process, which the family's block holds) are read from the block directly.
+        """
+        fid = fam.id
+        root = self.origin.get(fid, fid)
+        if root == fid:
             self._attached.setdefault(root, fam.started)  # set already if matched before its exit
         if root in self._main:
             return
         m = self.money
-        draw = self._draws.value
-        _, results = self.fees_of(root)
-        if m.result_during_share > 0 and draw(fam, self.f_during) < m.result_during_share:
-            achieved = fam.started + draw(fam, self.f_during_time) * (now - fam.started)  # during the intervention
+        d, j = fam.draws, fam.j
+        results = self.schedule.fees_at(self._attached[root])[1]
+        if m.result_during_share > 0 and d[self.f_during.at][j] < m.result_during_share:
+            achieved = fam.started + d[self.f_during_time.at][j] * (now - fam.started)  # during the intervention
         else:
-            achieved = now + self.lag_days if self.lag_days >= 0 else now + draw(fam, self.f_lag)
+            achieved = now + self.lag_days if self.lag_days >= 0 else now + d[self.f_lag.at][j]
         follow = now + self.follow_up
         workless = bool(fam.needs & self.workless_bit)
         employment = False
         if workless:
-            supported = draw(fam, self.f_support) < m.employment_support_share
+            supported = d[self.f_support.at][j] < m.employment_support_share
             p = m.employment_supported_probability if supported else m.employment_unsupported_probability
-            employment = draw(fam, self.f_employment) < p
+            employment = d[self.f_employment.at][j] < p
         if employment:
             kind, amount = EMPLOYMENT, results
-            long = m.long_sustain_share > 0 and draw(fam, self.f_long) < m.long_sustain_share
+            long = m.long_sustain_share > 0 and d[self.f_long.at][j] < m.long_sustain_share
             sustain = LONG_SUSTAIN_WEEKS * DAYS_PER_WEEK if long else self.employment_sustain
         else:
-            kind, amount = PROGRESS, results - self.schedule.ptw
+            ptw = self.schedule.ptw
+            kind, amount = PROGRESS, results - ptw
             sustain = self.progress_sustain
-            if (workless and self.schedule.ptw > 0 and root not in self._ptw
-                    and draw(fam, self.f_ptw) < m.progress_to_work_probability):
+            p = m.progress_to_work_probability
+            if workless and ptw > 0 and p > 0 and root not in self._ptw and d[self.f_ptw.at][j] < p:
                 self._ptw.add(root)
-                self._record(PROGRESS_TO_WORK, fam.id, root, now, achieved, max(achieved, follow),
-                             self.schedule.ptw, results)
-        if sustain > 0 and m.relapse_probability > 0 and draw(fam, self.f_relapse) < m.relapse_probability:
-            relapse = achieved + draw(fam, self.f_relapse_time) * sustain
+                self._record(PROGRESS_TO_WORK, fid, root, now, achieved, max(achieved, follow), ptw, results)
+        if sustain > 0 and m.relapse_probability > 0 and d[self.f_relapse.at][j] < m.relapse_probability:
+            relapse = achieved + d[self.f_relapse_time.at][j] * sustain
             seen = max(relapse, follow)
             self.voided.append((seen, root))
-            if m.rereferral_probability > 0 and draw(fam, self.f_rerefer) < m.rereferral_probability:
-                delay = seen - now + draw(fam, self.f_rerefer_delay)
+            if m.rereferral_probability > 0 and d[self.f_rerefer.at][j] < m.rereferral_probability:
+                delay = seen - now + d[self.f_rerefer_delay.at][j]
                 self._scheduler.at(delay, self._on_rerefer, fam)
             return
         self._main.add(root)
-        self._record(kind, fam.id, root, now, achieved, max(achieved + sustain, follow), amount, results)
+        self._record(kind, fid, root, now, achieved, max(achieved + sustain, follow), amount, results)
 
     # ---- results outside an exit ---------------------------------------------------------------
 
@@ -333,9 +338,12 @@ class ClaimsBook:
         return self.schedule.fees_at(attached)
 
     def _record(self, kind, fid, root, exited, achieved, eligible, amount, cap) -> None:
-        amount = round(max(0.0, min(amount, cap - self._committed.get(root, 0.0))), 2)
-        self._committed[root] = self._committed.get(root, 0.0) + amount
-        claimed = self.next_window(eligible)
+        committed = self._committed.get(root, 0.0)
+        amount = round(max(0.0, min(amount, cap - committed)), 2)
+        self._committed[root] = committed + amount
+        windows = self._windows
+        i = bisect_left(windows, eligible)  # next_window, inlined: once a claim
+        claimed = windows[i] if i < len(windows) else float("inf")
         self.claims.append(Claim(kind, fid, root, exited, achieved, eligible, claimed, claimed + self.payment_lag, amount))
 
     def _on_rerefer(self, event) -> None:

@@ -186,6 +186,8 @@ PROGRESS, EMPLOYMENT, PROGRESS_TO_WORK = "progress", "employment", "progress_to_
 DATA_MATCHED = "data_matched"
 #: Kinds of claim that mean the family's results were met ("claimed as turned around").
 MAIN_KINDS = (PROGRESS, EMPLOYMENT, DATA_MATCHED)
+#: Every kind of claim, in the order of their codes in the claims' columns.
+CLAIM_KINDS = (PROGRESS, EMPLOYMENT, PROGRESS_TO_WORK, DATA_MATCHED)
 
 
 class Claim(NamedTuple):

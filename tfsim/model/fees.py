@@ -37,6 +37,7 @@ class FeeSchedule:
         self.funded = money.resolved("families_funded_share")
         self.ptw = round(money.resolved("progress_to_work_gbp") * self.funded, 2)
         self.scenario = scenario
+        self._horizon = scenario.horizon_days if scenario is not None else 0.0
         #: clock times (days) at which each financial year of the run starts, the first at or before 0
         self.year_starts: list[float] = []
         #: (attachment, results) in £ of each of those years
@@ -66,7 +67,7 @@ class FeeSchedule:
         falls on a whole day, so comparing ``t`` itself gives the same year.
         """
         i = bisect_right(self.year_starts, started) - 1
-        if 0 <= i < len(self.year_fees) and started < self.scenario.horizon_days:
+        if 0 <= i < len(self.year_fees) and started < self._horizon:
             return self.year_fees[i]
         return self.fees_attached_at(self.scenario, started)
 

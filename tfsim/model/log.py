@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .entities import Claim, Family
+from .entities import CLAIM_KINDS, Claim, Family
 
 
 class EventLog:
@@ -72,6 +72,8 @@ class ClaimsRecord:
     outside_exit : frozenset of int
         Positions in ``claims`` of results found outside the exit of an intervention (work
         found during one, data matching).
+    columns : ClaimColumns
+        The same claims as NumPy columns, for the statistics.
     """
 
     claims: tuple[Claim, ...]
@@ -79,16 +81,57 @@ class ClaimsRecord:
     voided: tuple[tuple[float, int], ...]
     rereferrals: tuple[float, ...]
     outside_exit: frozenset[int] = frozenset()
+    columns: "ClaimColumns" = None  # type: ignore[assignment]
 
     @classmethod
     def of(cls, claims: Sequence[Claim], origin: Mapping[int, int], voided, rereferrals,
            outside_exit=()) -> "ClaimsRecord":
         return cls(tuple(claims), MappingProxyType(dict(origin)), tuple(voided), tuple(rereferrals),
-                   frozenset(outside_exit))
+                   frozenset(outside_exit), ClaimColumns.of(claims, outside_exit))
 
     def times(self, kinds) -> np.ndarray:
         """Claim times of the given kinds, sorted (days)."""
-        return np.sort(np.asarray([c.claimed for c in self.claims if c.kind in kinds], dtype=float))
+        c = self.columns
+        return np.sort(c.claimed[c.of_kinds(kinds)])
+
+
+@dataclass(frozen=True)
+class ClaimColumns:
+    """Claims as columns (one entry per claim, in the order they were laid out).
+
+    ``kind`` holds each claim's position in :data:`~tfsim.model.entities.CLAIM_KINDS`;
+    times are clock days, ``amount`` is in £, ``outside`` marks results found outside the
+    exit of an intervention.
+    """
+
+    kind: np.ndarray
+    root: np.ndarray
+    achieved: np.ndarray
+    eligible: np.ndarray
+    claimed: np.ndarray
+    paid: np.ndarray
+    amount: np.ndarray
+    outside: np.ndarray
+
+    @classmethod
+    def of(cls, claims: Sequence[Claim], outside_exit=()) -> "ClaimColumns":
+        n = len(claims)
+        code = {k: i for i, k in enumerate(CLAIM_KINDS)}
+        fields = list(zip(*claims)) if n else [()] * len(Claim._fields)
+        column = dict(zip(Claim._fields, fields))
+        outside = np.zeros(n, dtype=bool)
+        outside[list(outside_exit)] = True
+        return cls(
+            kind=np.fromiter(map(code.__getitem__, column["kind"]), dtype=np.int64, count=n),
+            root=np.asarray(column["root"], dtype=np.int64),
+            **{name: np.asarray(column[name], dtype=float) for name in ("achieved", "eligible", "claimed", "paid")},
+            amount=np.asarray(column["amount_gbp"], dtype=float),
+            outside=outside,
+        )
+
+    def of_kinds(self, kinds) -> np.ndarray:
+        """Mask of the claims of the given kinds."""
+        return np.isin(self.kind, [CLAIM_KINDS.index(k) for k in kinds])
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -32,12 +32,17 @@ from .log import EventLog, Snapshot
 from .steps import Step, sum_by_month, window_sum
 
 
+def originals(n: int, origin) -> np.ndarray:
+    """Mask of the Family records ``0 .. n-1`` that are original families (not re-referrals, the keys of ``origin``)."""
+    mask = np.ones(n, dtype=bool)
+    mask[np.fromiter(origin, dtype=np.int64, count=len(origin))] = False
+    return mask
+
+
 def attachments(scenario: Scenario, snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray]:
     """(time, fee) of every attachment: original families whose first intervention started."""
     started = snapshot.family_started
-    original = np.ones(len(started), dtype=bool)
-    original[np.fromiter(snapshot.claims.origin, dtype=np.int64, count=len(snapshot.claims.origin))] = False
-    times = started[(started >= 0) & original]
+    times = started[(started >= 0) & originals(len(started), snapshot.claims.origin)]
     return times, FeeSchedule(scenario.money, scenario).attachment_fees(times)
 
 
@@ -86,11 +91,11 @@ def money_statistics(scenario: Scenario, calendar: Calendar, log: EventLog, snap
     record = snapshot.claims
     bounds = calendar.bounds
     W, H = scenario.warm_up_days, scenario.horizon_days
-    claims = record.claims
-    main = record.times(MAIN_KINDS)
+    c = record.columns
+    is_main = c.of_kinds(MAIN_KINDS)
+    main = np.sort(c.claimed[is_main])
     main = main[main < H]
-    paid_t = np.asarray([c.paid for c in claims], dtype=float)
-    paid_v = np.asarray([c.amount_gbp for c in claims], dtype=float)
+    paid_t, paid_v = c.paid, c.amount
     att_t, att_v = attachments(scenario, snapshot)
     ta_times = np.sort(np.asarray(log.close_t, dtype=float)[np.asarray(log.close_kind) == TURNED_AROUND])
     # cumulative costs at the month bounds and at the window ends, in one pass over the logs
@@ -113,23 +118,25 @@ def money_statistics(scenario: Scenario, calendar: Calendar, log: EventLog, snap
     monthly = {k: np.asarray(v, dtype=float) for k, v in monthly.items()}
 
     # ---- summary over [W, H) -----------------------------------------------------------
+    claimed_in = (c.claimed >= W) & (c.claimed < H)
+
     def window(kinds):
-        t = record.times(kinds)
-        return float(np.count_nonzero((t >= W) & (t < H)))
+        return float(np.count_nonzero(claimed_in & c.of_kinds(kinds)))
 
     s: dict[str, float] = {}
     s["claims"] = window(MAIN_KINDS)
     s["claims_employment"] = window((EMPLOYMENT,))
     s["claims_data_matched"] = window((DATA_MATCHED,))
-    s["claims_employment_during"] = float(sum(1 for i in record.outside_exit
-                                              if claims[i].kind == EMPLOYMENT and W <= claims[i].claimed < H))
+    s["claims_employment_during"] = float(np.count_nonzero(claimed_in & c.outside & c.of_kinds((EMPLOYMENT,))))
     s["claims_progress_to_work"] = window((PROGRESS_TO_WORK,))
-    s["claims_voided"] = float(sum(1 for t, _ in record.voided if W <= t < H))
-    s["rereferrals"] = float(sum(1 for t in record.rereferrals if W <= t < H))
+    voided = np.asarray([t for t, _ in record.voided], dtype=float)
+    s["claims_voided"] = float(np.count_nonzero((voided >= W) & (voided < H)))
+    rereferrals = np.asarray(record.rereferrals, dtype=float)
+    s["rereferrals"] = float(np.count_nonzero((rereferrals >= W) & (rereferrals < H)))
     s["income_attachment"] = window_sum(att_t, att_v, W, H)
     s["income_results"] = window_sum(paid_t, paid_v, W, H)
     s["income_total"] = s["income_attachment"] + s["income_results"]
-    s["income_results_outstanding"] = float(sum(c.amount_gbp for c in claims if c.eligible < H <= c.paid))
+    s["income_results_outstanding"] = float(c.amount[(c.eligible < H) & (H <= c.paid)].sum())
     for name, key in (("staff_cost", "staff"), ("agency_cost", "agency"), ("recruitment_cost", "recruitment"),
                       ("overhead_cost", "overhead")):
         s[name] = float(span[key][1] - span[key][0])
@@ -153,17 +160,16 @@ def money_statistics(scenario: Scenario, calendar: Calendar, log: EventLog, snap
     checks: dict[str, float] = {}
     checks["claims"] = float(len(main))
     # claims from exits never outrun the families turned around, nor all claims the families referred
-    from_exits = np.sort(np.asarray([c.claimed for i, c in enumerate(claims)
-                                     if c.kind in MAIN_KINDS and i not in record.outside_exit and c.claimed < H],
-                                    dtype=float))
+    from_exits = np.sort(c.claimed[is_main & ~c.outside & (c.claimed < H)])
     checks["claims_over_turned_around"] = float(np.any(np.searchsorted(ta_times, from_exits, side="left")
                                                        < np.arange(1, len(from_exits) + 1)))
-    roots_referred = np.asarray([t for i, t in enumerate(log.referred) if i not in record.origin], dtype=float)
+    referred = np.asarray(log.referred, dtype=float)
+    roots_referred = referred[originals(len(referred), record.origin)]
     checks["claims_over_families"] = float(np.any(np.searchsorted(np.sort(roots_referred), main, side="right")
                                                   < np.arange(1, len(main) + 1)))
-    checks["claims_before_sustained"] = float(any(c.claimed < c.eligible for c in claims))
-    roots = [c.root for c in claims if c.kind in MAIN_KINDS]
-    checks["claims_twice"] = float(len(roots) != len(set(roots)))
+    checks["claims_before_sustained"] = float(np.any(c.claimed < c.eligible))
+    roots = c.root[is_main]
+    checks["claims_twice"] = float(len(roots) != len(np.unique(roots)))
     checks["attachments"] = float(len(att_t))
     checks["rereferrals"] = float(len(record.rereferrals))
     return s, monthly, checks
