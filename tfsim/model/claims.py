@@ -354,6 +354,10 @@ class ClaimsBook:
 
     # ---- the end of the run -----------------------------------------------------------------
 
+    def close(self) -> None:
+        """Forget the case flow (see :meth:`Replication.close <tfsim.model.replication.Replication.close>`)."""
+        self._rerefer = None
+
     def record(self) -> ClaimsRecord:
         """The claims as they stand, for the snapshot."""
         return ClaimsRecord.of(self.claims, self.origin, self.voided, self.rereferrals, self.outside_exit)

@@ -62,6 +62,26 @@ class Replication:
         self.scheduler.run(sc.horizon_days, self.referrals, self.caseflow.refer_due)
         return self.log, self.snapshot()
 
+    def close(self) -> None:
+        """Break the references that tie the parts into cycles, so the replication is freed at once.
+
+        The parts refer to each other (scheduled calls to the components, the case flow and
+        the claims book to each other's methods, workers to their role and families); left
+        as cycles, a finished replication would stay in memory until the cyclic garbage
+        collector traced every object of it.  Call once the log and snapshot are read.
+        """
+        self.scheduler.close()
+        cf = self.caseflow
+        cf.on_turned_around = cf.on_referred = cf.on_first_start = None
+        if self.claims is not None:
+            self.claims.close()
+        self.workforce.close()
+        for fam in cf.families:
+            fam.worker = None
+        for role in self.roles:
+            role.workers.clear()
+            role.tokens.clear()
+
     def snapshot(self) -> Snapshot:
         """End states the log does not hold, as they stand now."""
         return Snapshot.of(
@@ -116,5 +136,7 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> Repl
     ReplicationResult
         Summary statistics (after the warm-up), monthly and per-role series and checks.
     """
-    log, snapshot = build_replication(scenario, seed).run()
+    replication = build_replication(scenario, seed)
+    log, snapshot = replication.run()
+    replication.close()
     return replication_statistics(scenario, Calendar.of(scenario), log, snapshot)

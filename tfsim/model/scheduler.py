@@ -71,6 +71,10 @@ class Scheduler:
         """Call ``callback(event)`` at clock ``time`` (days, not before now): :meth:`at` for the hot path."""
         heappush(self._queue, (time, NORMAL, next(self._eid), Call(callback, value, tag)))
 
+    def close(self) -> None:
+        """Drop the events still queued (they refer to the components that scheduled them)."""
+        self._queue.clear()
+
     @property
     def events_processed(self) -> int:
         """Events processed so far: every scheduled event gets the next id; some are still queued."""

@@ -134,6 +134,16 @@ class Workforce:
 
     # ---- set-up ---------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Unlink workers, posts and the case flow (see ``Replication.close``)."""
+        self.slots = None
+        for w in self.workers:
+            w.families.clear()
+            w.post = None
+        for rw in self.roles.values():
+            for post in rw.posts:
+                post.worker = post.cover = None
+
     def start(self) -> None:
         """Put the initial staff in post, open the initial vacancies and schedule the staffing plan."""
         sc = self.scenario
