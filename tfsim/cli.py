@@ -686,6 +686,10 @@ def main(argv: list[str] | None = None) -> int:
     except experiment.RunFailed as exc:
         print(f"tfsim {args.command}: the run failed: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
+    except experiment.RunawayRun as exc:  # a scenario that validates but whose rules make work without end
+        where = getattr(args, "scenario", None)
+        print(f"tfsim {args.command}: {where + ': ' if where else ''}{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as exc:  # an internal error: short message, traceback only on request
         if os.environ.get("TFSIM_DEBUG"):
             raise

@@ -30,7 +30,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from tfsim.model import Calendar, ReplicationResult
+from tfsim.model import Calendar, ReplicationResult, RunawayRun  # noqa: F401  (RunawayRun: raised through here)
 from tfsim.workers import replication_seed, run_replication, run_tasks
 from tfsim.scenario.schema import Scenario
 from tfsim.target import wilson_interval

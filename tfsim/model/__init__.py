@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from .calendar import Calendar, financial_year
 from .log import ClaimsRecord, EventLog, Snapshot
-from .replication import Replication, build_replication, simulate
+from .replication import Replication, build_replication, event_budget, simulate
+from .scheduler import RunawayRun
 from .statistics import ReplicationResult, replication_statistics
 
 __all__ = [
@@ -21,8 +22,10 @@ __all__ = [
     "EventLog",
     "Replication",
     "ReplicationResult",
+    "RunawayRun",
     "Snapshot",
     "build_replication",
+    "event_budget",
     "financial_year",
     "replication_statistics",
     "simulate",

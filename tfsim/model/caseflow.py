@@ -220,8 +220,7 @@ class CaseFlow:
         if p > 0 and (p >= 1.0 or self._draws.value(fam, self.f_reapproach, k) < p):
             self._sched.at(self._draws.value(fam, self.f_reapproach_delay, k), self._on_reapproach, fam)
 
-    def _on_reapproach(self, event) -> None:
-        fam = event.value
+    def _on_reapproach(self, fam, _tag) -> None:
         self.refused -= 1
         self.log.refused_t.append(self._sched.now)
         self.log.refused_d.append(-1)
@@ -237,8 +236,8 @@ class CaseFlow:
             if self.max_wait is not None:
                 self._sched.at(self.max_wait, self._on_max_wait, (fam, fam.joined))
 
-    def _on_max_wait(self, event) -> None:
-        fam, joined = event.value
+    def _on_max_wait(self, value, _tag) -> None:
+        fam, joined = value
         if fam.state != WAITING or fam.joined != joined or fam.tier == ESCALATED:
             return
         if self.escalate:
@@ -357,14 +356,12 @@ class CaseFlow:
                 return
         self._call_at(end, self._on_end, fam, episode)
 
-    def _on_disengage(self, event) -> None:
-        fam = event._value
-        if fam.episode == event.tag and fam.state == IN_SERVICE:
+    def _on_disengage(self, fam: Family, episode: int) -> None:
+        if fam.episode == episode and fam.state == IN_SERVICE:
             self._finish(fam, DISENGAGED)
 
-    def _on_end(self, event) -> None:
-        fam = event._value
-        if fam.episode != event.tag or fam.state != IN_SERVICE:
+    def _on_end(self, fam: Family, episode: int) -> None:
+        if fam.episode != episode or fam.state != IN_SERVICE:
             return  # superseded by a handover, a disengagement or a step-up
         if self.f_disengage is not None:
             fam.quit_left = fam.quit_at - self._sched.now

@@ -290,8 +290,7 @@ class ClaimsBook:
             if at < self._horizon:
                 self._scheduler.at(at - now, self._on_job, fam)
 
-    def _on_job(self, event) -> None:
-        fam = event.value
+    def _on_job(self, fam, _tag) -> None:
         root = self.root_of(fam.id)
         if fam.state != IN_SERVICE or root in self._main:
             return  # the intervention is over (or paused at a handover), or the family is claimed already
@@ -315,8 +314,7 @@ class ClaimsBook:
         if at < self._horizon:
             self._scheduler.at(at - now, self._on_match, fam)
 
-    def _on_match(self, event) -> None:
-        fam = event.value
+    def _on_match(self, fam, _tag) -> None:
         root = self.root_of(fam.id)
         state = fam.state
         if root in self._main or state not in self.match_states or (state == CLOSED and fam.outcome == TURNED_AROUND):
@@ -346,8 +344,7 @@ class ClaimsBook:
         claimed = windows[i] if i < len(windows) else float("inf")
         self.claims.append(Claim(kind, fid, root, exited, achieved, eligible, claimed, claimed + self.payment_lag, amount))
 
-    def _on_rerefer(self, event) -> None:
-        fam = event.value
+    def _on_rerefer(self, fam, _tag) -> None:
         new = self._rerefer(fam)
         self.origin[new.id] = self.root_of(fam.id)
         self.rereferrals.append(self._scheduler.now)

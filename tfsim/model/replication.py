@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfsim.scenario.schema import Scenario
+from tfsim.scenario.schema import DAYS_PER_MONTH, Scenario
 
 from .arrivals import FamilyProfiles, referral_times
 from .calendar import Calendar
@@ -33,7 +33,7 @@ from .claims import ClaimsBook
 from .entities import RoleState
 from .log import EventLog, Snapshot
 from .random import FamilyDraws, Streams
-from .scheduler import Scheduler
+from .scheduler import RunawayRun, Scheduler
 from .statistics import ReplicationResult, replication_statistics
 from .waiting_list import WaitingList
 from .workforce import Workforce
@@ -93,11 +93,32 @@ class Replication:
         )
 
 
+#: Events a replication may process per unit of the work its scenario implies (see :func:`event_budget`).
+EVENTS_PER_UNIT = 100
+
+
+def event_budget(scenario: Scenario) -> tuple[int, int]:
+    """The most events a replication of ``scenario`` may process, in all and at one instant.
+
+    In all: a hundred times the work the scenario implies, counted in units of one contact
+    with a family (re-approaches included), one leaver, or one post-month of the largest
+    establishment the staffing plan can reach, plus a million: far more than any run that
+    ends needs (a county run processes about one event per unit), few enough that a run
+    whose rules feed on themselves stops within seconds.  At one instant: twice the
+    families and posts (a cohort may all finish at once), plus a hundred thousand.
+    """
+    months = scenario.horizon_days / DAYS_PER_MONTH
+    posts = sum(peak[1] for peak in scenario.establishment_peaks().values())
+    families = scenario.expected_referrals()
+    work = families * min(scenario.contact_factor(), 1000.0) + scenario.expected_leavers() + posts * months
+    return int(EVENTS_PER_UNIT * work) + 1_000_000, int(2 * (families + posts)) + 100_000
+
+
 def build_replication(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> Replication:
     """Wire one replication of ``scenario``: every stochastic process draws from its own child streams of ``seed``."""
     if not isinstance(seed, np.random.SeedSequence):
         seed = np.random.SeedSequence(seed)
-    scheduler = Scheduler()
+    scheduler = Scheduler(*event_budget(scenario))
     streams = Streams(seed)
     referrals = referral_times(scenario, streams.generator("referrals")).tolist()
     draws = FamilyDraws(seed, len(referrals))
@@ -135,8 +156,18 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> Repl
     -------
     ReplicationResult
         Summary statistics (after the warm-up), monthly and per-role series and checks.
+
+    Raises
+    ------
+    RunawayRun
+        When the replication spends its :func:`event_budget` or its clock stops moving.
     """
     replication = build_replication(scenario, seed)
-    log, snapshot = replication.run()
-    replication.close()
+    try:
+        log, snapshot = replication.run()
+    except RunawayRun as exc:
+        raise RunawayRun(f"{exc}: the scenario's rules keep making work (look at zero or tiny delays with "
+                         "probabilities near 1: refusal and re-approach, relapse and re-referral)") from None
+    finally:
+        replication.close()
     return replication_statistics(scenario, Calendar.of(scenario), log, snapshot)

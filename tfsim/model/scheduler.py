@@ -1,12 +1,17 @@
 """The event scheduler: SimPy's clock and event queue, driven by callbacks.
 
 This is the only module that touches SimPy's internals.  The model runs on a
-:class:`simpy.Environment` but schedules small :class:`Call` objects straight onto its
-queue rather than one generator process per family, and runs the queue with SimPy's
-``Environment.run`` loop inlined.  The referral stream, drawn in advance as a sorted
-array, is merged into that loop instead of being queued one family at a time: a family
-then costs one queued event for its intervention instead of the five or six of a
-process-per-family model (``benchmarks/engine.py``).
+:class:`simpy.Environment` but schedules its callbacks straight onto its queue, as
+entries ``(time, priority, id, callback, value, tag)``, rather than one generator process
+per family, and runs the queue with SimPy's ``Environment.run`` loop inlined.  The
+referral stream, drawn in advance as a sorted array, is merged into that loop instead of
+being queued one family at a time: a family then costs one queued event for its
+intervention instead of the five or six of a process-per-family model
+(``benchmarks/engine.py``).
+
+A run has an event budget (:class:`RunawayRun` when it is spent, or when the clock stops
+moving), so a scenario whose rules feed on themselves ends with a message instead of
+running for ever.
 """
 
 from __future__ import annotations
@@ -19,31 +24,25 @@ from typing import Callable, Sequence
 import simpy
 from simpy.events import NORMAL
 
+#: Events between two checks of the budget and of the clock (a power of two less one).
+CHECK_EVERY = 0x3FFF
+#: Events allowed at one instant, unless told otherwise, before the run is taken to be stuck in a loop.
+STUCK_EVENTS = 1_000_000
 
-class Call:
-    """A scheduled callback: all that SimPy's ``Environment.step`` needs of an event.
 
-    ``Environment.step`` pops ``(time, priority, id, event)`` from the queue, calls each
-    of ``event.callbacks`` with the event and checks ``event._ok``.  Pushing these
-    small objects straight onto the queue costs a third of a full ``Timeout``, and the
-    model schedules hundreds of thousands of them (SimPy 4's documented queue layout).
-    """
-
-    __slots__ = ("callbacks", "_ok", "_value", "tag")
-
-    def __init__(self, callback: Callable, value, tag: int = 0):
-        self.callbacks = [callback]
-        self._ok = True
-        self._value = value
-        self.tag = tag  # e.g. the family's episode when the call was made
-
-    @property
-    def value(self):
-        return self._value
+class RunawayRun(RuntimeError):
+    """A replication spent its event budget, or ran events without its clock moving."""
 
 
 class Scheduler:
     """Clock (days) and event queue of one replication.
+
+    Parameters
+    ----------
+    budget : int, optional
+        Most events the run may process (queued events, not referrals); None for no limit.
+    stuck : int, optional
+        Most events the run may process at one instant (default :data:`STUCK_EVENTS`).
 
     Attributes
     ----------
@@ -53,23 +52,25 @@ class Scheduler:
         The underlying environment: any SimPy event or process scheduled on it runs too.
     """
 
-    __slots__ = ("env", "now", "_queue", "_eid")
+    __slots__ = ("env", "now", "budget", "stuck", "_queue", "_eid")
 
-    def __init__(self):
+    def __init__(self, budget: int | None = None, stuck: int = STUCK_EVENTS):
         self.env = simpy.Environment()
         self.now = 0.0
+        self.budget = budget
+        self.stuck = stuck
         self._queue = self.env._queue
         self._eid = self.env._eid
 
     def at(self, delay: float, callback: Callable, value=None, tag: int = 0) -> None:
-        """Call ``callback(event)`` after ``delay`` days; ``event.value`` is ``value``, ``event.tag`` is ``tag``."""
+        """Call ``callback(value, tag)`` after ``delay`` days (``tag``: e.g. the family's episode then)."""
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
-        heappush(self._queue, (self.now + delay, NORMAL, next(self._eid), Call(callback, value, tag)))
+        heappush(self._queue, (self.now + delay, NORMAL, next(self._eid), callback, value, tag))
 
     def call_at(self, time: float, callback: Callable, value, tag: int = 0) -> None:
-        """Call ``callback(event)`` at clock ``time`` (days, not before now): :meth:`at` for the hot path."""
-        heappush(self._queue, (time, NORMAL, next(self._eid), Call(callback, value, tag)))
+        """Call ``callback(value, tag)`` at clock ``time`` (days, not before now): :meth:`at` for the hot path."""
+        heappush(self._queue, (time, NORMAL, next(self._eid), callback, value, tag))
 
     def close(self) -> None:
         """Drop the events still queued (they refer to the components that scheduled them)."""
@@ -85,8 +86,8 @@ class Scheduler:
         """Process events before ``until`` (days), merging in the sorted ``arrivals``.
 
         SimPy's ``Environment.run`` loop with ``step`` inlined: same semantics as
-        ``env.run(until=...)`` (events at ``until`` itself are left, a failed event that
-        nobody defused raises), without a method call and exception frame per event.
+        ``env.run(until=...)`` (events at ``until`` itself are left, a failed SimPy event
+        that nobody defused raises), without a method call and exception frame per event.
         At arrival ``i`` the loop calls ``on_arrival(arrivals, i)``, which handles every
         arrival due at that instant and returns the index of the next; at equal times
         queued events go first, so a slot freed at the instant a family is referred is
@@ -95,6 +96,12 @@ class Scheduler:
         The run keeps every family and log entry alive and makes no garbage cycles worth
         collecting, so the cyclic collector is paused meanwhile: its repeated full scans
         only cost time (about 40%).
+
+        Raises
+        ------
+        RunawayRun
+            When the run has processed more than ``budget`` events, or more than
+            ``stuck`` events at one instant.
         """
         collecting = gc.isenabled()
         gc.disable()
@@ -110,6 +117,9 @@ class Scheduler:
         n = len(times)
         i = 0
         next_arrival = times[0] if n else math.inf
+        left = self.budget if self.budget is not None else math.inf
+        count = 0
+        checked_at, still, stuck = -1.0, 0, self.stuck
         while True:
             if next_arrival < (queue[0][0] if queue else math.inf):
                 if next_arrival >= until:
@@ -120,8 +130,21 @@ class Scheduler:
                 continue
             if not queue or queue[0][0] >= until:
                 break
-            now, _, _, event = heappop(queue)
-            self.now = env._now = now
+            item = heappop(queue)
+            self.now = env._now = item[0]
+            count += 1
+            if not count & CHECK_EVERY:  # now and then: is the run still within bounds?
+                if count > left:
+                    raise RunawayRun(f"the run used up its budget of {self.budget:,} events by day {self.now:.0f}")
+                still = still + CHECK_EVERY + 1 if self.now == checked_at else 0
+                checked_at = self.now
+                if still >= stuck:
+                    raise RunawayRun(f"the run processed {still:,} events at day {self.now:.0f} without its clock "
+                                     "moving on")
+            if len(item) == 6:
+                item[3](item[4], item[5])
+                continue
+            event = item[3]  # a SimPy event (Timeout, Process, ...) scheduled on env
             callbacks, event.callbacks = event.callbacks, None
             for callback in callbacks:
                 callback(event)

@@ -255,9 +255,9 @@ class Workforce:
         if params.agency_cover:
             self.scheduler.at(params.agency_start_weeks * DAYS_PER_WEEK, self._agency, (post, post.campaign))
 
-    def _recruit(self, event) -> None:
+    def _recruit(self, value, _tag) -> None:
         """Start a recruitment round for the post, after any freeze."""
-        post, campaign = event.value
+        post, campaign = value
         if post.campaign != campaign:
             return
         now = self.scheduler.now
@@ -273,8 +273,8 @@ class Workforce:
         fails = p > 0 and post.draws.next(ROUND_FAILURE) < p
         self.scheduler.at(length, self._round_ends, (post, campaign, fails))
 
-    def _round_ends(self, event) -> None:
-        post, campaign, fails = event.value
+    def _round_ends(self, value, _tag) -> None:
+        post, campaign, fails = value
         if post.campaign != campaign:
             return
         if fails:
@@ -293,8 +293,8 @@ class Workforce:
         self.log.hires.append((self.scheduler.now, post.role.index))
         self._fill(post, w, induct=True)
 
-    def _agency(self, event) -> None:
-        post, campaign = event.value
+    def _agency(self, value, _tag) -> None:
+        post, campaign = value
         if post.campaign != campaign or post.worker is not None or post.cover is not None:
             return
         post.cover = self.add_worker(post.role, post.fte, AGENCY)
@@ -309,8 +309,8 @@ class Workforce:
         self.log.induction.append((self.scheduler.now, 1))
         self.scheduler.at(DAYS_PER_MONTH, self._induction_step, (w, 1))
 
-    def _induction_step(self, event) -> None:
-        w, month = event.value
+    def _induction_step(self, value, _tag) -> None:
+        w, month = value
         if w.gone:
             return
         wf = self.roles[w.role.id]
@@ -341,16 +341,14 @@ class Workforce:
         years = e / (r * k) if e <= r * k * early else early + (e - r * k * early) / r
         self.scheduler.at(years * DAYS_PER_YEAR, self._resign, w)
 
-    def _resign(self, event) -> None:
-        w = event.value
+    def _resign(self, w, _tag) -> None:
         if w.gone or not w.accepting:
             return
         w.accepting = False  # serving notice: no new families
         notice = self.roles[w.role.id].params.notice_weeks * DAYS_PER_WEEK
         self.scheduler.at(notice, self._depart, w)
 
-    def _depart(self, event) -> None:
-        w = event.value
+    def _depart(self, w, _tag) -> None:
         if w.gone:
             return
         self.remove_worker(w)
@@ -362,8 +360,8 @@ class Workforce:
 
     # ---- the dated staffing plan -----------------------------------------------------------
 
-    def _planned_notice(self, event) -> None:
-        change, day = event.value
+    def _planned_notice(self, value, _tag) -> None:
+        change, day = value
         role = self._role(change.role)
         leaver = self._pick_worker(role, change.fte)
         if leaver is None:
@@ -378,8 +376,8 @@ class Workforce:
         same = [w for w in staying if abs(w.fte - fte) < 1e-9]
         return (same or staying)[0]
 
-    def _planned_change(self, event) -> None:
-        change, origin = event.value  # origin: names the posts the row creates
+    def _planned_change(self, value, _tag) -> None:
+        change, origin = value  # origin: names the posts the row creates
         now = self.scheduler.now
         role = self._role(change.role)
         wf = self.roles[role.id]

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from tfsim.experiment import Cancelled, Precision, Runner, RunFailed, resolve_jobs
+from tfsim.model import RunawayRun
 from tfsim.scenario.variants import VariantError
 from tfsim.whatif import WhatIfError
 
@@ -94,7 +95,7 @@ class JobWorker(QObject):
             result = self.job(runner)
         except Cancelled:
             self.cancelled.emit()
-        except (WhatIfError, VariantError, RunFailed) as exc:  # bad input or a lost worker: its reason is enough
+        except (WhatIfError, VariantError, RunFailed, RunawayRun) as exc:  # bad input, a runaway or a lost worker: its reason is enough
             self.failed.emit(str(exc))
         except Exception as exc:  # a bug: shown in a dialog with its details
             self.failed.emit(f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=3)}")
