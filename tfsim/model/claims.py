@@ -61,7 +61,7 @@ Nothing is paid here: the book only records claims (:meth:`ClaimsBook.record` at
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from typing import Callable
 
 import numpy as np
@@ -232,48 +232,51 @@ class ClaimsBook:
     def turned_around(self, fam: Family, now: float) -> None:
         """Lay out the claim timeline of ``fam``, turned around at ``now`` (days).
 
-        Called for every family turned around, so the draws this uses (the first of each
-        process, which the family's block holds) are read from the block directly.
+        Called for every family turned around, so it reads the draws it uses (the first of
+        each process, which the family's block holds) straight from the block, and the
+        fee of the year of attachment from the schedule's table.
         """
         fid = fam.id
         root = self.origin.get(fid, fid)
-        if root == fid:
-            self._attached.setdefault(root, fam.started)  # set already if matched before its exit
+        attached = self._attached.setdefault(root, fam.started)  # set already if matched before its exit
         if root in self._main:
             return
         m = self.money
         d, j = fam.draws, fam.j
-        results = self.schedule.fees_at(self._attached[root])[1]
+        fees = self.schedule
+        i = bisect_right(fees.year_starts, attached) - 1
+        if 0 <= i and attached < self._horizon:
+            results, progress = fees.year_fees[i][1], fees.year_progress[i]
+        else:
+            results = fees.fees_at(attached)[1]
+            progress = round(results - fees.ptw, 2)
+        started = fam.started
         if m.result_during_share > 0 and d[self.f_during.at][j] < m.result_during_share:
-            achieved = fam.started + d[self.f_during_time.at][j] * (now - fam.started)  # during the intervention
+            achieved = started + d[self.f_during_time.at][j] * (now - started)  # during the intervention
         else:
             achieved = now + self.lag_days if self.lag_days >= 0 else now + d[self.f_lag.at][j]
         follow = now + self.follow_up
-        workless = bool(fam.needs & self.workless_bit)
-        employment = False
-        if workless:
-            supported = d[self.f_support.at][j] < m.employment_support_share
-            p = m.employment_supported_probability if supported else m.employment_unsupported_probability
-            employment = d[self.f_employment.at][j] < p
-        if employment:
+        workless = fam.needs & self.workless_bit
+        if workless and d[self.f_employment.at][j] < (
+                m.employment_supported_probability if d[self.f_support.at][j] < m.employment_support_share
+                else m.employment_unsupported_probability):
             kind, amount = EMPLOYMENT, results
             long = m.long_sustain_share > 0 and d[self.f_long.at][j] < m.long_sustain_share
             sustain = LONG_SUSTAIN_WEEKS * DAYS_PER_WEEK if long else self.employment_sustain
         else:
-            ptw = self.schedule.ptw
-            kind, amount = PROGRESS, results - ptw
+            ptw = fees.ptw
+            kind, amount = PROGRESS, progress
             sustain = self.progress_sustain
             p = m.progress_to_work_probability
             if workless and ptw > 0 and p > 0 and root not in self._ptw and d[self.f_ptw.at][j] < p:
                 self._ptw.add(root)
                 self._record(PROGRESS_TO_WORK, fid, root, now, achieved, max(achieved, follow), ptw, results)
-        if sustain > 0 and m.relapse_probability > 0 and d[self.f_relapse.at][j] < m.relapse_probability:
-            relapse = achieved + d[self.f_relapse_time.at][j] * sustain
-            seen = max(relapse, follow)
+        p = m.relapse_probability
+        if sustain > 0 and p > 0 and d[self.f_relapse.at][j] < p:
+            seen = max(achieved + d[self.f_relapse_time.at][j] * sustain, follow)
             self.voided.append((seen, root))
             if m.rereferral_probability > 0 and d[self.f_rerefer.at][j] < m.rereferral_probability:
-                delay = seen - now + d[self.f_rerefer_delay.at][j]
-                self._scheduler.at(delay, self._on_rerefer, fam)
+                self._scheduler.at(seen - now + d[self.f_rerefer_delay.at][j], self._on_rerefer, fam)
             return
         self._main.add(root)
         self._record(kind, fid, root, now, achieved, max(achieved + sustain, follow), amount, results)
@@ -328,7 +331,8 @@ class ClaimsBook:
         _, results = self._fees_for(fam, root, now)
         self._main.add(root)
         self.outside_exit.append(len(self.claims))
-        self._record(DATA_MATCHED, fam.id, root, now, now, now + sustain, results - self.schedule.ptw, results)
+        self._record(DATA_MATCHED, fam.id, root, now, now, now + sustain, round(results - self.schedule.ptw, 2),
+                     results)
 
     def _fees_for(self, fam: Family, root: int, now: float) -> tuple[float, float]:
         """Fees of ``root`` for a result found at ``now``: by its year of attachment, else the year of ``now``."""
@@ -336,8 +340,10 @@ class ClaimsBook:
         return self.schedule.fees_at(attached)
 
     def _record(self, kind, fid, root, exited, achieved, eligible, amount, cap) -> None:
+        """Record a claim of ``amount`` (£, to the penny), held within what is left of the family's ``cap``."""
         committed = self._committed.get(root, 0.0)
-        amount = round(max(0.0, min(amount, cap - committed)), 2)
+        if committed or not 0.0 <= amount <= cap:  # else the amount stands (rounding it would not change it)
+            amount = round(max(0.0, min(amount, cap - committed)), 2)
         self._committed[root] = committed + amount
         windows = self._windows
         i = bisect_left(windows, eligible)  # next_window, inlined: once a claim

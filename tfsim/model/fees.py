@@ -42,11 +42,14 @@ class FeeSchedule:
         self.year_starts: list[float] = []
         #: (attachment, results) in £ of each of those years
         self.year_fees: list[tuple[float, float]] = []
+        #: the results payment less progress to work (£, to the penny): a progress result's claim
+        self.year_progress: list[float] = []
         if scenario is not None:
             first, last = financial_year(scenario.start_date), financial_year(scenario.end_date)
             for year in range(first, last + 1):
                 self.year_starts.append(scenario.day_of(dt.date(year, 4, 1)) if year > first else -np.inf)
                 self.year_fees.append(self.fees(year))
+                self.year_progress.append(round(self.year_fees[-1][1] - self.ptw, 2))
         self._attachment = np.asarray([a for a, _ in self.year_fees], dtype=float)
 
     def fees(self, year: int) -> tuple[float, float]:
