@@ -144,7 +144,7 @@ class RoleState:
         self.index = index
         self.id = spec.id
         self.spec = spec
-        self.workers: list[Worker] = []
+        self.workers: dict[int, Worker] = {}  # in post now, by worker id (insertion-ordered)
         self.tokens: deque[Worker] = deque()
         self.levels: list[int] = []  # intensity levels whose fallback chain includes this role
         self.duration_at = -1  # position of the intervention length (days) in a family's draws

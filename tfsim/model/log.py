@@ -9,7 +9,7 @@ statistics (:mod:`tfsim.model.statistics`) read these two and nothing else.
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Mapping, Sequence
@@ -145,9 +145,9 @@ class Snapshot:
 
     Attributes
     ----------
-    family_state, family_started, family_adults, family_children : numpy.ndarray
+    family_state, family_started : numpy.ndarray
         Per Family record, by id: final state (:class:`~tfsim.model.entities.FamilyState`
-        code), first intervention start (days, -1 if never), adults and children.
+        code) and first intervention start (days, -1 if never).
     refused, waiting, in_service : int
         Families refused (and not since re-approached), on the waiting list and held by
         workers at the end.
@@ -157,30 +157,36 @@ class Snapshot:
 
     family_state: np.ndarray
     family_started: np.ndarray
-    family_adults: np.ndarray
-    family_children: np.ndarray
     refused: int
     waiting: int
     in_service: int
     claims: ClaimsRecord | None = None
+    _families: Sequence[Family] = field(default=(), repr=False, compare=False)
 
     @classmethod
     def of(cls, families: Sequence[Family], refused: int, waiting: int, in_service: int,
            claims: ClaimsRecord | None = None) -> "Snapshot":
-        n = len(families)
-
-        def column(name: str, dtype) -> np.ndarray:
-            return _frozen(np.fromiter(map(attrgetter(name), families), dtype=dtype, count=n))
-
         return cls(
-            family_state=column("state", np.int64),
-            family_started=column("started", float),
-            family_adults=column("adults", np.int64),
-            family_children=column("children", np.int64),
-            refused=refused, waiting=waiting, in_service=in_service, claims=claims,
+            family_state=_column(families, "state", np.int64),
+            family_started=_column(families, "started", float),
+            refused=refused, waiting=waiting, in_service=in_service, claims=claims, _families=families,
         )
+
+    @property
+    def family_adults(self) -> np.ndarray:
+        """Adults of each Family record, by id (read when asked: the statistics do not need it)."""
+        return _column(self._families, "adults", np.int64)
+
+    @property
+    def family_children(self) -> np.ndarray:
+        """Children of each Family record, by id."""
+        return _column(self._families, "children", np.int64)
 
     @property
     def families(self) -> int:
         """Family records (referrals, re-referrals included)."""
         return len(self.family_state)
+
+
+def _column(families: Sequence[Family], name: str, dtype) -> np.ndarray:
+    return _frozen(np.fromiter(map(attrgetter(name), families), dtype=dtype, count=len(families)))

@@ -190,7 +190,7 @@ class Workforce:
         w = Worker(len(self.workers), role, fte, kind, since=now)
         w.cap = w.caseload_cap(share)
         self.workers.append(w)
-        role.workers.append(w)
+        role.workers[w.id] = w
         self.log.capacity[role.index].append((now, w.cap))
         if kind == AGENCY:
             self.log.agency_fte[role.index].append((now, fte))
@@ -217,7 +217,7 @@ class Workforce:
         w.gone = True
         w.left = now
         w.accepting = False
-        w.role.workers.remove(w)
+        del w.role.workers[w.id]
         self.slots.hand_over_families(w)
         self.log.capacity[w.role.index].append((now, -w.cap))
         if w.kind == AGENCY:
@@ -370,7 +370,7 @@ class Workforce:
         self.scheduler.at(max(0.0, day - self.scheduler.now), self._depart, leaver)
 
     def _pick_worker(self, role: RoleState, fte: float) -> Worker | None:
-        staying = [w for w in role.workers if w.kind == PERMANENT and w.accepting]
+        staying = [w for w in role.workers.values() if w.kind == PERMANENT and w.accepting]
         if not staying:
             return None
         same = [w for w in staying if abs(w.fte - fte) < 1e-9]
