@@ -61,6 +61,7 @@ Nothing is paid here: the book only records claims (:meth:`ClaimsBook.record` at
 from __future__ import annotations
 
 import datetime as dt
+import math
 from bisect import bisect_left, bisect_right
 from typing import Callable
 
@@ -204,6 +205,7 @@ class ClaimsBook:
                                       + [sc.day_of(p.start) for p in dm.periods], dtype=float)
             self.match_h = np.asarray([dm.hazard_per_month] + [p.hazard_per_month for p in dm.periods],
                                       dtype=float) / DAYS_PER_MONTH
+            self._match_t, self._match_h = self.match_t.tolist(), self.match_h.tolist()  # read once a referral
             self.f_match_relapse = uniform("claims:data_matching_relapse", relapse)
             self.f_match_relapse_time = uniform("claims:data_matching_relapse_time", relapse)
             sustain = dm.sustain_months if dm.sustain_months is not None else m.resolved("progress_sustain_months")
@@ -313,7 +315,7 @@ class ClaimsBook:
     def identified(self, fam: Family) -> None:
         """``fam`` has just been referred: draw when data matching would find its results."""
         now = self._scheduler.now
-        at = first_passage(self.match_t, self.match_h, now, fam.draws[self.f_match_effort.at][fam.j])
+        at = first_passage(self._match_t, self._match_h, now, fam.draws[self.f_match_effort.at][fam.j])
         if at < self._horizon:
             self._scheduler.at(at - now, self._on_match, fam)
 
@@ -366,21 +368,23 @@ class ClaimsBook:
         return ClaimsRecord.of(self.claims, self.origin, self.voided, self.rereferrals, self.outside_exit)
 
 
-def first_passage(starts: np.ndarray, hazards: np.ndarray, t0: float, effort: float) -> float:
+def first_passage(starts, hazards, t0: float, effort: float) -> float:
     """When the cumulative hazard from ``t0`` reaches ``effort`` (inf if it never does).
 
     ``hazards[k]`` (per day) holds from ``starts[k]`` until ``starts[k + 1]``, the last for
     ever; none holds before ``starts[0]``.  With ``effort`` a unit-rate exponential draw
-    the result is the time of the first event of a Poisson process of that hazard.
+    the result is the time of the first event of a Poisson process of that hazard.  Called
+    once a referral, so it works on plain sequences of floats (lists are quickest).
     """
-    t = max(t0, float(starts[0]))
-    for k in range(int(np.searchsorted(starts, t, side="right")) - 1, len(starts)):
-        end = float(starts[k + 1]) if k + 1 < len(starts) else float("inf")
-        h = float(hazards[k])
+    t = max(t0, starts[0])
+    n = len(starts)
+    for k in range(bisect_right(starts, t) - 1, n):
+        end = starts[k + 1] if k + 1 < n else math.inf
+        h = hazards[k]
         if h > 0:
             need = effort / h
             if t + need <= end:
                 return t + need
             effort -= h * (end - t)
         t = end
-    return float("inf")
+    return math.inf
