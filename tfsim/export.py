@@ -10,14 +10,12 @@ sheet in a workbook, and a source caption and file metadata on every chart.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from tfsim import provenance
 from tfsim.catalogue import MONTHLY, SUMMARY, Metric, series_key
@@ -88,9 +86,13 @@ def unit_text(metric: Metric | None, change: bool = False) -> str:
     return metric.unit_info.suffix
 
 
-_HEAD_FONT = Font(bold=True, color="FFFFFF")
-_HEAD_FILL = PatternFill("solid", fgColor="1F4E79")
-_WRAP = Alignment(wrap_text=True, vertical="top")
+@functools.lru_cache(maxsize=1)
+def _styles():
+    """The header font and fill and the wrapped-text alignment (openpyxl is loaded for workbooks only)."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    return (Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79"),
+            Alignment(wrap_text=True, vertical="top"), Alignment(wrap_text=True, vertical="center"))
 
 
 def _value(x):
@@ -109,11 +111,14 @@ def _sheet(book, title: str, header: list[str], rows, widths: list[float], forma
     ``formats`` gives one number format per column (``None``: General), or per row when an
     entry is a callable of the row index.
     """
+    from openpyxl.utils import get_column_letter
+
+    head_font, head_fill, wrapped, centred = _styles()
     ws = book.create_sheet(title)
     ws.append(header)
     for cell in ws[1]:
-        cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.font, cell.fill = head_font, head_fill
+        cell.alignment = centred
     for r, row in enumerate(rows):
         ws.append([_value(v) for v in row])
         if formats:
@@ -122,7 +127,7 @@ def _sheet(book, title: str, header: list[str], rows, widths: list[float], forma
                     continue
                 ws.cell(row=r + 2, column=c + 1).number_format = fmt(r) if callable(fmt) else fmt
         for c in wrap:
-            ws.cell(row=r + 2, column=c + 1).alignment = _WRAP
+            ws.cell(row=r + 2, column=c + 1).alignment = wrapped
     for c, width in enumerate(widths):
         ws.column_dimensions[get_column_letter(c + 1)].width = width
     ws.freeze_panes = "B2"
@@ -214,6 +219,8 @@ def write_xlsx(results, path: str | os.PathLike, baseline=None) -> Path:
     facts = provenance.facts(results, baseline)
 
     def writer(tmp):
+        from openpyxl import Workbook
+
         book = Workbook()
         book.remove(book.active)
         _summary_sheet(book, results)
