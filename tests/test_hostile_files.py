@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, SCENARIOS
 from tfsim.scenario import parse_scenario_text, read_scenario
+from tfsim.scenario.bundled import bundled_scenarios, default_scenario
 from tfsim.scenario.io import LoadResult, Problem
 from tfsim.scenario.locate import key_lines, scan
 from tfsim.scenario.messages import escape, format_problem
@@ -269,7 +270,7 @@ def test_a_relapse_loop_at_one_instant_is_refused():
 
 
 def test_an_establishment_factor_applied_again_and_again_is_refused_where_it_passes_the_limit():
-    rows = len(read_scenario(ROOT / "scenarios" / "sevenoaks-2014.toml").scenario.staffing_plan)
+    rows = len(read_scenario(default_scenario()).scenario.staffing_plan)
     change = '\n[[staffing_plan]]\ndate = 2013-01-01\nrole = "fip"\naction = "establishment"\nestablishment_factor = 20\n'
     text = SEVENOAKS + change * 6
     (p,) = problems(text)
@@ -288,5 +289,5 @@ def test_names_and_descriptions_are_plain_text(key):
 
 
 def test_every_bundled_scenario_still_validates():
-    for path in sorted((ROOT / "scenarios").glob("*.toml")) + sorted((ROOT / "docs" / "examples").glob("*.toml")):
+    for path in bundled_scenarios() + sorted((ROOT / "docs" / "examples").glob("*.toml")):
         assert read_scenario(path).ok, path.name

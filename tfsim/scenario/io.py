@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import tomli_w
+import tomlkit
 from pydantic import BaseModel, ValidationError
+from tomlkit.items import AoT, InlineTable, Table
 
 from .locate import Scan, line_of, scan
 from .messages import MAX_REASON, clean, echo, escape, format_problem, shorten
@@ -43,11 +45,6 @@ from .schema import (
     cross_check,
 )
 
-try:  # comment-preserving saves; tomlkit comes with the gui and dev extras
-    import tomlkit
-    from tomlkit.items import AoT, InlineTable, Table
-except ImportError:  # a plain install: saves are rendered afresh, without comments
-    tomlkit = None
 
 #: Largest scenario file accepted (bytes).  Real scenarios are a few kilobytes.
 MAX_FILE_BYTES = 1_000_000
@@ -565,7 +562,7 @@ def data_to_toml(data: Mapping[str, Any], original: str | None = None) -> str:
     The comments in scenario files (sources, assumptions) are as much the user's work
     as the values.  With ``original``, the data is applied onto that text with tomlkit,
     touching only what changed; the result is parsed back and kept only if it gives
-    exactly ``data``.  Otherwise (no ``original``, tomlkit not installed, or any
+    exactly ``data``.  Otherwise (no ``original``, or any
     trouble merging) the data is rendered afresh with tomli_w, ``schema_version``
     first, so the values are never wrong.  Keys whose value is ``None`` are left out.
 
@@ -578,7 +575,7 @@ def data_to_toml(data: Mapping[str, Any], original: str | None = None) -> str:
         The text of the file being replaced, or ``None``.
     """
     data = _drop_none(dict(data))
-    if original and tomlkit is not None:
+    if original:
         try:
             doc = tomlkit.parse(original)
             _merge(doc, data)
