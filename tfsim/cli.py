@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from tfsim import scenario_commands
 from tfsim.catalogue import MONTHLY, SUMMARY, glossary
 from tfsim.scenario import read_scenario
 from tfsim.scenario.io import atomic_write_text
@@ -25,6 +26,8 @@ from tfsim.ui.options import add_gui_arguments
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 #: The sensitivity groups of tfsim.whatif.GROUPS, named here so that ``--help`` and ``validate``
 #: need not import the what-if layer (a test keeps the two the same).
+#: What a scenario argument may be.
+SCENARIO_HELP = "a scenario file, or the name of a bundled scenario (tfsim scenarios lists them)"
 SENSITIVITY_GROUPS = ("refusal", "turnover", "time_to_fill", "intervention_length", "outcome_shares", "referral_rate")
 
 
@@ -541,7 +544,12 @@ def cmd_docs(args) -> int:
         print("ok")
         return EXIT_OK
     for target, text in documents:
-        atomic_write_text(target, text)
+        try:  # outside a checkout there is no docs folder yet: make it
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(target, text)
+        except OSError as exc:
+            print(f"tfsim docs: cannot write {exc.filename or target}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         print(f"wrote {target}")
     return EXIT_OK
 
@@ -562,7 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a scenario and write summary.csv, monthly.csv and forecast.png")
-    run.add_argument("scenario", metavar="SCENARIO.toml")
+    run.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     run.add_argument("--replications", "-n", type=int, help="replications (default 100; with --precision, the "
                      "first batch, default 20)")
     run.add_argument("--precision", type=float, nargs="?", const=0.02, metavar="SHARE",
@@ -576,19 +584,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check a scenario file; prints ok or one line per problem")
-    val.add_argument("scenario", metavar="SCENARIO.toml")
+    val.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     val.set_defaults(func=cmd_validate)
 
     docs = sub.add_parser("docs", help="write the scenario format reference (from the schema) and the outputs "
                           "glossary (from the catalogue)")
-    docs.add_argument("--out", default="docs/scenario-format.md", help="scenario format reference")
-    docs.add_argument("--metrics-out", default="docs/metrics.md", help="glossary of every output")
+    docs.add_argument("--out", default="docs/scenario-format.md", help="scenario format reference (default "
+                      "docs/scenario-format.md in this folder; the folder is made if missing)")
+    docs.add_argument("--metrics-out", default="docs/metrics.md", help="glossary of every output (default "
+                      "docs/metrics.md)")
     docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
     docs.set_defaults(func=cmd_docs)
 
     rep = sub.add_parser("report", help="the business case: one Word document (.docx) with the summary, charts, "
                          "key figures, assumptions, model and STRESS-DES appendix")
-    rep.add_argument("scenario", metavar="SCENARIO.toml")
+    rep.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     rep.add_argument("--baseline", metavar="BASE.toml", help="a baseline scenario to compare with, run on the same "
                      "seeds")
     rep.add_argument("--replications", "-n", type=int, default=100, help="replications (default 100)")
@@ -602,6 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui = add_gui_arguments(sub.add_parser("gui", help="open the desktop app"))
     gui.set_defaults(func=cmd_gui)
     _whatif_parsers(sub)
+    scenario_commands.add_parsers(sub)
     return parser
 
 
@@ -627,7 +638,7 @@ def _engine_options(parser) -> None:
 def _whatif_parsers(sub) -> None:
     cmp = sub.add_parser("compare", help="paired comparison of a baseline and variants on the same seeds: "
                          "compare.csv and compare.png")
-    cmp.add_argument("scenario", metavar="BASELINE.toml")
+    cmp.add_argument("scenario", metavar="BASELINE", help=SCENARIO_HELP)
     cmp.add_argument("variants", metavar="VARIANT.toml", nargs="+")
     cmp.add_argument("--metric", default="turned_around_cumulative",
                      help="monthly series for the difference chart, NAME or NAME.ROLE (default "
@@ -635,7 +646,7 @@ def _whatif_parsers(sub) -> None:
     _run_options(cmp, 100).set_defaults(func=cmd_compare)
 
     swp = sub.add_parser("sweep", help="run a scenario over values of one or two key paths: sweep.csv and sweep.png")
-    swp.add_argument("scenario", metavar="SCENARIO.toml")
+    swp.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     swp.add_argument("--vary", action="append", required=True, metavar="PATH=VALUES",
                      help="key path and values: 4,5,6 or START:STOP:STEP (dates step by days, or 2w, 1m, 1y); "
                           "give twice for a two-way sweep")
@@ -645,7 +656,7 @@ def _whatif_parsers(sub) -> None:
 
     goal = sub.add_parser("goal", help="the value of a key path at which the chance of meeting the target "
                           "reaches a level: goal.csv and goal.png")
-    goal.add_argument("scenario", metavar="SCENARIO.toml")
+    goal.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     goal.add_argument("--vary", required=True, metavar="PATH", help="key path to search (e.g. "
                       "roles.fip.in_post_fte.count, roles.fip.caseload_cap_per_fte, staffing_plan.3.date)")
     goal.add_argument("--min", required=True, metavar="A", help="smallest value (a number or a date)")
@@ -662,7 +673,7 @@ def _whatif_parsers(sub) -> None:
 
     sens = sub.add_parser("sensitivity", help="tornado (or Morris screening) of uncertain inputs: "
                           "sensitivity.csv and tornado.png, or morris.csv and morris.png")
-    sens.add_argument("scenario", metavar="SCENARIO.toml")
+    sens.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     sens.add_argument("--inputs", nargs="+", metavar="INPUT",
                       help="inputs: a group (" + ", ".join(SENSITIVITY_GROUPS) + ") or a key path, optionally "
                       "NAME=LOW,HIGH (factors for a group or a distribution); default: all the groups")
@@ -679,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        scenario_commands.resolve_arguments(args)  # a bundled scenario's name, from any folder
         return args.func(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

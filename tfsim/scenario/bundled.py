@@ -15,6 +15,7 @@ here.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import os
 import tempfile
@@ -102,7 +103,10 @@ def unknown_name_hint(argument: str) -> str:
     if os.sep in argument or "/" in argument or argument.endswith(SUFFIX):
         return ""
     names = bundled_names()
-    return f"; bundled scenarios are {', '.join(names)} (`tfsim scenarios` lists them)" if names else ""
+    close = difflib.get_close_matches(argument, names, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean the bundled scenario '{close[0]}'? (`tfsim scenarios` lists them)"
+    return f"; nor is it a bundled scenario (`tfsim scenarios` lists them: {', '.join(names)})" if names else ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ def describe(path: Path) -> BundledScenario:
     place, _, title = first.partition(" - ")
     description = str(data.get("description", ""))
     summary = title.strip() or description.split(":")[0].split(". ")[0]
+    summary = summary[:1].upper() + summary[1:]
     return BundledScenario(path.stem, place.strip() or str(data.get("name", path.stem)),
                            f"{_month(data.get('start_date'))} to {_month(data.get('end_date'))}", summary, path)
 

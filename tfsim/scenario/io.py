@@ -32,6 +32,7 @@ import tomlkit
 from pydantic import BaseModel, ValidationError
 from tomlkit.items import AoT, InlineTable, Table
 
+from .bundled import unknown_name_hint
 from .locate import Scan, line_of, scan
 from .messages import MAX_REASON, clean, echo, escape, format_problem, shorten
 from .partial import Partial
@@ -126,7 +127,7 @@ def read_scenario(path: str | os.PathLike) -> LoadResult:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        return _fail(filename, (), "no such file")
+        return _fail(filename, (), "no such file" + unknown_name_hint(filename))
     except IsADirectoryError:
         return _fail(filename, (), "is a folder, not a scenario file")
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path

@@ -1,0 +1,79 @@
+"""The command-line commands about scenario files themselves: list, diff, migrate, sources.
+
+``tfsim scenarios`` lists the bundled scenarios; ``tfsim diff`` says in words what differs
+between two files; ``tfsim migrate`` rewrites a file at the current schema version;
+``tfsim validate --sources`` lists what a file marks FITTED or ASSUMPTION and what it
+sources.  Scenario arguments may name a bundled scenario (:func:`resolve_arguments`), so
+``tfsim run sevenoaks-2014`` works from any folder.  Exit codes as for every command: 0
+done, 2 bad input, 1 internal error.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+from tfsim.scenario import bundled
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+#: Attributes of parsed arguments that hold a scenario file (or a bundled scenario's name).
+SCENARIO_ARGUMENTS = ("scenario", "baseline", "variants", "old", "new")
+#: Commands that write the file they are given: a bundled name is never turned into the package's own file.
+WRITING_COMMANDS = frozenset({"migrate"})
+
+
+def resolve_arguments(args) -> None:
+    """Replace every bundled scenario name among ``args``' scenario arguments by its file (in place)."""
+    if getattr(args, "command", None) in WRITING_COMMANDS:
+        return
+    for name in SCENARIO_ARGUMENTS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, bundled.resolve(value))
+        elif isinstance(value, list):
+            setattr(args, name, [bundled.resolve(v) if isinstance(v, str) else v for v in value])
+
+
+# ---- tfsim scenarios ------------------------------------------------------------------------
+
+
+def format_catalogue(items: list[bundled.BundledScenario], width: int = 100) -> str:
+    """The bundled scenarios as a table: name, place, period and one line each, cut to ``width``."""
+    if not items:
+        return "No bundled scenarios were found in this installation of tfsim."
+    name_w = max(len("name"), *(len(i.name) for i in items))
+    place_w = max(len("place"), *(len(i.place) for i in items))
+    period_w = max(len("period"), *(len(i.period) for i in items))
+    lines = [f"{'name':<{name_w}}  {'place':<{place_w}}  {'period':<{period_w}}  about"]
+    for i in items:
+        head = f"{i.name:<{name_w}}  {i.place:<{place_w}}  {i.period:<{period_w}}  "
+        room = max(20, width - len(head))
+        about = i.summary if len(i.summary) <= room else i.summary[: room - 3].rstrip() + "..."
+        lines.append(head + about)
+    example = bundled.DEFAULT_NAME if any(i.name == bundled.DEFAULT_NAME for i in items) else items[0].name
+    lines += ["", f"Run one by name from any folder: `tfsim run {example}`; `tfsim gui {example}` opens it as a "
+              "template (saving asks for a new file); `tfsim scenarios --paths` prints where the files are."]
+    return "\n".join(lines)
+
+
+def cmd_scenarios(args) -> int:
+    items = bundled.catalogue()
+    if args.paths:
+        for item in items:
+            print(item.path)
+        return EXIT_OK
+    width = shutil.get_terminal_size((110, 24)).columns if sys.stdout.isatty() else 1000  # piped: whole lines
+    print(format_catalogue(items, width))
+    return EXIT_OK if items else EXIT_INTERNAL
+
+
+def add_parsers(sub) -> None:
+    """The scenario-file commands, on the ``tfsim`` subcommand parser ``sub``."""
+    lst = sub.add_parser("scenarios", help="list the bundled scenarios (run one by name from any folder)")
+    lst.add_argument("--paths", action="store_true", help="print the file of each instead")
+    lst.set_defaults(func=cmd_scenarios)
+
+
+def _err(command: str, text: str) -> None:
+    print(f"tfsim {command}: {text}", file=sys.stderr)
