@@ -19,7 +19,8 @@ from tfsim.catalogue import MONTHLY, SUMMARY, glossary
 from tfsim.scenario import read_scenario
 from tfsim.scenario.io import atomic_write_text
 from tfsim.scenario.reference import scenario_reference
-from tfsim.scenario.variants import VariantError, differences
+from tfsim.scenario.diff import NAMING_KEYS, describe_differences
+from tfsim.scenario.variants import VariantError
 from tfsim.target import target_outlook
 from tfsim.ui.options import add_gui_arguments
 
@@ -257,25 +258,6 @@ def _header(scenario, runs: str, seed: int, seconds: float, jobs: int) -> str:
     return f"{scenario.name}: {runs}, seed {seed}, {seconds:.1f} s on {jobs} process{'es' if jobs > 1 else ''}"
 
 
-def _brief(value, width: int = 100) -> str:
-    """A value in a line: dates ISO, records as ``key value`` pairs without the empty ones, cut to ``width``."""
-    if isinstance(value, dict):
-        text = ", ".join(f"{k} {_brief(v)}" for k, v in value.items() if v not in (None, "", [], {}))
-    elif isinstance(value, list):
-        text = "[" + ", ".join(_brief(v) for v in value) + "]"
-    else:
-        text = whatif.describe_value(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _change_lines(change) -> list[str]:
-    """One change between two scenarios in words; rows added to the end of a list one a line."""
-    old, new = change.old, change.new
-    if isinstance(old, list) and isinstance(new, list) and len(new) > len(old) and new[: len(old)] == old:
-        return [f"added {change.path}.{i}: {_brief(row)}" for i, row in enumerate(new[len(old):], start=len(old))]
-    return [f"changed {change.path}: {_brief(old, 45)} -> {_brief(new, 45)}"]
-
-
 def _change(metric, value: float, decimals: int) -> str:
     """``metric.format_change`` with a difference that rounds to zero shown as ``±0``, never ``-0.0``."""
     scale = 100 if metric.unit in ("share", "probability") else 1
@@ -295,9 +277,8 @@ def format_comparison(comparison, seconds: float, jobs: int) -> str:
     lines = [_header(base.scenario, f"baseline and {len(comparison.variants)} variant(s), {base.replications} "
                      "replications each on the same seeds", base.seed, seconds, jobs)]
     for label, results in comparison.variants:
-        changes = differences(base.scenario, results.scenario)
         lines += ["", f"{label} against {base.scenario.name}"]
-        shown = [line for c in changes if c.path not in ("name", "description") for line in _change_lines(c)]
+        shown = [d.sentence for d in describe_differences(base.scenario, results.scenario, skip=NAMING_KEYS)]
         lines += [f"  {line}" for line in shown[:6]]
         if len(shown) > 6:
             lines.append(f"  ... and {len(shown) - 6} more changes")

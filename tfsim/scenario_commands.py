@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import shutil
 import sys
+from pathlib import Path
 
-from tfsim.scenario import bundled
+from tfsim.scenario import bundled, diff
+from tfsim.scenario.io import read_scenario
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -68,11 +70,48 @@ def cmd_scenarios(args) -> int:
     return EXIT_OK if items else EXIT_INTERNAL
 
 
+# ---- tfsim diff ------------------------------------------------------------------------------
+
+
+def _shown_name(path: str) -> str:
+    """A file as the user knows it: a bundled scenario by its name, any other file as given."""
+    return Path(path).stem if bundled.is_bundled(path) else path
+
+
+def _read_valid(command: str, path: str):
+    result = read_scenario(path)
+    if not result.ok:
+        for problem in result.problems:
+            print(problem.format(result.filename))
+        _err(command, f"{_shown_name(path)} is not a valid scenario; fix the problems above first")
+        return None
+    return result.scenario
+
+
+def cmd_diff(args) -> int:
+    old, new = _read_valid("diff", args.old), _read_valid("diff", args.new)
+    if old is None or new is None:
+        return EXIT_BAD_INPUT
+    found = diff.describe_differences(old, new)
+    if args.format == "csv":
+        sys.stdout.write(diff.differences_csv(found))
+    else:
+        print(diff.format_differences(found, _shown_name(args.old), _shown_name(args.new)))
+    return EXIT_OK
+
+
 def add_parsers(sub) -> None:
     """The scenario-file commands, on the ``tfsim`` subcommand parser ``sub``."""
     lst = sub.add_parser("scenarios", help="list the bundled scenarios (run one by name from any folder)")
     lst.add_argument("--paths", action="store_true", help="print the file of each instead")
     lst.set_defaults(func=cmd_scenarios)
+
+    dif = sub.add_parser("diff", help="what differs between two scenarios, in words (grouped by section)")
+    dif.add_argument("old", metavar="A", help="the first scenario (a file or a bundled scenario's name)")
+    dif.add_argument("new", metavar="B", help="the second; each line reads from A to B")
+    dif.add_argument("--format", choices=["text", "csv"], default="text",
+                     help="text (one sentence a line, default) or csv (" + ",".join(diff.CSV_COLUMNS) + ")")
+    dif.set_defaults(func=cmd_diff)
 
 
 def _err(command: str, text: str) -> None:
