@@ -63,6 +63,7 @@ def _print_problems(result) -> None:
 
 def cmd_validate(args) -> int:
     result = read_scenario(args.scenario)
+    scenario_commands.print_notices(result)
     if result.ok:
         print("ok")
         return EXIT_OK
@@ -128,6 +129,7 @@ def precision_line(results) -> str:
 
 def cmd_run(args) -> int:
     result = read_scenario(args.scenario)
+    scenario_commands.print_notices(result)
     if not result.ok:
         _print_problems(result)
         return EXIT_BAD_INPUT
@@ -181,6 +183,7 @@ class _BadInput(Exception):
 
 def _load(path: str):
     result = read_scenario(path)
+    scenario_commands.print_notices(result)
     if not result.ok:
         _print_problems(result)
         raise _BadInput("")

@@ -14,8 +14,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from tfsim.scenario import bundled, diff
+from tfsim.scenario import bundled, diff, versions
 from tfsim.scenario.io import read_scenario
+from tfsim.scenario.messages import format_problem
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -100,6 +101,48 @@ def cmd_diff(args) -> int:
     return EXIT_OK
 
 
+# ---- tfsim migrate and the notices of an old file ------------------------------------------------
+
+
+def print_notices(result) -> None:
+    """What reading an older file as the current version changed, one line each on stderr."""
+    for notice in getattr(result, "notices", ()):
+        print(notice.format(result.filename), file=sys.stderr)
+
+
+def cmd_migrate(args) -> int:
+    path = Path(args.file)
+    if bundled.is_bundled(path):
+        _err("migrate", f"{path} is one of tfsim's bundled scenarios, always at the current version; copy it to "
+             "migrate a copy")
+        return EXIT_BAD_INPUT
+    try:
+        done = versions.migrate_file(path, backup=not args.no_backup)
+    except versions.NotMigratable as exc:
+        print(format_problem(str(path), 1, "schema_version", str(exc)))
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        _err("migrate", f"cannot {'read' if not path.exists() else 'write'} {exc.filename or path}: "
+             f"{exc.strerror or exc}")
+        return EXIT_BAD_INPUT
+    if not done.changed:
+        print(f"{path}: already schema version {done.new_version}; nothing to do")
+        return EXIT_OK
+    print(f"{path}: schema version {done.old_version} {diff.ARROW} {done.new_version}"
+          + (f" (the old file is kept as {done.backup})" if done.backup else ""))
+    for step in done.steps:
+        print(f"  version {step.source} {diff.ARROW} {step.source + 1}: {step.summary}")
+    for notice in done.notices:
+        print(f"  {'.'.join(map(str, notice.path))}: {notice.message}")
+    result = read_scenario(path)
+    if not result.ok:
+        for problem in result.problems:
+            print(problem.format(result.filename))
+        _err("migrate", f"{path} is migrated but has problems to fix (`tfsim validate {path}`)")
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
 def add_parsers(sub) -> None:
     """The scenario-file commands, on the ``tfsim`` subcommand parser ``sub``."""
     lst = sub.add_parser("scenarios", help="list the bundled scenarios (run one by name from any folder)")
@@ -112,6 +155,12 @@ def add_parsers(sub) -> None:
     dif.add_argument("--format", choices=["text", "csv"], default="text",
                      help="text (one sentence a line, default) or csv (" + ",".join(diff.CSV_COLUMNS) + ")")
     dif.set_defaults(func=cmd_diff)
+
+    mig = sub.add_parser("migrate", help="rewrite a scenario file at the current schema version (comments kept, "
+                         "atomically, the old file kept as FILE.vN.bak)")
+    mig.add_argument("file", metavar="FILE.toml", help="the scenario file to update in place")
+    mig.add_argument("--no-backup", action="store_true", help="do not keep the old file")
+    mig.set_defaults(func=cmd_migrate)
 
 
 def _err(command: str, text: str) -> None:

@@ -15,6 +15,7 @@ never destroys the previous file, and keeps the comments of the file it replaces
 from __future__ import annotations
 
 import bisect
+import copy
 import datetime as dt
 import difflib
 import math
@@ -23,7 +24,7 @@ import re
 import tempfile
 import tomllib
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -32,6 +33,7 @@ import tomlkit
 from pydantic import BaseModel, ValidationError
 from tomlkit.items import AoT, InlineTable, Table
 
+from . import versions
 from .bundled import unknown_name_hint
 from .locate import Scan, line_of, scan
 from .messages import MAX_REASON, clean, echo, escape, format_problem, shorten
@@ -96,7 +98,9 @@ class ScenarioError(Exception):
 class LoadResult:
     """What loading a file gave: the scenario (if valid), the raw data and any problems.
 
-    Problem lines are kept inside the file: none points past its last line.
+    Problem lines are kept inside the file: none points past its last line.  ``data`` is
+    the file's data as written (an older schema version is not rewritten); ``notices``
+    say what reading it as the current version changed.
     """
 
     filename: str
@@ -104,6 +108,8 @@ class LoadResult:
     data: dict | None
     scenario: Scenario | None
     problems: list[Problem]
+    #: What reading an older file changed (renamed keys): not problems, the file loads.
+    notices: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.text is not None:
@@ -174,8 +180,9 @@ def parse_scenario_text(raw: bytes | str, filename: str = "<scenario>") -> LoadR
     if not data:
         return _fail(filename, (), "file is empty (only comments or blank lines); a scenario needs at least "
                      "schema_version, name, dates, roles and allocation", text=text)
-    scenario, problems = check_scenario_data(data, text, layout)
-    return LoadResult(filename, text, data, scenario, problems)
+    notices: list[Problem] = []
+    scenario, problems = check_scenario_data(data, text, layout, notices)
+    return LoadResult(filename, text, data, scenario, problems, notices)
 
 
 def check_data(data: dict, text: str | None = None) -> list[Problem]:
@@ -183,14 +190,16 @@ def check_data(data: dict, text: str | None = None) -> list[Problem]:
     return check_scenario_data(data, text)[1]
 
 
-def check_scenario_data(data: dict, text: str | None = None,
-                        layout: Scan | None = None) -> tuple[Scenario | None, list[Problem]]:
+def check_scenario_data(data: dict, text: str | None = None, layout: Scan | None = None,
+                        notices: list | None = None) -> tuple[Scenario | None, list[Problem]]:
     """The scenario for valid ``data``, else ``None`` and every problem, at its line when ``text`` is given.
 
     Types are strict, as in a TOML file: a number in quotes is text, a date in quotes is
     text.  Cross-field problems are reported with the field-level ones wherever the
     values they need are valid (see :mod:`tfsim.scenario.partial`).  ``layout`` is the
-    :func:`~tfsim.scenario.locate.scan` of ``text`` when already made.
+    :func:`~tfsim.scenario.locate.scan` of ``text`` when already made.  A file of an older
+    schema version is checked as migrated (:mod:`tfsim.scenario.versions`); what the
+    migration did is added to ``notices`` when a list is given.
     """
     table = (layout or scan(text)).lines if text else {}
 
@@ -202,15 +211,18 @@ def check_scenario_data(data: dict, text: str | None = None,
     version = data.get("schema_version")
     if version is None:
         return None, [Problem((), f"schema_version is missing; put `schema_version = {SCHEMA_VERSION}` at the top", 1)]
-    if type(version) is not int or version != SCHEMA_VERSION:
-        if isinstance(version, str) and version.strip() == str(SCHEMA_VERSION):
-            reason = f"is text {echo(version)}; write the number without quotes: `schema_version = {SCHEMA_VERSION}`"
-        elif type(version) is not int:
-            reason = (f"must be the whole number {SCHEMA_VERSION} (got {echo(version) if not isinstance(version, (dict, list)) else type(version).__name__}); "
-                      f"write `schema_version = {SCHEMA_VERSION}`")
-        else:
-            reason = f"this file is version {version}; this tfsim reads version {SCHEMA_VERSION}"
+    reason = versions.version_problem(version)
+    if reason:
         return None, [Problem(("schema_version",), reason, at(("schema_version",)))]
+    if version != SCHEMA_VERSION:  # an older file: read as the current version, saying what changed
+        data = copy.deepcopy(data)
+        try:
+            done = versions.migrate(data)
+        except versions.NotMigratable as exc:
+            return None, [Problem(("schema_version",), str(exc), at(("schema_version",)))]
+        if notices is not None:
+            notices += [Problem(n.path, f"{n.message} (this file is schema version {version}; `tfsim migrate` "
+                                "updates it)", at(n.path)) for n in done]
     try:
         scenario = Scenario.model_validate(data, strict=True)
     except ValidationError as exc:
@@ -304,6 +316,9 @@ def _message(err: dict, loc: tuple, data: Any) -> str:
     value = err.get("input")
     if kind == "extra_forbidden":
         name = str(loc[-1]) if loc else ""
+        renamed = versions.renamed_key(_clean_loc(loc))
+        if renamed is not None:
+            return f"unknown key {echo(name)}: schema version {renamed[1]} renamed it '{renamed[0]}'; write '{renamed[0]}'"
         allowed = _allowed_keys(loc[:-1])
         hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6) if len(name) <= 100 else []
         suggestion = f"; did you mean '{hint[0]}'?" if hint else (f"; allowed here: {', '.join(sorted(allowed))}" if allowed else "")
