@@ -66,6 +66,9 @@ def cmd_validate(args) -> int:
     scenario_commands.print_notices(result)
     if result.ok:
         print("ok")
+        if args.sources:
+            print()
+            print(scenario_commands.format_sources(result, scenario_commands.shown_file(args.scenario)))
         return EXIT_OK
     _print_problems(result)
     return EXIT_BAD_INPUT
@@ -569,6 +572,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check a scenario file; prints ok or one line per problem")
     val.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
+    val.add_argument("--sources", action="store_true", help="also list the values the file marks FITTED or "
+                     "ASSUMPTION, those it sources and those with no note, each with the comment beside it")
     val.set_defaults(func=cmd_validate)
 
     docs = sub.add_parser("docs", help="write the scenario format reference (from the schema) and the outputs "

@@ -74,6 +74,11 @@ def cmd_scenarios(args) -> int:
 # ---- tfsim diff ------------------------------------------------------------------------------
 
 
+def shown_file(path: str) -> str:
+    """A file in a located message: a bundled scenario by its file name, any other file as given."""
+    return Path(path).name if bundled.is_bundled(path) else path
+
+
 def _shown_name(path: str) -> str:
     """A file as the user knows it: a bundled scenario by its name, any other file as given."""
     return Path(path).stem if bundled.is_bundled(path) else path
@@ -99,6 +104,42 @@ def cmd_diff(args) -> int:
     else:
         print(diff.format_differences(found, _shown_name(args.old), _shown_name(args.new)))
     return EXIT_OK
+
+
+# ---- tfsim validate --sources ------------------------------------------------------------------
+
+#: The groups of ``--sources``, in order: (basis, heading).
+SOURCE_GROUPS = (
+    ("FITTED", "FITTED: tuned so the model reproduces reported figures"),
+    ("ASSUMPTION", "ASSUMPTION: chosen without a source"),
+    ("FITTED, ASSUMPTION", "FITTED and ASSUMPTION: the note marks parts of it each way"),
+    ("source", "Sourced: the note names where the figure comes from"),
+    ("not stated", "Not stated: no note (give a source, or mark it ASSUMPTION)"),
+)
+
+
+def format_sources(result, filename: str | None = None) -> str:
+    """What a valid file marks FITTED or ASSUMPTION and what it sources, each input at its line with its note."""
+    from tfsim.scenario.inputs import inputs
+
+    name = filename or result.filename
+    table = inputs(result.scenario, result.text)
+    counts = {basis: sum(1 for x in table if x.basis == basis) for basis, _ in SOURCE_GROUPS}
+    words = {"source": "sourced", "not stated": "with no note", "FITTED, ASSUMPTION": "partly FITTED, partly ASSUMPTION"}
+    summary = ", ".join(f"{n} {words.get(basis, basis)}" for basis, n in counts.items() if n)
+    lines = [f"{name}: {len(table)} inputs differ from tfsim's defaults or carry a note: {summary}"]
+    for basis, heading in SOURCE_GROUPS:
+        group = [x for x in table if x.basis == basis]
+        if not group:
+            continue
+        lines += ["", f"{heading} ({len(group)})"]
+        for x in group:
+            unit = f" {x.unit}" if x.unit else ""
+            where = f"{name}:{x.line}: " if x.line else ""
+            lines.append(f"  {where}{x.path}: {x.section} \u25b8 {x.label} = {x.value}{unit}")
+            if x.note:
+                lines.append(f"      {x.note}")
+    return "\n".join(lines)
 
 
 # ---- tfsim migrate and the notices of an old file ------------------------------------------------

@@ -572,7 +572,8 @@ def _simplify(node: Any) -> Any:
     return node
 
 
-def data_to_toml(data: Mapping[str, Any], original: str | None = None) -> str:
+def data_to_toml(data: Mapping[str, Any], original: str | None = None,
+                 notes: Mapping[tuple, str] | None = None) -> str:
     """TOML text for scenario data, keeping the comments and layout of ``original`` when given.
 
     The comments in scenario files (sources, assumptions) are as much the user's work
@@ -589,12 +590,20 @@ def data_to_toml(data: Mapping[str, Any], original: str | None = None) -> str:
         from :func:`scenario_to_data`, :func:`tomllib.loads` or the app's editor.
     original
         The text of the file being replaced, or ``None``.
+    notes
+        Comments to write beside values, by key path (list items by index): the note the
+        app's editor shows for a value, saved as the comment on its line ("" removes it).
+        A path that holds no single value in the file is left alone.
     """
     data = _drop_none(dict(data))
+    if notes and not original:
+        original = _plain_toml(data)
     if original:
         try:
             doc = tomlkit.parse(original)
             _merge(doc, data)
+            for path, note in (notes or {}).items():
+                set_comment(doc, path, note)
             text = tomlkit.dumps(doc)
             if tomllib.loads(text) == data:
                 return text
@@ -606,6 +615,34 @@ def data_to_toml(data: Mapping[str, Any], original: str | None = None) -> str:
 def scenario_to_toml(scenario: Scenario, original: str | None = None) -> str:
     """TOML text for ``scenario``, keeping the comments of ``original`` when given (see :func:`data_to_toml`)."""
     return data_to_toml(scenario_to_data(scenario), original)
+
+
+def set_comment(doc: Any, path: tuple, note: str) -> bool:
+    """Put ``note`` as the comment on the line of the value at ``path`` in a tomlkit document ("" removes it).
+
+    Only a single value is given a comment (a number, a date, text, a list or an inline
+    table such as a distribution); a table header or a missing key is left alone.  True
+    when the comment was set.
+    """
+    from .notes import clean_note
+
+    node = doc
+    try:
+        for part in path[:-1]:
+            node = node[part]
+        item = node.item(path[-1]) if hasattr(node, "item") else None
+    except (KeyError, IndexError, TypeError):
+        return False
+    if item is None or isinstance(item, (Table, AoT)) or not hasattr(item, "trivia"):
+        return False
+    note = clean_note(note)
+    if note:
+        item.trivia.comment_ws = item.trivia.comment_ws if item.trivia.comment else "  "
+        item.trivia.comment = f"# {note}"
+    else:
+        item.trivia.comment_ws = ""
+        item.trivia.comment = ""
+    return True
 
 
 def _drop_none(node: Any) -> Any:
