@@ -11,10 +11,11 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+from tfsim.scenario.bundled import bundled_scenarios_dir  # noqa: E402
 from tfsim.scenario.schema import DAYS_PER_MONTH, Scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = bundled_scenarios_dir()
 
 
 

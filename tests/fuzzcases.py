@@ -41,6 +41,7 @@ import tomli_w
 from tfsim import cli
 from tfsim.model import simulate
 from tfsim.scenario import read_scenario
+from tfsim.scenario.bundled import bundled_scenarios
 from tfsim.scenario import schema as S
 from tfsim.scenario.introspect import Kind, fields
 from tfsim.scenario.schema import Scenario
@@ -53,7 +54,7 @@ except ImportError:
 
 ROOT = Path(__file__).resolve().parent.parent
 CATEGORIES = ("random_bytes", "mutated", "schema", "hostile")
-BUNDLED = sorted((ROOT / "scenarios").glob("*.toml"))
+BUNDLED = bundled_scenarios()
 #: The bundled files quick to simulate (the national run takes seconds).
 SMALL_BUNDLED = [p for p in BUNDLED if p.name != "national-phase1.toml"]
 

@@ -25,7 +25,7 @@ def test_compare_writes_the_header_and_a_difference_chart(tmp_path, capsys):
     assert _png(tmp_path / "compare.png")
     out = capsys.readouterr().out
     assert "Sevenoaks 2014, extra FIP from April 2013 against Sevenoaks 2014" in out
-    assert "added staffing_plan.11: date 2013-04-01, role fip" in out
+    assert "Staffing plan: added 1 Apr 2013: start of 1 FTE Family Intervention Practitioner (KCA)" in out
     assert "Families turned around" in out and "95% interval of the difference" in out
     frame = pd.read_csv(tmp_path / "compare.csv")
     assert set(frame["variant"]) == {"Sevenoaks 2014, extra FIP from April 2013"}

@@ -48,7 +48,7 @@ def test_sevenoaks_values_carry_units_and_the_notes_written_beside_or_above_them
     assert (refusal.value, refusal.basis) == ("13%", "source")  # equal to the default, but written with a note
     assert refusal.note == "13% refused support (Sevenoaks briefing 2014)"
     cap = rows["roles.fip.caseload_cap_per_fte"]
-    assert (cap.value, cap.unit, cap.section) == ("5", "per FTE", "Role: Family Intervention Practitioner (KCA)")
+    assert (cap.value, cap.unit, cap.section) == ("5", "families per FTE", "Role: Family Intervention Practitioner (KCA)")
     assert rows["money.costs.overhead_gbp_per_month"].value == "£1,000"
     assert rows["money.costs.overhead_gbp_per_month"].unit == "per month"
     turnover = rows["workforce.turnover_per_year"]  # its note is the comment block above it

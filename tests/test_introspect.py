@@ -50,7 +50,7 @@ def test_one_unit_table_gives_units_and_labels():
     assert humanise("refusal_probability") == "Refusal probability"  # the word stays, the unit is 0 to 1
     assert label_and_unit("caseload_cap_per_fte", "FTE") == ("Caseload cap", "per FTE")
     spec = field_map(S.Role)["caseload_cap_per_fte"]
-    assert (spec.label, spec.unit_label) == ("Caseload cap", "per FTE")
+    assert (spec.label, spec.unit_label) == ("Caseload cap", "families per FTE")
 
 
 def test_defaults_as_text_and_as_data():

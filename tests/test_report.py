@@ -110,7 +110,7 @@ def test_assumptions_table_carries_values_units_and_the_notes_in_the_file(made):
     rows = find_table(docx.Document(str(made[0])), "Input", "Refusal probability")
     by_label = {r[0]: r for r in rows if len(set(r)) > 1}
     assert by_label["Refusal probability"][1:5] == ["13%", "", "source", "13% refused support (Sevenoaks briefing 2014)"]
-    assert by_label["Caseload cap"][2] == "per FTE"
+    assert by_label["Caseload cap"][2] == "families per FTE"
     assert by_label["Claim window"][3] == "FITTED"
     assert any(r[3] == "ASSUMPTION" for r in rows)
     assert any(r[3] == "not stated" for r in rows)  # marked for the author
@@ -141,7 +141,8 @@ def test_baseline_comparison_has_paired_intervals_and_no_clear_difference(made):
     assert any(r[6] == "no clear difference" for r in paired[1:])
     assert any(r[6] in ("better", "worse") for r in paired[1:])
     changes = find_table(document, "Input", "Staffing plan")
-    assert any("1 Apr 2013, fip, start" in c for r in changes for c in r)  # the row the baseline adds
+    assert ["Staffing plan: removed", "1 Apr 2013: start of 1 FTE Family Intervention Practitioner (KCA) (\u201cwhat-if: "
+            "one more full-time FIP from April 2013\u201d)", "(none)"] in changes  # the row the baseline adds
     assert len(document.inline_shapes) == 7  # and the difference over time
 
 

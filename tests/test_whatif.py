@@ -139,7 +139,7 @@ def test_varied_values_are_every_number_a_sweep_can_set():
     assert by_path["roles.lead_worker.in_post_fte.count"].value == 2
     assert by_path["engagement.refusal_probability"].text == "Engagement: Refusal probability (0 to 1)"
     assert by_path["roles.fip.caseload_cap_per_fte"].text == \
-        "Family Intervention Practitioner (KCA): Caseload cap (per FTE)"
+        "Family Intervention Practitioner (KCA): Caseload cap (families per FTE)"
     assert by_path["workforce.turnover_per_year"].text == "Workforce: Turnover per year"  # no unit said twice
     # every one is a path the variants understand, holding the value listed
     for v in values:

@@ -14,17 +14,21 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from tfsim import scenario_commands
 from tfsim.catalogue import MONTHLY, SUMMARY, glossary
 from tfsim.scenario import read_scenario
 from tfsim.scenario.io import atomic_write_text
 from tfsim.scenario.reference import scenario_reference
-from tfsim.scenario.variants import VariantError, differences
+from tfsim.scenario.diff import NAMING_KEYS, describe_differences
+from tfsim.scenario.variants import VariantError
 from tfsim.target import target_outlook
 from tfsim.ui.options import add_gui_arguments
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 #: The sensitivity groups of tfsim.whatif.GROUPS, named here so that ``--help`` and ``validate``
 #: need not import the what-if layer (a test keeps the two the same).
+#: What a scenario argument may be.
+SCENARIO_HELP = "a scenario file, or the name of a bundled scenario (tfsim scenarios lists them)"
 SENSITIVITY_GROUPS = ("refusal", "turnover", "time_to_fill", "intervention_length", "outcome_shares", "referral_rate")
 
 
@@ -59,8 +63,12 @@ def _print_problems(result) -> None:
 
 def cmd_validate(args) -> int:
     result = read_scenario(args.scenario)
+    scenario_commands.print_notices(result)
     if result.ok:
         print("ok")
+        if args.sources:
+            print()
+            print(scenario_commands.format_sources(result, scenario_commands.shown_file(args.scenario)))
         return EXIT_OK
     _print_problems(result)
     return EXIT_BAD_INPUT
@@ -124,6 +132,7 @@ def precision_line(results) -> str:
 
 def cmd_run(args) -> int:
     result = read_scenario(args.scenario)
+    scenario_commands.print_notices(result)
     if not result.ok:
         _print_problems(result)
         return EXIT_BAD_INPUT
@@ -177,6 +186,7 @@ class _BadInput(Exception):
 
 def _load(path: str):
     result = read_scenario(path)
+    scenario_commands.print_notices(result)
     if not result.ok:
         _print_problems(result)
         raise _BadInput("")
@@ -254,25 +264,6 @@ def _header(scenario, runs: str, seed: int, seconds: float, jobs: int) -> str:
     return f"{scenario.name}: {runs}, seed {seed}, {seconds:.1f} s on {jobs} process{'es' if jobs > 1 else ''}"
 
 
-def _brief(value, width: int = 100) -> str:
-    """A value in a line: dates ISO, records as ``key value`` pairs without the empty ones, cut to ``width``."""
-    if isinstance(value, dict):
-        text = ", ".join(f"{k} {_brief(v)}" for k, v in value.items() if v not in (None, "", [], {}))
-    elif isinstance(value, list):
-        text = "[" + ", ".join(_brief(v) for v in value) + "]"
-    else:
-        text = whatif.describe_value(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _change_lines(change) -> list[str]:
-    """One change between two scenarios in words; rows added to the end of a list one a line."""
-    old, new = change.old, change.new
-    if isinstance(old, list) and isinstance(new, list) and len(new) > len(old) and new[: len(old)] == old:
-        return [f"added {change.path}.{i}: {_brief(row)}" for i, row in enumerate(new[len(old):], start=len(old))]
-    return [f"changed {change.path}: {_brief(old, 45)} -> {_brief(new, 45)}"]
-
-
 def _change(metric, value: float, decimals: int) -> str:
     """``metric.format_change`` with a difference that rounds to zero shown as ``±0``, never ``-0.0``."""
     scale = 100 if metric.unit in ("share", "probability") else 1
@@ -292,9 +283,8 @@ def format_comparison(comparison, seconds: float, jobs: int) -> str:
     lines = [_header(base.scenario, f"baseline and {len(comparison.variants)} variant(s), {base.replications} "
                      "replications each on the same seeds", base.seed, seconds, jobs)]
     for label, results in comparison.variants:
-        changes = differences(base.scenario, results.scenario)
         lines += ["", f"{label} against {base.scenario.name}"]
-        shown = [line for c in changes if c.path not in ("name", "description") for line in _change_lines(c)]
+        shown = [d.sentence for d in describe_differences(base.scenario, results.scenario, skip=NAMING_KEYS)]
         lines += [f"  {line}" for line in shown[:6]]
         if len(shown) > 6:
             lines.append(f"  ... and {len(shown) - 6} more changes")
@@ -541,7 +531,12 @@ def cmd_docs(args) -> int:
         print("ok")
         return EXIT_OK
     for target, text in documents:
-        atomic_write_text(target, text)
+        try:  # outside a checkout there is no docs folder yet: make it
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(target, text)
+        except OSError as exc:
+            print(f"tfsim docs: cannot write {exc.filename or target}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         print(f"wrote {target}")
     return EXIT_OK
 
@@ -562,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a scenario and write summary.csv, monthly.csv and forecast.png")
-    run.add_argument("scenario", metavar="SCENARIO.toml")
+    run.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     run.add_argument("--replications", "-n", type=int, help="replications (default 100; with --precision, the "
                      "first batch, default 20)")
     run.add_argument("--precision", type=float, nargs="?", const=0.02, metavar="SHARE",
@@ -576,19 +571,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check a scenario file; prints ok or one line per problem")
-    val.add_argument("scenario", metavar="SCENARIO.toml")
+    val.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
+    val.add_argument("--sources", action="store_true", help="also list the values the file marks FITTED or "
+                     "ASSUMPTION, those it sources and those with no note, each with the comment beside it")
     val.set_defaults(func=cmd_validate)
 
     docs = sub.add_parser("docs", help="write the scenario format reference (from the schema) and the outputs "
                           "glossary (from the catalogue)")
-    docs.add_argument("--out", default="docs/scenario-format.md", help="scenario format reference")
-    docs.add_argument("--metrics-out", default="docs/metrics.md", help="glossary of every output")
+    docs.add_argument("--out", default="docs/scenario-format.md", help="scenario format reference (default "
+                      "docs/scenario-format.md in this folder; the folder is made if missing)")
+    docs.add_argument("--metrics-out", default="docs/metrics.md", help="glossary of every output (default "
+                      "docs/metrics.md)")
     docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
     docs.set_defaults(func=cmd_docs)
 
     rep = sub.add_parser("report", help="the business case: one Word document (.docx) with the summary, charts, "
                          "key figures, assumptions, model and STRESS-DES appendix")
-    rep.add_argument("scenario", metavar="SCENARIO.toml")
+    rep.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     rep.add_argument("--baseline", metavar="BASE.toml", help="a baseline scenario to compare with, run on the same "
                      "seeds")
     rep.add_argument("--replications", "-n", type=int, default=100, help="replications (default 100)")
@@ -602,6 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui = add_gui_arguments(sub.add_parser("gui", help="open the desktop app"))
     gui.set_defaults(func=cmd_gui)
     _whatif_parsers(sub)
+    scenario_commands.add_parsers(sub)
     return parser
 
 
@@ -627,7 +627,7 @@ def _engine_options(parser) -> None:
 def _whatif_parsers(sub) -> None:
     cmp = sub.add_parser("compare", help="paired comparison of a baseline and variants on the same seeds: "
                          "compare.csv and compare.png")
-    cmp.add_argument("scenario", metavar="BASELINE.toml")
+    cmp.add_argument("scenario", metavar="BASELINE", help=SCENARIO_HELP)
     cmp.add_argument("variants", metavar="VARIANT.toml", nargs="+")
     cmp.add_argument("--metric", default="turned_around_cumulative",
                      help="monthly series for the difference chart, NAME or NAME.ROLE (default "
@@ -635,7 +635,7 @@ def _whatif_parsers(sub) -> None:
     _run_options(cmp, 100).set_defaults(func=cmd_compare)
 
     swp = sub.add_parser("sweep", help="run a scenario over values of one or two key paths: sweep.csv and sweep.png")
-    swp.add_argument("scenario", metavar="SCENARIO.toml")
+    swp.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     swp.add_argument("--vary", action="append", required=True, metavar="PATH=VALUES",
                      help="key path and values: 4,5,6 or START:STOP:STEP (dates step by days, or 2w, 1m, 1y); "
                           "give twice for a two-way sweep")
@@ -645,7 +645,7 @@ def _whatif_parsers(sub) -> None:
 
     goal = sub.add_parser("goal", help="the value of a key path at which the chance of meeting the target "
                           "reaches a level: goal.csv and goal.png")
-    goal.add_argument("scenario", metavar="SCENARIO.toml")
+    goal.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     goal.add_argument("--vary", required=True, metavar="PATH", help="key path to search (e.g. "
                       "roles.fip.in_post_fte.count, roles.fip.caseload_cap_per_fte, staffing_plan.3.date)")
     goal.add_argument("--min", required=True, metavar="A", help="smallest value (a number or a date)")
@@ -662,7 +662,7 @@ def _whatif_parsers(sub) -> None:
 
     sens = sub.add_parser("sensitivity", help="tornado (or Morris screening) of uncertain inputs: "
                           "sensitivity.csv and tornado.png, or morris.csv and morris.png")
-    sens.add_argument("scenario", metavar="SCENARIO.toml")
+    sens.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     sens.add_argument("--inputs", nargs="+", metavar="INPUT",
                       help="inputs: a group (" + ", ".join(SENSITIVITY_GROUPS) + ") or a key path, optionally "
                       "NAME=LOW,HIGH (factors for a group or a distribution); default: all the groups")
@@ -679,6 +679,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        scenario_commands.resolve_arguments(args)  # a bundled scenario's name, from any folder
         return args.func(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -7,8 +7,10 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tfsim.scenario.bundled import default_scenario  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
-SEVENOAKS = ROOT / "scenarios" / "sevenoaks-2014.toml"
+SEVENOAKS = default_scenario()
 
 
 @pytest.fixture(autouse=True)

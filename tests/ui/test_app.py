@@ -9,10 +9,10 @@ from PySide6.QtWidgets import QMessageBox
 from tfsim.scenario.io import read_scenario
 from tfsim.ui import app as gui_app
 from tfsim.ui.editors import DistributionEditor, ScalarEditor, TableEditor
+from tfsim.scenario.bundled import default_scenario
 
-from pathlib import Path
 
-SEVENOAKS = Path(__file__).resolve().parents[2] / "scenarios" / "sevenoaks-2014.toml"
+SEVENOAKS = default_scenario()
 
 
 def run_and_wait(qtbot, win):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate
@@ -14,8 +13,9 @@ from tfsim.scenario import read_scenario
 from tfsim.ui import tasks
 from tfsim.ui.pairing import card_difference, pair
 from tfsim.ui.staffdialog import StaffDialog, staff_rows
+from tfsim.scenario.bundled import default_scenario
 
-SEVENOAKS = Path(__file__).resolve().parents[2] / "scenarios" / "sevenoaks-2014.toml"
+SEVENOAKS = default_scenario()
 TIMEOUT = 60000  # milliseconds
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import docx
 from PySide6.QtWidgets import QFileDialog
 
 from tfsim import cli
+from tfsim.scenario.bundled import default_scenario
 
-SEVENOAKS = Path(__file__).resolve().parents[2] / "scenarios" / "sevenoaks-2014.toml"
+SEVENOAKS = default_scenario()
 
 
 def run_and_wait(qtbot, win):

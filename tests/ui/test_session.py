@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -10,8 +9,9 @@ from PySide6.QtCore import QObject, Signal
 
 from tfsim.scenario import read_scenario
 from tfsim.ui.session import RunSession, with_runs
+from tfsim.scenario.bundled import default_scenario
 
-SEVENOAKS = Path(__file__).resolve().parents[2] / "scenarios" / "sevenoaks-2014.toml"
+SEVENOAKS = default_scenario()
 
 
 class FakeController(QObject):

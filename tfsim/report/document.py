@@ -33,13 +33,10 @@ from matplotlib.figure import Figure
 
 from tfsim import charts, provenance
 from tfsim.catalogue import SUMMARY, Kind, Metric
-from tfsim.scenario.inputs import BASIS_NONE, Input, header_notes, inputs, row_text, value_text
-from tfsim.scenario.distributions import DISTRIBUTION_KINDS
-from tfsim.scenario.introspect import Kind as IKind
-from tfsim.scenario.introspect import field_map, unit_of
+from tfsim.scenario.inputs import BASIS_NONE, Input, header_notes, inputs
 from tfsim.scenario.io import atomic_write
 from tfsim.scenario.schema import Scenario
-from tfsim.scenario.variants import differences
+from tfsim.scenario.diff import NAMING_KEYS, describe_differences
 from tfsim.target import target_outlook
 from tfsim.whatif import NO_CLEAR_DIFFERENCE, Comparison, paired_table, point_table
 
@@ -75,6 +72,8 @@ HEADLINES = ["target_count_at_deadline", "p_target_met", "families_turned_around
              "share_waited", "net_cost", "total_cost"]
 
 FIGURE_DPI = 200
+#: Most inputs listed in "What differs between the two scenarios" (the rest are counted).
+MAX_CHANGES = 40
 
 
 class TemplateError(ValueError):
@@ -499,13 +498,11 @@ def _comparison(w: _Writer, runs: ReportRuns, figure_key: dict) -> None:
     w.para(f"'{r.scenario.name}' against the baseline '{base.scenario.name}', {r.replications:,} runs each on the "
            "same random numbers. Each difference is this scenario minus the baseline, averaged over the runs with "
            "its 95% interval; 'better in' is the share of runs in which this scenario did better.")
-    changes = [c for c in differences(base.scenario, r.scenario) if c.path not in ("name", "description")]
+    changes = describe_differences(base.scenario, r.scenario, skip=NAMING_KEYS)
     if changes:
-        rows = []
-        for c in changes[:40]:
-            rows += _change_rows(r.scenario, c)
-        if len(changes) > 40:
-            rows.append([f"and {len(changes) - 40} more changes", "", ""])
+        rows = [[c.what(), c.old_text(), c.new_text()] for c in changes[:MAX_CHANGES]]
+        if len(changes) > MAX_CHANGES:
+            rows.append([f"and {len(changes) - MAX_CHANGES} more changes", "", ""])
         w.table(["Input", "Baseline", "This scenario"], rows, [6.0, 5.4, 5.4], "What differs between the two "
                 "scenarios.")
     rows = []
@@ -620,73 +617,6 @@ def _assumptions(w: _Writer, runs: ReportRuns, table: list[Input]) -> None:
         if len(notes) > 80:
             p.add_run().add_break()
             p.add_run(f"... {len(notes) - 80} more lines in the file.")
-
-
-def _path_label(scenario: Scenario, path: str) -> str:
-    """A key path in words: 'roles.fip.in_post_fte' -> 'Family Intervention Practitioner: In post'."""
-    parts = path.split(".")
-    words = []
-    for i, part in enumerate(parts):
-        if parts[0] == "roles" and i == 1:
-            try:
-                words.append(scenario.role(part).label)
-                continue
-            except KeyError:
-                pass
-        if part.isdigit():
-            words.append(f"row {int(part) + 1}")
-        else:
-            words.append(part.replace("_", " "))
-    text = ": ".join(words)
-    return text[:1].upper() + text[1:]
-
-
-def _row_model(path: str):
-    """The model of the rows of the table at ``path`` (``staffing_plan``), or None."""
-    model = Scenario
-    parts = path.split(".")
-    for i, part in enumerate(parts):
-        spec = field_map(model).get(part)
-        if spec is None:
-            return None
-        if i == len(parts) - 1:
-            return spec.detail if spec.kind is IKind.LIST_TABLE else None
-        if spec.kind is not IKind.MODEL:
-            return None
-        model = spec.detail
-    return None
-
-
-def _change_rows(scenario: Scenario, change) -> list[list[str]]:
-    """Table rows for one difference: rows added to or removed from a table are listed one by one."""
-    model = _row_model(change.path)
-    if model is not None and isinstance(change.old, list) and isinstance(change.new, list):
-        label = _path_label(scenario, change.path)
-        out = []
-        for row in change.old:
-            if row not in change.new:
-                out.append([f"{label}: removed", row_text(model.model_validate(row)), "(none)"])
-        for row in change.new:
-            if row not in change.old:
-                out.append([f"{label}: added", "(none)", row_text(model.model_validate(row))])
-        if out:
-            return out
-    return [[_path_label(scenario, change.path), _brief(change.old, change.path), _brief(change.new, change.path)]]
-
-
-def _brief(value, path: str) -> str:
-    key = path.split(".")[-1]
-    unit = unit_of(key) if not key.isdigit() else ""  # the unit from the key's name, as a file reads it
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return f"{len(value)} rows"
-    if isinstance(value, dict) and "distribution" in value:
-        try:
-            return DISTRIBUTION_KINDS[value["distribution"]].model_validate(value).describe(unit)
-        except Exception:  # a partial table: show it as data
-            pass
-    text, rest = value_text(value, unit)
-    text = f"{text} {rest}".strip()
-    return text if len(text) <= 90 else text[:87] + "..."
 
 
 def _model_in_brief(w: _Writer, runs: ReportRuns, figure_key: dict) -> None:

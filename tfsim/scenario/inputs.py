@@ -153,6 +153,10 @@ class _Notes:
         return out
 
 
+#: The comments of a file by key path (public: the editor's notes read them too, :mod:`tfsim.scenario.notes`).
+Notes = _Notes
+
+
 def header_notes(text: str | None) -> list[str]:
     """The comment block at the top of a scenario file, one string a line (sources named in full)."""
     return _Notes(text).header()
@@ -348,5 +352,5 @@ def _walk(obj: BaseModel, file_path: tuple, path: tuple, section: str, table_pat
                          basis_of(note), spec.default, notes.line_of(fp)))
 
 
-__all__ = ["BASIS_ASSUMPTION", "BASIS_FITTED", "BASIS_NONE", "BASIS_SOURCE", "Input", "basis_of", "comment_of",
+__all__ = ["BASIS_ASSUMPTION", "BASIS_FITTED", "BASIS_NONE", "BASIS_SOURCE", "Input", "Notes", "basis_of", "comment_of",
            "header_notes", "inputs", "row_text", "value_text"]

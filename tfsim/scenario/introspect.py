@@ -85,8 +85,8 @@ def humanise(key: str) -> str:
 def label_and_unit(key: str, unit: str) -> tuple[str, str]:
     """Plain label and unit: 'caseload_cap_per_fte' -> ('Caseload cap', 'per FTE')."""
     label = humanise(key)
-    if label.endswith(" per") and unit:
-        return label[:-4], f"per {unit}"
+    if label.endswith(" per") and unit:  # a unit that names its own quantity ("families per FTE") is kept
+        return label[:-4], unit if " per " in f" {unit} " else f"per {unit}"
     return label, unit
 
 
@@ -337,6 +337,12 @@ class FieldSpec:
 
     def default_value(self) -> Any:
         return default_value(self.info)
+
+    @property
+    def percent(self) -> bool:
+        """Whether the value reads as a percentage in words (``0.16`` as ``16%``): shares, and rates the schema marks."""
+        extra = self.info.json_schema_extra if isinstance(self.info.json_schema_extra, dict) else {}
+        return bool(extra.get("percent")) or self.unit.startswith("0 to 1")
 
     def choice_labels(self) -> dict:
         return choice_labels(self.detail or [], self.help)

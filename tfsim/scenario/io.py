@@ -15,6 +15,7 @@ never destroys the previous file, and keeps the comments of the file it replaces
 from __future__ import annotations
 
 import bisect
+import copy
 import datetime as dt
 import difflib
 import math
@@ -23,13 +24,17 @@ import re
 import tempfile
 import tomllib
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 import tomli_w
+import tomlkit
 from pydantic import BaseModel, ValidationError
+from tomlkit.items import AoT, InlineTable, Table
 
+from . import versions
+from .bundled import unknown_name_hint
 from .locate import Scan, line_of, scan
 from .messages import MAX_REASON, clean, echo, escape, format_problem, shorten
 from .partial import Partial
@@ -43,11 +48,6 @@ from .schema import (
     cross_check,
 )
 
-try:  # comment-preserving saves; tomlkit comes with the gui and dev extras
-    import tomlkit
-    from tomlkit.items import AoT, InlineTable, Table
-except ImportError:  # a plain install: saves are rendered afresh, without comments
-    tomlkit = None
 
 #: Largest scenario file accepted (bytes).  Real scenarios are a few kilobytes.
 MAX_FILE_BYTES = 1_000_000
@@ -98,7 +98,9 @@ class ScenarioError(Exception):
 class LoadResult:
     """What loading a file gave: the scenario (if valid), the raw data and any problems.
 
-    Problem lines are kept inside the file: none points past its last line.
+    Problem lines are kept inside the file: none points past its last line.  ``data`` is
+    the file's data as written (an older schema version is not rewritten); ``notices``
+    say what reading it as the current version changed.
     """
 
     filename: str
@@ -106,6 +108,8 @@ class LoadResult:
     data: dict | None
     scenario: Scenario | None
     problems: list[Problem]
+    #: What reading an older file changed (renamed keys): not problems, the file loads.
+    notices: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.text is not None:
@@ -129,7 +133,7 @@ def read_scenario(path: str | os.PathLike) -> LoadResult:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        return _fail(filename, (), "no such file")
+        return _fail(filename, (), "no such file" + unknown_name_hint(filename))
     except IsADirectoryError:
         return _fail(filename, (), "is a folder, not a scenario file")
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
@@ -176,8 +180,9 @@ def parse_scenario_text(raw: bytes | str, filename: str = "<scenario>") -> LoadR
     if not data:
         return _fail(filename, (), "file is empty (only comments or blank lines); a scenario needs at least "
                      "schema_version, name, dates, roles and allocation", text=text)
-    scenario, problems = check_scenario_data(data, text, layout)
-    return LoadResult(filename, text, data, scenario, problems)
+    notices: list[Problem] = []
+    scenario, problems = check_scenario_data(data, text, layout, notices)
+    return LoadResult(filename, text, data, scenario, problems, notices)
 
 
 def check_data(data: dict, text: str | None = None) -> list[Problem]:
@@ -185,14 +190,16 @@ def check_data(data: dict, text: str | None = None) -> list[Problem]:
     return check_scenario_data(data, text)[1]
 
 
-def check_scenario_data(data: dict, text: str | None = None,
-                        layout: Scan | None = None) -> tuple[Scenario | None, list[Problem]]:
+def check_scenario_data(data: dict, text: str | None = None, layout: Scan | None = None,
+                        notices: list | None = None) -> tuple[Scenario | None, list[Problem]]:
     """The scenario for valid ``data``, else ``None`` and every problem, at its line when ``text`` is given.
 
     Types are strict, as in a TOML file: a number in quotes is text, a date in quotes is
     text.  Cross-field problems are reported with the field-level ones wherever the
     values they need are valid (see :mod:`tfsim.scenario.partial`).  ``layout`` is the
-    :func:`~tfsim.scenario.locate.scan` of ``text`` when already made.
+    :func:`~tfsim.scenario.locate.scan` of ``text`` when already made.  A file of an older
+    schema version is checked as migrated (:mod:`tfsim.scenario.versions`); what the
+    migration did is added to ``notices`` when a list is given.
     """
     table = (layout or scan(text)).lines if text else {}
 
@@ -204,15 +211,18 @@ def check_scenario_data(data: dict, text: str | None = None,
     version = data.get("schema_version")
     if version is None:
         return None, [Problem((), f"schema_version is missing; put `schema_version = {SCHEMA_VERSION}` at the top", 1)]
-    if type(version) is not int or version != SCHEMA_VERSION:
-        if isinstance(version, str) and version.strip() == str(SCHEMA_VERSION):
-            reason = f"is text {echo(version)}; write the number without quotes: `schema_version = {SCHEMA_VERSION}`"
-        elif type(version) is not int:
-            reason = (f"must be the whole number {SCHEMA_VERSION} (got {echo(version) if not isinstance(version, (dict, list)) else type(version).__name__}); "
-                      f"write `schema_version = {SCHEMA_VERSION}`")
-        else:
-            reason = f"this file is version {version}; this tfsim reads version {SCHEMA_VERSION}"
+    reason = versions.version_problem(version)
+    if reason:
         return None, [Problem(("schema_version",), reason, at(("schema_version",)))]
+    if version != SCHEMA_VERSION:  # an older file: read as the current version, saying what changed
+        data = copy.deepcopy(data)
+        try:
+            done = versions.migrate(data)
+        except versions.NotMigratable as exc:
+            return None, [Problem(("schema_version",), str(exc), at(("schema_version",)))]
+        if notices is not None:
+            notices += [Problem(n.path, f"{n.message} (this file is schema version {version}; `tfsim migrate` "
+                                "updates it)", at(n.path)) for n in done]
     try:
         scenario = Scenario.model_validate(data, strict=True)
     except ValidationError as exc:
@@ -306,6 +316,9 @@ def _message(err: dict, loc: tuple, data: Any) -> str:
     value = err.get("input")
     if kind == "extra_forbidden":
         name = str(loc[-1]) if loc else ""
+        renamed = versions.renamed_key(_clean_loc(loc))
+        if renamed is not None:
+            return f"unknown key {echo(name)}: schema version {renamed[1]} renamed it '{renamed[0]}'; write '{renamed[0]}'"
         allowed = _allowed_keys(loc[:-1])
         hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6) if len(name) <= 100 else []
         suggestion = f"; did you mean '{hint[0]}'?" if hint else (f"; allowed here: {', '.join(sorted(allowed))}" if allowed else "")
@@ -559,13 +572,14 @@ def _simplify(node: Any) -> Any:
     return node
 
 
-def data_to_toml(data: Mapping[str, Any], original: str | None = None) -> str:
+def data_to_toml(data: Mapping[str, Any], original: str | None = None,
+                 notes: Mapping[tuple, str] | None = None) -> str:
     """TOML text for scenario data, keeping the comments and layout of ``original`` when given.
 
     The comments in scenario files (sources, assumptions) are as much the user's work
     as the values.  With ``original``, the data is applied onto that text with tomlkit,
     touching only what changed; the result is parsed back and kept only if it gives
-    exactly ``data``.  Otherwise (no ``original``, tomlkit not installed, or any
+    exactly ``data``.  Otherwise (no ``original``, or any
     trouble merging) the data is rendered afresh with tomli_w, ``schema_version``
     first, so the values are never wrong.  Keys whose value is ``None`` are left out.
 
@@ -576,12 +590,20 @@ def data_to_toml(data: Mapping[str, Any], original: str | None = None) -> str:
         from :func:`scenario_to_data`, :func:`tomllib.loads` or the app's editor.
     original
         The text of the file being replaced, or ``None``.
+    notes
+        Comments to write beside values, by key path (list items by index): the note the
+        app's editor shows for a value, saved as the comment on its line ("" removes it).
+        A path that holds no single value in the file is left alone.
     """
     data = _drop_none(dict(data))
-    if original and tomlkit is not None:
+    if notes and not original:
+        original = _plain_toml(data)
+    if original:
         try:
             doc = tomlkit.parse(original)
             _merge(doc, data)
+            for path, note in (notes or {}).items():
+                set_comment(doc, path, note)
             text = tomlkit.dumps(doc)
             if tomllib.loads(text) == data:
                 return text
@@ -593,6 +615,34 @@ def data_to_toml(data: Mapping[str, Any], original: str | None = None) -> str:
 def scenario_to_toml(scenario: Scenario, original: str | None = None) -> str:
     """TOML text for ``scenario``, keeping the comments of ``original`` when given (see :func:`data_to_toml`)."""
     return data_to_toml(scenario_to_data(scenario), original)
+
+
+def set_comment(doc: Any, path: tuple, note: str) -> bool:
+    """Put ``note`` as the comment on the line of the value at ``path`` in a tomlkit document ("" removes it).
+
+    Only a single value is given a comment (a number, a date, text, a list or an inline
+    table such as a distribution); a table header or a missing key is left alone.  True
+    when the comment was set.
+    """
+    from .notes import clean_note
+
+    node = doc
+    try:
+        for part in path[:-1]:
+            node = node[part]
+        item = node.item(path[-1]) if hasattr(node, "item") else None
+    except (KeyError, IndexError, TypeError):
+        return False
+    if item is None or isinstance(item, (Table, AoT)) or not hasattr(item, "trivia"):
+        return False
+    note = clean_note(note)
+    if note:
+        item.trivia.comment_ws = item.trivia.comment_ws if item.trivia.comment else "  "
+        item.trivia.comment = f"# {note}"
+    else:
+        item.trivia.comment_ws = ""
+        item.trivia.comment = ""
+    return True
 
 
 def _drop_none(node: Any) -> Any:

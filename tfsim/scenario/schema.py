@@ -219,7 +219,7 @@ class Workforce(StrictModel):
     turnover_per_year: float = Field(
         default=0.0, ge=0, le=5,
         description="Leavers a year per worker in post (0.16 = 16% turnover; the social work census shows 15-17%).",
-        json_schema_extra={"unit": "per year"},
+        json_schema_extra={"unit": "per year", "percent": True},
     )
     early_leaving_multiplier: float = Field(
         default=1.0, ge=1, le=20, description="How many times likelier a new starter is to leave during their first months."
@@ -331,10 +331,10 @@ class Handover(StrictModel):
 class Outcomes(StrictModel):
     """Chances of each outcome when an intervention ends; they sum to 1."""
 
-    turned_around: float = Field(default=0.6, ge=0, le=1, description="Results met: the family is turned around.")
-    improved: float = Field(default=0.2, ge=0, le=1, description="Improved but not yet turned around.")
-    no_progress: float = Field(default=0.15, ge=0, le=1, description="No progress (drift); the case closes.")
-    disengaged: float = Field(default=0.05, ge=0, le=1, description="The family disengaged by the end.")
+    turned_around: float = Field(default=0.6, ge=0, le=1, description="Results met: the family is turned around.", json_schema_extra={"unit": "0 to 1"})
+    improved: float = Field(default=0.2, ge=0, le=1, description="Improved but not yet turned around.", json_schema_extra={"unit": "0 to 1"})
+    no_progress: float = Field(default=0.15, ge=0, le=1, description="No progress (drift); the case closes.", json_schema_extra={"unit": "0 to 1"})
+    disengaged: float = Field(default=0.05, ge=0, le=1, description="The family disengaged by the end.", json_schema_extra={"unit": "0 to 1"})
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> "Outcomes":
@@ -356,7 +356,8 @@ class Role(StrictModel):
     id: str = Field(pattern=_IDENT, description="Short identifier used elsewhere in the file, e.g. 'fip'.")
     name: PlainText = Field(default="", max_length=80, description="Name shown in reports, e.g. 'Family Intervention Practitioner'.")
     caseload_cap_per_fte: float = Field(
-        default=5, gt=0, le=60, description="Families one full-time worker may hold at once (rounded down for part-time)."
+        default=5, gt=0, le=60, description="Families one full-time worker may hold at once (rounded down for part-time).",
+        json_schema_extra={"unit": "families per FTE"},
     )
     in_post_fte: list[Annotated[float, Field(gt=0, le=1)]] = Field(
         default_factory=list,

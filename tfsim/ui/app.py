@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tfsim.scenario.bundled import default_scenario
+from tfsim.scenario.bundled import default_scenario, resolve
 
 from .options import parse_gui_args
 from .window import MainWindow
@@ -44,7 +44,7 @@ def install_excepthook() -> None:
 
 def build_window(args: argparse.Namespace) -> MainWindow:
     win = MainWindow()
-    path = Path(args.scenario) if args.scenario else default_scenario()
+    path = Path(resolve(args.scenario)) if args.scenario else default_scenario()
     win.documents.open_file(path, check_unsaved=False)
     if args.replications:
         win.run_panel.reps.setValue(args.replications)

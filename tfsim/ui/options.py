@@ -9,8 +9,9 @@ DESCRIPTION = "The tfsim desktop app."
 
 def add_gui_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the app's arguments to ``parser`` (the ``gui`` subcommand's or the app's own)."""
-    parser.add_argument("scenario", nargs="?", metavar="SCENARIO.toml",
-                        help="scenario file (default: the bundled Sevenoaks 2014)")
+    parser.add_argument("scenario", nargs="?", metavar="SCENARIO",
+                        help="scenario file, or a bundled scenario's name, opened as a read-only template "
+                             "(default: the bundled sevenoaks-2014)")
     parser.add_argument("--run", action="store_true", help="run the scenario once it is open")
     parser.add_argument("--screenshot", metavar="FILE.png", help="after the run, save a picture of the window and exit")
     parser.add_argument("--replications", "-n", type=int, default=None, help="runs (replications) for --run")
