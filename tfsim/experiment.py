@@ -11,6 +11,7 @@ sweep, goal seek or sensitivity analysis (:mod:`tfsim.whatif`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from tfsim.model import Calendar, ReplicationResult, RunawayRun  # noqa: F401  (RunawayRun: raised through here)
-from tfsim.workers import replication_seed, run_replication, run_tasks
+from tfsim.workers import replication_seed, run_replication, run_tasks, start_worker
 from tfsim.scenario.schema import Scenario
 from tfsim.target import wilson_interval
 
@@ -277,19 +278,23 @@ class Runner:
     def __enter__(self) -> "Runner":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, kind, value, tb) -> None:
+        self.close(abort=kind is not None)
 
     @property
     def warm(self) -> bool:
         """Whether worker processes are running."""
         return self._backend is not None
 
-    def close(self) -> None:
-        """Stop the worker processes (a later batch starts a new pool)."""
+    def close(self, abort: bool = False) -> None:
+        """Stop the worker processes (a later batch starts a new pool).
+
+        ``abort`` ends them at once, in the middle of their replications (the run is being
+        abandoned: cancelled, interrupted or failed); otherwise they finish what they hold.
+        """
         if self._backend is not None:
-            self._backend.close()
-            self._backend = None
+            backend, self._backend = self._backend, None
+            backend.close(abort=abort)
 
     def run(self, scenario: Scenario, replications: int, seed: int) -> ExperimentResults:
         """Replications ``0 .. replications - 1`` of one scenario, summarised."""
@@ -451,7 +456,7 @@ class Runner:
         except BaseException:
             for fut in pending:
                 fut.cancel()
-            self.close()
+            self.close(abort=True)
             raise
 
 
@@ -474,14 +479,16 @@ class _Backend:
         """The future's result, or :class:`RunFailed` with a message a user can act on."""
         raise NotImplementedError
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers: at once with ``abort``, else once they have finished their tasks."""
         raise NotImplementedError
 
 
 class _LocalPool(_Backend):
     def __init__(self, workers: int):
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                         initializer=start_worker, initargs=(os.getpid(),))
 
     def submit(self, fn, *args):
         try:
@@ -497,7 +504,11 @@ class _LocalPool(_Backend):
         except BrokenProcessPool as exc:
             raise RunFailed(self.BROKEN) from exc
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        if abort:  # the work is abandoned: end the processes now rather than after their tasks
+            for process in list((self._pool._processes or {}).values()):
+                with contextlib.suppress(OSError):
+                    process.kill()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -546,7 +557,7 @@ class _DaskBackend(_Backend):
                             "version of tfsim (pip install 'tfsim[dask]') where the scheduler and every "
                             "worker run") from exc
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()

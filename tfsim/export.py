@@ -24,7 +24,7 @@ from tfsim.catalogue import MONTHLY, SUMMARY, Metric, series_key
 from tfsim.charts import forecast_target, plot_forecast, plot_money, render_figure
 from tfsim.experiment import MONTHLY_COLUMNS
 from tfsim.scenario.inputs import inputs
-from tfsim.scenario.io import atomic_write, atomic_write_text
+from tfsim.files import atomic_write, atomic_write_text, staged_folder
 from tfsim.whatif import paired_table, point_table
 
 FLOAT_FORMAT = "%.10g"
@@ -259,28 +259,35 @@ def write_chart(plot, results, path: str | os.PathLike, preset: str = "screen", 
 
 def write_outputs(results, out_dir: str | os.PathLike) -> list[Path]:
     """The CLI's standard outputs: ``summary.csv``, ``monthly.csv``, ``run.json`` (provenance) and
-    ``forecast.png`` (with the scenario's target and deadline), plus ``money.png`` when money is modelled."""
+    ``forecast.png`` (with the scenario's target and deadline), plus ``money.png`` when money is modelled.
+
+    They are written to a temporary folder beside ``out_dir`` and moved in only when all are
+    complete (:func:`tfsim.files.staged_folder`): a failure leaves the earlier outputs whole.
+    """
     out = Path(out_dir)
-    paths = [
-        write_csv(results.summary, out / "summary.csv"),
-        write_csv(monthly_table(results), out / "monthly.csv"),
-        write_manifest(results, out / "run.json"),
-        write_chart(plot_forecast, results, out / "forecast.png", **forecast_target(results)),
-    ]
-    if results.scenario.money is not None:
-        paths.append(write_chart(plot_money, results, out / "money.png"))
-    return paths
+    with staged_folder(out) as stage:
+        names = [
+            write_csv(results.summary, stage / "summary.csv"),
+            write_csv(monthly_table(results), stage / "monthly.csv"),
+            write_manifest(results, stage / "run.json"),
+            write_chart(plot_forecast, results, stage / "forecast.png", **forecast_target(results)),
+        ]
+        if results.scenario.money is not None:
+            names.append(write_chart(plot_money, results, stage / "money.png"))
+    return [out / p.name for p in names]
 
 
 def write_results(results, path: str | os.PathLike, baseline=None) -> list[Path]:
     """Results tables at ``path``: one workbook for ``.xlsx``, else ``path`` (the summary) plus
     ``<stem>-monthly.csv``, ``<stem>-runs.csv`` (one row per replication) and ``<stem>-run.json``
-    (provenance)."""
+    (provenance), moved into place together when all four are written."""
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
         return [write_xlsx(results, path, baseline)]
-    stem = path.with_suffix("")
-    return [write_csv(results.summary, path),
-            write_csv(monthly_table(results), Path(f"{stem}-monthly.csv")),
-            write_csv(results.per_replication.reset_index(), Path(f"{stem}-runs.csv")),
-            write_manifest(results, Path(f"{stem}-run.json"), baseline)]
+    stem = path.stem
+    with staged_folder(path.parent) as stage:
+        names = [write_csv(results.summary, stage / path.name),
+                 write_csv(monthly_table(results), stage / f"{stem}-monthly.csv"),
+                 write_csv(results.per_replication.reset_index(), stage / f"{stem}-runs.csv"),
+                 write_manifest(results, stage / f"{stem}-run.json", baseline)]
+    return [path.parent / p.name for p in names]

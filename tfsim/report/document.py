@@ -37,7 +37,7 @@ from tfsim.scenario.inputs import BASIS_NONE, Input, header_notes, inputs, row_t
 from tfsim.scenario.distributions import DISTRIBUTION_KINDS
 from tfsim.scenario.introspect import Kind as IKind
 from tfsim.scenario.introspect import field_map, unit_of
-from tfsim.scenario.io import atomic_write
+from tfsim.files import atomic_write
 from tfsim.scenario.schema import Scenario
 from tfsim.scenario.variants import differences
 from tfsim.target import target_outlook
