@@ -131,7 +131,7 @@ def _output_folder(name: str, out: Path) -> bool:
     try:
         files.check_output_folder(out)
     except OSError as exc:
-        print(f"tfsim {name}: --out {out}: {exc.strerror}", file=sys.stderr)
+        print(f"tfsim {name}: cannot write to --out {out}: {exc.strerror}", file=sys.stderr)
         return False
     return True
 
@@ -702,7 +702,10 @@ def _terminate(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # usage errors (exit 2) and --help (0), as codes like the commands'
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     # SIGTERM (a service manager, `timeout`, `kill`) unwinds as Ctrl+C does, so worker processes
     # and temporary files go with the run; only the main thread can install a handler
     previous = signal.signal(signal.SIGTERM, _terminate) \
