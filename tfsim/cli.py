@@ -563,14 +563,40 @@ def cmd_docs(args) -> int:
     return EXIT_OK
 
 
+def _gui_import_problem(exc: ImportError) -> str:
+    """What to do when the desktop app's libraries cannot be imported, in one line."""
+    missing = getattr(exc, "name", None) or ""
+    if isinstance(exc, ModuleNotFoundError) and missing.split(".")[0] in ("PySide6", "shiboken6", "tomlkit"):
+        return (f"the desktop app needs {missing.split('.')[0]}, which this Python does not have; install the app's "
+                f"libraries with `{sys.executable} -m pip install 'pyside6-essentials>=6.6' 'tomlkit>=0.12'` (or "
+                "run `bash scripts/setup.sh` in the tfsim folder)")
+    return (f"the desktop app's Qt libraries cannot load ({exc}); install Qt's system libraries (as root, `bash "
+            "scripts/setup.sh` in the tfsim folder, or apt-get install libegl1 libgl1 libxkbcommon0 libfontconfig1)")
+
+
 def cmd_gui(args) -> int:
+    problem = argtypes.screen_problem()
+    if problem is not None and args.screenshot:  # a picture needs no screen: draw off screen
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        problem = None
+    if problem is not None:
+        print(f"tfsim gui: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         from tfsim.ui.app import run as run_gui
     except ImportError as exc:
-        print(f"tfsim gui: the desktop app needs PySide6 ({exc}); install with `pip install tfsim[gui]`",
-              file=sys.stderr)
-        return EXIT_INTERNAL
+        print(f"tfsim gui: {_gui_import_problem(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return run_gui(args)
+
+
+def gui_main(argv: list[str] | None = None) -> int:
+    """``tfsim-gui [SCENARIO] [--run] [--screenshot FILE]``: the app, with the checks of ``tfsim gui``."""
+    try:
+        args = argtypes.parse_gui_args(sys.argv[1:] if argv is None else list(argv))
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+    return cmd_gui(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
