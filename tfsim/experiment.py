@@ -31,6 +31,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from tfsim.catalogue import SUMMARY
 from tfsim.model import Calendar, ReplicationResult, RunawayRun  # noqa: F401  (RunawayRun: raised through here)
 from tfsim.workers import replication_seed, run_replication, run_tasks, start_worker
 from tfsim.scenario.schema import Scenario
@@ -686,6 +687,9 @@ class Accumulator:
         for metric in per_rep.columns:
             values = per_rep[metric].to_numpy(dtype=float)
             mean, lo, hi = confidence_interval(values)
+            info = SUMMARY.get(metric)
+            if info is not None:  # a count's interval stops at zero, a probability's at one
+                lo, hi = info.clip(lo), info.clip(hi)
             finite = values[~np.isnan(values)]
             p05, p50, p95 = np.percentile(finite, [5, 50, 95]) if len(finite) else (np.nan,) * 3
             rows.append((metric, mean, lo, hi, float(p05), float(p50), float(p95)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -30,9 +31,41 @@ from tfsim.whatif import paired_table, point_table
 FLOAT_FORMAT = "%.10g"
 
 
+#: A text cell starting with one of these is run as a formula by spreadsheets opening a CSV file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def csv_text(value):
+    """A CSV cell: text a spreadsheet would run as a formula (``=HYPERLINK(...)``) gets a leading ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def cell_text(value):
+    """A workbook cell's text: characters XML cannot hold shown as ``\\xNN`` escapes (not a failed save)."""
+    if isinstance(value, str) and _ILLEGAL_IN_XML.search(value):
+        return _ILLEGAL_IN_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
+
+
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """``frame`` as CSV, atomically; text that a spreadsheet would run as a formula is quoted (see :func:`csv_text`)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    text_columns = [c for c in frame.columns
+                    if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])]
+    if text_columns:
+        frame = frame.assign(**{c: frame[c].map(csv_text) for c in text_columns})
     atomic_write_text(target, frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
     return target
 
@@ -94,12 +127,20 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def _value(x):
-    """A cell value: NaN and infinities as empty cells (Excel has no NaN)."""
+    """A cell value: NaN and infinities as empty cells (Excel has no NaN), text XML can hold."""
     if x is None:
         return None
     if isinstance(x, float) and not math.isfinite(x):
         return None
-    return x
+    return cell_text(x)
+
+
+def _append(ws, row) -> None:
+    """Append a row whose text stays text: a scenario named ``=HYPERLINK(...)`` is not a live formula."""
+    ws.append([_value(v) for v in row])
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def _sheet(book, title: str, header: list[str], rows, widths: list[float], formats: list | None = None,
@@ -110,12 +151,12 @@ def _sheet(book, title: str, header: list[str], rows, widths: list[float], forma
     entry is a callable of the row index.
     """
     ws = book.create_sheet(title)
-    ws.append(header)
+    _append(ws, header)
     for cell in ws[1]:
         cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for r, row in enumerate(rows):
-        ws.append([_value(v) for v in row])
+        _append(ws, row)
         if formats:
             for c, fmt in enumerate(formats):
                 if fmt is None:
@@ -223,9 +264,9 @@ def write_xlsx(results, path: str | os.PathLike, baseline=None) -> Path:
         _runs_sheet(book, results)
         _inputs_sheet(book, results)
         _about_sheet(book, facts)
-        book.properties.title = f"tfsim results: {results.scenario.name}"
+        book.properties.title = cell_text(f"tfsim results: {results.scenario.name}")
         book.properties.creator = f"tfsim {facts.tfsim_version}"
-        book.properties.description = facts.caption()
+        book.properties.description = cell_text(facts.caption())
         book.save(tmp)
 
     target.parent.mkdir(parents=True, exist_ok=True)
