@@ -722,8 +722,29 @@ class Terminated(BaseException):
     """SIGTERM arrived: unwind like Ctrl+C (workers ended, temporary files removed), exit 143."""
 
 
+#: The signal that stopped the command, if one did.  Third-party code can swallow the exception a
+#: signal raises (one arriving while a library is being imported has surfaced as an ImportError),
+#: so the exit status follows the signal, not whatever exception comes out.
+_SIGNALLED: list[int] = []
+
+
 def _terminate(signum, frame):
+    _SIGNALLED.append(signum)
     raise Terminated()
+
+
+def _interrupt(signum, frame):
+    _SIGNALLED.append(signum)
+    raise KeyboardInterrupt()
+
+
+def _stopped_by_signal() -> int | None:
+    """Exit 130 or 143 (with its word on stderr) when a signal stopped the command, else None."""
+    if not _SIGNALLED:
+        return None
+    terminated = _SIGNALLED[0] == signal.SIGTERM
+    print("terminated" if terminated else "interrupted", file=sys.stderr)
+    return 143 if terminated else 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -734,17 +755,21 @@ def main(argv: list[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     # SIGTERM (a service manager, `timeout`, `kill`) unwinds as Ctrl+C does, so worker processes
     # and temporary files go with the run; only the main thread can install a handler
-    previous = signal.signal(signal.SIGTERM, _terminate) \
-        if threading.current_thread() is threading.main_thread() else None
+    previous = None
+    _SIGNALLED.clear()
+    if threading.current_thread() is threading.main_thread():
+        previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _terminate)}
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, _interrupt)
     try:
         return args.func(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Terminated:
-        print("terminated", file=sys.stderr)
-        return 143
+    except (KeyboardInterrupt, Terminated):
+        _SIGNALLED.append(signal.SIGTERM if isinstance(sys.exception(), Terminated) else signal.SIGINT)
+        return _stopped_by_signal()
     except experiment.RunFailed as exc:
+        stopped = _stopped_by_signal()  # workers ended by the signal's unwinding
+        if stopped is not None:
+            return stopped
         print(f"tfsim {args.command}: the run failed: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
     except experiment.RunawayRun as exc:  # a scenario that validates but whose rules make work without end
@@ -752,14 +777,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tfsim {args.command}: {where + ': ' if where else ''}{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # an internal error: short message, traceback only on request
+        stopped = _stopped_by_signal()
+        if stopped is not None:
+            return stopped
         if os.environ.get("TFSIM_DEBUG"):
             raise
         print(f"tfsim: internal error: {type(exc).__name__}: {exc} (set TFSIM_DEBUG=1 for details)",
               file=sys.stderr)
         return EXIT_INTERNAL
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in (previous or {}).items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -437,12 +439,13 @@ class Runner:
         done: queue.SimpleQueue = queue.SimpleQueue()
         pending = set()
         try:
-            for chunk in chunks:
-                work = [(k, j, indices[j]) for k, j in chunk]
-                ks = sorted({k for k, _ in chunk})
-                fut = backend.submit(run_tasks, {k: (keys[k], payloads[k]) for k in ks}, seed, work)
-                fut.add_done_callback(done.put)
-                pending.add(fut)
+            with _signals_held():  # submitting starts the worker processes
+                for chunk in chunks:
+                    work = [(k, j, indices[j]) for k, j in chunk]
+                    ks = sorted({k for k, _ in chunk})
+                    fut = backend.submit(run_tasks, {k: (keys[k], payloads[k]) for k in ks}, seed, work)
+                    fut.add_done_callback(done.put)
+                    pending.add(fut)
             while pending:
                 try:
                     fut = done.get(timeout=0.1)
@@ -455,8 +458,8 @@ class Runner:
                     self._tick()
                 self._check_cancel()
         except BaseException:
-            for fut in pending:
-                fut.cancel()
+            # no cancelling first: the pool fails every future it still holds once its workers are
+            # killed, and a future cancelled meanwhile makes its manager thread raise (Python 3.11)
             self.close(abort=True)
             raise
 
@@ -510,7 +513,10 @@ class _LocalPool(_Backend):
             for process in list((self._pool._processes or {}).values()):
                 with contextlib.suppress(OSError):
                     process.kill()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+            for pid in _fork_server_children():  # one being started when a signal came is not listed yet
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+        self._pool.shutdown(wait=True, cancel_futures=not abort)
 
 
 class _DaskBackend(_Backend):
@@ -564,11 +570,52 @@ class _DaskBackend(_Backend):
             self._cluster.close()
 
 
+@contextlib.contextmanager
+def _signals_held():
+    """Hold Ctrl+C and SIGTERM while worker processes are being started, then act on them.
+
+    A signal that interrupts the start of a process leaves a child the pool does not know
+    of yet (its fork server makes it a moment later); the child would outlive the run and
+    print a traceback once the run's semaphores had gone.  Submitting takes milliseconds.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: arrived.append(signum)) for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(arrived):
+            signal.raise_signal(sig)  # now, with the handler the caller had
+
+
+def _fork_server_children() -> list[int]:
+    """The processes this process's fork server has started (Linux; none elsewhere)."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if not server or not sys.platform.startswith("linux"):
+        return []
+    children = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as fh:
+                        if int(fh.read().rsplit(")", 1)[1].split()[1]) == server:
+                            children.append(int(entry.name))
+    return children
+
+
 def _pool_context():
     # forkserver/spawn: never fork a process that may be running Qt threads
     if sys.platform.startswith("linux"):
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["tfsim.workers"])
+        ctx.set_forkserver_preload(["tfsim.workers", "tfsim._forkserver"])
         return ctx
     return multiprocessing.get_context("spawn")
 
