@@ -83,6 +83,9 @@ class Metric:
         Reported for the whole programme (False for series only given per role).
     needs : str or None
         The scenario section it depends on (``"money"``, ``"money.target"``); None when always reported.
+    signed : bool
+        Whether the figure can be below zero (a net cost, when income exceeds cost); every
+        other figure is a count, level, length, share or amount that cannot.
     """
 
     name: str
@@ -95,6 +98,7 @@ class Metric:
     per_role: bool = False
     total: bool = True
     needs: str | None = None
+    signed: bool = False
 
     def __post_init__(self):
         if self.unit not in UNITS:
@@ -103,6 +107,20 @@ class Metric:
     @property
     def unit_info(self) -> Unit:
         return UNITS[self.unit]
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The range the figure can take: ``(0, inf)``, ``(0, 1)`` for a probability, unbounded when signed.
+
+        A confidence interval of a mean is clipped to it (a count's interval never reads "-0.1 to 0.1").
+        """
+        low = -math.inf if self.signed else 0.0
+        return low, (1.0 if self.unit == "probability" else math.inf)
+
+    def clip(self, value: float) -> float:
+        """``value`` brought within :attr:`bounds` (NaN stays NaN)."""
+        low, high = self.bounds
+        return value if value != value else min(max(value, low), high)
 
     @property
     def axis_label(self) -> str:
@@ -242,11 +260,13 @@ SUMMARY: dict[str, Metric] = {m.name: m for m in (
            higher_is_better=False, needs="money"),
     Metric("total_cost", "Total cost", "Staff cost plus recruitment and overheads.", "gbp", M,
            higher_is_better=False, needs="money"),
-    Metric("net_cost", "Net cost", "Total cost less income.", "gbp", M, higher_is_better=False, needs="money"),
+    Metric("net_cost", "Net cost", "Total cost less income.", "gbp", M, higher_is_better=False, needs="money",
+           signed=True),
     Metric("cost_per_turned_around", "Cost per family turned around", "Total cost per family turned around.",
            "gbp", M, higher_is_better=False, needs="money"),
     Metric("net_cost_per_turned_around", "Net cost per family turned around",
-           "Net cost (cost less income) per family turned around.", "gbp", M, higher_is_better=False, needs="money"),
+           "Net cost (cost less income) per family turned around.", "gbp", M, higher_is_better=False, needs="money",
+           signed=True),
     Metric("p_target_met", "Chance of meeting the target",
            "1 when the target is met by the deadline, else 0; its mean over runs is the probability.",
            "probability", P, higher_is_better=True, needs="money.target"),
@@ -309,7 +329,7 @@ MONTHLY: dict[str, Metric] = {m.name: m for m in (
     Metric("cost_cumulative", "Cost so far", "Total cost from the start to the month end.", "gbp", C,
            higher_is_better=False, needs="money"),
     Metric("net_cost_cumulative", "Net cost so far", "Total cost less income from the start to the month end.",
-           "gbp", C, higher_is_better=False, needs="money"),
+           "gbp", C, higher_is_better=False, needs="money", signed=True),
 )}
 
 del F, S, C, SH, D, M, P

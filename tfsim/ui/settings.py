@@ -54,3 +54,12 @@ class RecentFiles(QObject):
         files = [name] + [f for f in self.files() if f != name]
         settings().setValue("recent", files[:MAX_RECENT])
         self.changed.emit()
+
+    def remove(self, path: Path) -> None:
+        """Forget ``path`` (a file that has gone)."""
+        names = {str(path), str(Path(path).resolve())}
+        files = self.files()
+        kept = [f for f in files if f not in names]
+        if kept != files:
+            settings().setValue("recent", kept)
+            self.changed.emit()
