@@ -332,6 +332,30 @@ MONTHLY: dict[str, Metric] = {m.name: m for m in (
            "gbp", C, higher_is_better=False, needs="money", signed=True),
 )}
 
+#: Monthly counts a council keeps and a history file (``tfsim backtest``, ``tfsim calibrate``) may hold,
+#: in the order a history's columns are described.  Each is worked out from the monthly series
+#: above (a flow is the month's rise in a cumulative series), so a run and a history are compared
+#: in the same terms; ``per_role`` series may also be given per role as ``name.role``.
+HISTORY: dict[str, Metric] = {m.name: m for m in (
+    Metric("referrals", "Referrals", "Families referred in the month; a family re-referred after a relapse counts "
+           "again.", "families", F),
+    Metric("refused", "Refusals", "Families who refused support for the first time in the month.", "families", F,
+           higher_is_better=False),
+    Metric("started", "Interventions started", "Families whose first intervention started in the month.",
+           "families", F, higher_is_better=True),
+    Metric("closed_turned_around", "Closed turned around",
+           "Cases closed in the month with the family turned around.", "families", F, higher_is_better=True),
+    Metric("closed_other", "Closed for other reasons",
+           "Cases closed in the month for any other reason: improved, no progress, disengaged, or closed unallocated "
+           "after the maximum wait.", "families", F),
+    Metric("claims", "Results claims", "Results claims made in the month.", "families", F, higher_is_better=True,
+           needs="money"),
+    Metric("fte_in_post", "Staff in post", "Key workers in post at the month end, in full-time equivalents.", "fte",
+           S, 1, per_role=True),
+    Metric("waiting_list", "Waiting list", "Families on the waiting list at the month end.", "families", S,
+           higher_is_better=False),
+)}
+
 del F, S, C, SH, D, M, P
 
 
@@ -374,8 +398,8 @@ def glossary() -> str:
     ]
     needs_text = {None: "", "money": "with `[money]`", "money.target": "with `[money.target]`"}
 
-    def table(title: str, metrics: dict[str, Metric], monthly: bool) -> None:
-        lines.extend(["", f"## {title}", ""])
+    def table(title: str, metrics: dict[str, Metric], monthly: bool, intro: tuple[str, ...] = ()) -> None:
+        lines.extend(["", f"## {title}", "", *intro] + ([""] if intro else []))
         head = "| name | title | unit | kind | meaning | better | reported |"
         lines.extend([head, "|---|---|---|---|---|---|---|"])
         for m in metrics.values():
@@ -389,8 +413,12 @@ def glossary() -> str:
 
     table("Summary metrics", SUMMARY, False)
     table("Monthly series", MONTHLY, True)
+    table("History series", HISTORY, True, (
+        "The monthly counts a history file may hold (`tfsim backtest`, `tfsim calibrate`; see",
+        "docs/calibration.md), each worked out from the monthly series above: a flow is the month's",
+        "rise in the cumulative series, a stock is read at the month end."))
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["Kind", "Metric", "MONTHLY", "SUMMARY", "UNITS", "Unit", "glossary", "monthly_metric", "series_key",
+__all__ = ["HISTORY", "Kind", "Metric", "MONTHLY", "SUMMARY", "UNITS", "Unit", "glossary", "monthly_metric", "series_key",
            "summary_metric"]
