@@ -23,3 +23,29 @@ def test_opening_a_missing_file_keeps_the_open_scenario_and_drops_it_from_recent
     assert window.form.isVisibleTo(window)
     assert str(gone.resolve()) not in window.documents.recent.files()
     assert str(gone.resolve()) not in [a.text() for a in window.recent_menu.actions()]
+
+
+def run_and_wait(qtbot, win):
+    with qtbot.waitSignal(win.session.finished, timeout=60000):
+        assert win.start_run()
+    qtbot.waitUntil(lambda: not win.session.running)
+
+
+def test_results_are_marked_out_of_date_after_an_edit_and_while_another_run_goes(window, qtbot):
+    from tfsim.ui.runpanel import STALE_EDITED, STALE_OTHER, STALE_RUNNING
+
+    panel = window.run_panel
+    assert not panel.is_stale  # no results yet: nothing to mark
+    run_and_wait(qtbot, window)
+    assert not panel.is_stale
+    window.form.editors[("name",)].w.setText("Sevenoaks edited")
+    assert panel.is_stale and panel.stale.text() == STALE_EDITED
+    window.doc.undo_stack.undo()
+    assert not panel.is_stale  # back to what was run
+    window.doc.undo_stack.redo()
+    seen = []
+    window.session.started.connect(lambda *_: seen.append(panel.stale.text()))
+    run_and_wait(qtbot, window)
+    assert STALE_RUNNING in seen and not panel.is_stale
+    window.documents.new_from(SEVENOAKS)
+    assert panel.stale.text() == STALE_OTHER

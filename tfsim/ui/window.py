@@ -38,7 +38,7 @@ from .form import ScenarioForm
 from .problems import ProblemsPanel
 from .reportexport import ReportExport
 from .runactions import MAX_LISTED, STATUS_MS, RunActions
-from .runpanel import RunPanel
+from .runpanel import STALE_EDITED, STALE_OTHER, STALE_RUNNING, RunPanel
 from .session import RunSession
 from .settings import restore_window, save_window
 from .staffdialog import add_staff
@@ -190,6 +190,9 @@ class MainWindow(QMainWindow):
         self.exports.status.connect(status)
         self.problems_panel.activated.connect(self._focus_problem)
         self.session.changed.connect(self.show_results)
+        self.session.started.connect(self._run_started)
+        self.session.finished.connect(self._run_finished)
+        self.session.stopped.connect(self._update_stale)
         self.whatif.usePoint.connect(self.use_point)
 
     def _fill_recent(self) -> None:
@@ -219,6 +222,8 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, result: LoadResult) -> None:
         """The editor when the data parsed (else why not), and the file's problems."""
+        self._results_state = None  # results on show are now another scenario's
+        self._update_stale()
         if result.data is not None:
             self._ensure_form()
         else:
@@ -273,6 +278,39 @@ class MainWindow(QMainWindow):
 
     def _on_index_changed(self, _index: int) -> None:
         self.revalidate()
+        self._update_stale()
+
+    # ---- results that no longer match the scenario -------------------------------------------
+
+    #: The document's state (undo index) the results on show were run from; None: another file's.
+    _results_state: tuple | None = None
+    _running_state: tuple | None = None
+
+    def _state(self) -> tuple:
+        return (self.doc.undo_stack.index(),)  # a file opened since is marked by _results_state None
+
+    def _run_started(self, *_args) -> None:
+        if not self.session.running_baseline:
+            self._running_state = self._state()
+        self._update_stale()
+
+    def _run_finished(self, _results) -> None:
+        self._results_state, self._running_state = self._running_state, None  # what was run is on show
+        self._update_stale()
+
+    def _update_stale(self, *_args) -> None:
+        """Mark the results out of date while they differ from the scenario on the left, or while a run replaces them."""
+        if self.session.results is None:
+            self.run_panel.mark_stale(None)
+            return
+        if self.session.running and not self.session.running_baseline:
+            self.run_panel.mark_stale(STALE_RUNNING)
+        elif self._results_state is None:
+            self.run_panel.mark_stale(STALE_OTHER)
+        elif self._results_state != self._state():
+            self.run_panel.mark_stale(STALE_EDITED)
+        else:
+            self.run_panel.mark_stale(None)
 
     def revalidate(self) -> None:
         if self._form_active() and self.doc.data:
@@ -309,6 +347,7 @@ class MainWindow(QMainWindow):
 
     def show_results(self) -> None:
         self.run_panel.show_session(self.session)
+        self._update_stale()
         self.whatif.set_main_results(self.session.results)
 
     # ---- editing from the results ------------------------------------------------------------
