@@ -49,3 +49,16 @@ def test_results_are_marked_out_of_date_after_an_edit_and_while_another_run_goes
     assert STALE_RUNNING in seen and not panel.is_stale
     window.documents.new_from(SEVENOAKS)
     assert panel.stale.text() == STALE_OTHER
+
+
+def test_table_row_problems_are_numbered_as_the_table_shows_them(window, qtbot):
+    from tfsim.ui.problems import display_key
+
+    assert display_key(("staffing_plan", 3, "date")) == "staffing_plan row 4.date"
+    plan = window.doc.data.get("staffing_plan") or []
+    rows = len(plan)
+    assert rows >= 1
+    window.doc.set_value(("staffing_plan", rows - 1, "date"), "1800-01-01")
+    texts = [window.problems_panel.list.item(i).text() for i in range(window.problems_panel.list.count())]
+    assert any(f"staffing_plan row {rows}.date" in t for t in texts), texts
+    assert not any(f"staffing_plan.{rows - 1}" in t for t in texts)
