@@ -62,3 +62,30 @@ def test_table_row_problems_are_numbered_as_the_table_shows_them(window, qtbot):
     texts = [window.problems_panel.list.item(i).text() for i in range(window.problems_panel.list.count())]
     assert any(f"staffing_plan row {rows}.date" in t for t in texts), texts
     assert not any(f"staffing_plan.{rows - 1}" in t for t in texts)
+
+
+def test_the_first_window_fits_a_1366x768_laptop_and_has_shortcuts(window):
+    from PySide6.QtGui import QKeySequence
+
+    from tfsim.ui.settings import DEFAULT_SIZE
+
+    assert DEFAULT_SIZE[0] <= 1366 and DEFAULT_SIZE[1] + 40 <= 768 - 24  # the frame and a panel
+    assert window.height() <= 728 and window.width() <= 1366
+    shortcuts = {a.shortcut().toString(): a.text() for m in window.menuBar().findChildren(type(window.new_menu))
+                 for a in m.actions() if not a.shortcut().isEmpty()}
+    assert "Results" in shortcuts["Ctrl+E"] and "baseline" in shortcuts["Ctrl+B"]
+    assert "New" in shortcuts[QKeySequence(QKeySequence.New).toString()]
+
+
+def test_a_zero_waiting_list_is_drawn_on_a_whole_number_axis(window, qtbot):
+    from matplotlib.figure import Figure
+
+    from tfsim import charts
+
+    run_and_wait(qtbot, window)
+    results = window.session.results
+    zero = results.monthly.assign(mean=0.0, p05=0.0, p50=0.0, p95=0.0)
+    flat = type(results)(**{**results.__dict__, "monthly": zero})
+    ax = Figure().add_subplot()
+    charts.plot_waiting_list(ax, flat)
+    assert ax.get_ylim() == (0, 1)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tfsim.scenario.bundled import bundled_scenarios
+from tfsim.scenario.bundled import bundled_scenarios, default_scenario
 from tfsim.scenario.check import validate
 from tfsim.scenario.io import LoadResult
 
@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         mb = self.menuBar()
         m = mb.addMenu("&File")
         self.new_menu = m.addMenu("&New from a bundled scenario")
+        self._act(m, "&New (Sevenoaks 2014 as a start)", lambda: docs.new_from(default_scenario()), QKeySequence.New)
         for path in bundled_scenarios():
             act = self.new_menu.addAction(path.stem)
             act.triggered.connect(lambda _c=False, p=path: docs.new_from(p))
@@ -131,8 +132,8 @@ class MainWindow(QMainWindow):
         self._act(m, "Save &as...", docs.save_as, QKeySequence.SaveAs)
         m.addSeparator()
         export_menu = m.addMenu("&Export")
-        self._act(export_menu, "Current &chart (PNG, SVG or PDF)...", ex.chart_dialog)
-        self._act(export_menu, "&Results (CSV or Excel XLSX)...", ex.results_dialog)
+        self._act(export_menu, "Current &chart (PNG, SVG or PDF)...", ex.chart_dialog, "Ctrl+Shift+E")
+        self._act(export_menu, "&Results (CSV or Excel XLSX)...", ex.results_dialog, "Ctrl+E")
         self._act(export_menu, "&Scenario as TOML...", ex.scenario_dialog)
         self.report_export = ReportExport(self)
         self._act(m, "Export &business case...", self.report_export.dialog)
@@ -160,7 +161,7 @@ class MainWindow(QMainWindow):
         self._act(r, "&Run scenario", runs.start_run, "F5")
         self._act(r, "&Cancel run", runs.cancel_run, "Esc")
         r.addSeparator()
-        self._act(r, "&Pin this run as the baseline", runs.pin_baseline)
+        self._act(r, "&Pin this run as the baseline", runs.pin_baseline, "Ctrl+B")
         self._act(r, "C&lear the baseline", self.session.clear_baseline)
         self._act(r, "Run &another scenario file as the baseline...", runs.compare_with_file_dialog)
         self._act(r, "Re-run the baseline on this run's &seeds", runs.repair_baseline)
