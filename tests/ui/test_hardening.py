@@ -89,3 +89,15 @@ def test_a_zero_waiting_list_is_drawn_on_a_whole_number_axis(window, qtbot):
     ax = Figure().add_subplot()
     charts.plot_waiting_list(ax, flat)
     assert ax.get_ylim() == (0, 1)
+
+
+def test_with_no_target_there_is_no_card_of_the_chance_of_meeting_it(window, qtbot):
+    from tfsim.ui.state import MISSING
+
+    assert window.doc.get(("money", "target")) is not None
+    window.doc.set_value(("money", "target"), MISSING)
+    run_and_wait(qtbot, window)
+    assert window.session.results.scenario.money.target is None
+    texts = [card.value.text() + card.interval.text() for card in window.run_panel.kpis.cards.values()]
+    assert not any("n/a" in t for t in texts), texts
+    assert "p_target_met" not in window.run_panel.kpis.cards and "families_turned_around" in window.run_panel.kpis.cards
