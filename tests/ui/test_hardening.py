@@ -101,3 +101,31 @@ def test_with_no_target_there_is_no_card_of_the_chance_of_meeting_it(window, qtb
     texts = [card.value.text() + card.interval.text() for card in window.run_panel.kpis.cards.values()]
     assert not any("n/a" in t for t in texts), texts
     assert "p_target_met" not in window.run_panel.kpis.cards and "families_turned_around" in window.run_panel.kpis.cards
+
+
+def test_edits_are_autosaved_and_offered_back_after_a_crash(window, qtbot, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tfsim.ui import recovery
+    from tfsim.ui.window import MainWindow
+
+    monkeypatch.setattr(recovery, "recovery_folder", lambda: tmp_path / "recovery")
+    window.recovery.path = tmp_path / "recovery" / "autosave-999999999.toml"  # as if from a process now gone
+    window.form.editors[("name",)].w.setText("Edited before the crash")
+    qtbot.waitUntil(lambda: window.recovery.path.exists(), timeout=5000)
+    assert "Edited before the crash" in window.recovery.path.read_text()
+    monkeypatch.setattr(recovery, "_alive", lambda pid: pid != 999999999)
+
+    other = MainWindow()  # the next start
+    qtbot.addWidget(other)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    assert other.offer_recovery()
+    assert other.doc.data["name"] == "Edited before the crash" and other.doc.modified
+    assert other.doc.path == SEVENOAKS
+    assert not (tmp_path / "recovery" / "autosave-999999999.toml").exists()
+    other.documents.save_to(tmp_path / "saved.toml")
+    assert not other.recovery.path.exists()  # saved: nothing left to recover
+    other.doc.undo_stack.setClean()
+    other.close()
+    window.doc.undo_stack.setClean()
+    assert not window.recovery.path.exists()

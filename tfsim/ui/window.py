@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QDateTime, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -36,6 +36,7 @@ from .documents import Documents, toml_paths
 from .exports import Exports
 from .form import ScenarioForm
 from .problems import ProblemsPanel
+from .recovery import Recovery, left_behind, origin
 from .reportexport import ReportExport
 from .runactions import MAX_LISTED, STATUS_MS, RunActions
 from .runpanel import STALE_EDITED, STALE_OTHER, STALE_RUNNING, RunPanel
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1000, 600)
         self.documents = Documents(self)
         self.doc = self.documents.doc
+        self.recovery = Recovery(self.documents, self)  # unsaved edits survive a crash
         self.shared = SharedRunner(self)  # one warm runner for every run and analysis
         self.session = RunSession(RunController(self.shared), parent=self)
         self.form: ScenarioForm | None = None
@@ -213,6 +215,7 @@ class MainWindow(QMainWindow):
         self.report_export.wait()
         self.shared.close()
         save_window(self, self.run_panel.reps)
+        self.recovery.discard()  # closed normally: saved or discarded on purpose
         event.accept()
 
     # ---- documents ---------------------------------------------------------------------
@@ -371,6 +374,24 @@ class MainWindow(QMainWindow):
         stack.endMacro()
         self.statusBar().showMessage(f"{text} in the scenario (Edit, Undo takes it back).", STATUS_MS)
         return True
+
+    def offer_recovery(self) -> bool:
+        """After a crash: offer the unsaved edits the last session autosaved; True when restored."""
+        found = left_behind()
+        if not found:
+            return False
+        newest = found[0]
+        source = origin(newest)
+        when = QDateTime.fromSecsSinceEpoch(int(newest.stat().st_mtime)).toString("d MMM yyyy hh:mm")
+        answer = QMessageBox.question(
+            self, "Restore unsaved edits?",
+            f"tfsim stopped without saving your edits to {source.name if source else 'an untitled scenario'} "
+            f"(autosaved {when}).\n\nRestore them? They open as unsaved changes; No discards them.",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        restored = answer == QMessageBox.Yes and self.recovery.restore(newest)
+        for path in found:
+            path.unlink(missing_ok=True)
+        return restored
 
     def about(self) -> None:
         QMessageBox.about(self, "About tfsim",
