@@ -118,6 +118,9 @@ def _finish(ax, title: str, ylabel: str) -> None:
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
     ax.set_ylim(bottom=0)
+    if ax.get_ylim()[1] < 1:  # nothing above zero (no one waited): a 0 to 1 axis, not 0 to 0.05
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.margins(x=0.01)  # a deadline on the last day stays visible
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)

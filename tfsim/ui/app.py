@@ -133,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
         win.doc.undo_stack.setClean()
         app.exit(1)
 
+    if not args.screenshot:  # after a crash, offer the edits it autosaved (no one to ask headless)
+        QTimer.singleShot(0, win.offer_recovery)
     if args.run:
         if args.screenshot:
             win.session.finished.connect(finish_screenshot)
