@@ -17,6 +17,8 @@ plausible range, not just a point.  The method, written on NumPy and SciPy (full
   the particles whose simulated history lies within a tolerance of the real one, proposing
   each by moving a particle of the last generation by a Gaussian step (twice the weighted
   variance of the population, truncated to the prior's box), weighted by prior over proposal.
+  Weights are capped at the square root of their number times their mean (truncated
+  importance sampling), so no single particle carries a small population.
   The tolerance falls from generation to generation, to the median distance of the last
   generation's particles, until the generations run out, the share of proposals kept falls
   below ``min_acceptance``, or the tolerance stops falling.
@@ -41,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import textwrap
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -75,6 +78,8 @@ BLOCK_MONTHS = 6
 NOT_PINNED = 0.75
 #: The tolerance of the next generation is this quantile of the last generation's distances.
 TOLERANCE_QUANTILE = 0.5
+#: A generation whose effective sample is below this share of its particles is not used.
+MIN_ESS_SHARE = 0.25
 #: Smallest spread a summary is measured in: one family, or 0.05 FTE of staff.
 SCALE_FLOOR = {"families": 1.0, "fte": 0.05}
 
@@ -325,6 +330,8 @@ class Calibration:
         compared on the held-out months (None without a hold-out).
     before_fit, after_fit : Backtest or None
         The same runs compared on the fitting months.
+    check_runs : tuple of ExperimentResults
+        Those two runs (as written, as fitted), over every month of the history.
     """
 
     scenario: Scenario
@@ -345,6 +352,7 @@ class Calibration:
     after: Backtest | None = None
     before_fit: Backtest | None = None
     after_fit: Backtest | None = None
+    check_runs: tuple = ()
     seed: int = 0
     replications: int = 1
     tolerance: float = float("inf")
@@ -379,6 +387,10 @@ class Calibration:
     def pinned(self, k: int) -> bool:
         """Whether the history narrows value ``k`` well below its prior (see :data:`NOT_PINNED`)."""
         return self.width_share(k) < NOT_PINNED
+
+    def backtests(self) -> tuple[Backtest, Backtest]:
+        """The scenario as written and as fitted against every month of the history."""
+        return tuple(compare(r, self.history) for r in self.check_runs)
 
     @property
     def ess(self) -> float:
@@ -534,6 +546,8 @@ def calibrate(scenario: Scenario, history: History, fits: Sequence[FitValue], ru
     """
     fits = list(fits)
     check_fits(scenario, fits)
+    if block < 1:
+        raise CalibrationError("--block-months must be at least 1")
     if particles < 10:
         raise CalibrationError("--particles must be at least 10")
     if replications < 1 or pilot < 2 or check_replications < 2 or generations < 1:
@@ -614,10 +628,14 @@ def calibrate(scenario: Scenario, history: History, fits: Sequence[FitValue], ru
                 "with the last generation")
             record.append(Generation(g, tolerance, proposed, kept, float("nan"), sampler.runs - runs_at))
             break
-        u, d = np.array(kept_u), np.array(kept_d)
-        w = np.array(kept_w)
-        w = w / w.sum()
-        ess = float(1 / np.sum(w ** 2))
+        new_w = truncated(np.array(kept_w))
+        ess = float(1 / np.sum(new_w ** 2))
+        if ess < MIN_ESS_SHARE * particles:
+            say(f"generation {g}: kept {kept} of {proposed} proposals within tolerance {tolerance:.2f}, but a few "
+                f"carry the weight (effective sample {ess:.0f}); stopping with the last generation")
+            record.append(Generation(g, tolerance, proposed, kept, ess, sampler.runs - runs_at))
+            break
+        u, d, w = np.array(kept_u), np.array(kept_d), new_w
         record.append(Generation(g, tolerance, proposed, kept, ess, sampler.runs - runs_at))
         final_tolerance = tolerance
         say(f"generation {g}: tolerance {tolerance:.2f}, kept {kept} of {proposed} proposals "
@@ -643,6 +661,7 @@ def calibrate(scenario: Scenario, history: History, fits: Sequence[FitValue], ru
     whole = [m for m in history.months if m >= f"{scenario.start_date:%Y-%m}"]
     pair = runner.run_many([scenario_over(scenario, whole), scenario_over(result.fitted, whole)], check_replications,
                            seed)
+    result.check_runs = tuple(pair)
     if hold_months:
         result.before, result.after = (compare(r, history, hold_months) for r in pair)
     result.before_fit, result.after_fit = (compare(r, history, fit_months) for r in pair)
@@ -650,6 +669,24 @@ def calibrate(scenario: Scenario, history: History, fits: Sequence[FitValue], ru
     result.elapsed_seconds = time.perf_counter() - started
     result.run_at = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
     return result
+
+
+def truncated(weights: np.ndarray) -> np.ndarray:
+    """Importance weights normalised, each capped at the square root of their number times their mean.
+
+    Truncated importance sampling (Ionides 2008, Journal of Computational and Graphical
+    Statistics): a particle proposed where the proposal is thin can otherwise take most of
+    the weight of a small population; the cap trades a little bias for far less variance.
+    """
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    for _ in range(10):  # capping and renormalising converge in a few passes
+        cap = math.sqrt(len(w)) / len(w)
+        if not (w > cap * (1 + 1e-9)).any():
+            break
+        w = np.minimum(w, cap)
+        w = w / w.sum()
+    return w
 
 
 def _kernel_density(x: np.ndarray, u: np.ndarray, w: np.ndarray, sd: np.ndarray) -> float:
@@ -709,12 +746,12 @@ def header_lines(cal: Calibration, day: dt.date | None = None) -> list[str]:
     day = day or dt.date.today()
     hold = (f"; months {cal.holdout_months[0]} to {cal.holdout_months[-1]} held out"
             if cal.holdout_months else "")
-    lines = [f"CALIBRATED by tfsim calibrate on {day.isoformat()} to {cal.history.name}",
-             f"  (SHA-256 {cal.history.sha256}), fitted on months {cal.fit_months[0]} to {cal.fit_months[-1]}{hold},",
-             f"  ABC-SMC with {len(cal.particles)} particles, {len(cal.generations) - 1} generation(s), seed "
-             f"{cal.seed}. Each value is its posterior median; FITTED beside it gives its 90% interval.",
-             "  Everything else is as in the scenario it was fitted from."]
-    return lines
+    text = (f"fitted on months {cal.fit_months[0]} to {cal.fit_months[-1]}{hold}, by ABC-SMC with "
+            f"{len(cal.particles)} particles, {len(cal.generations) - 1} generation(s), seed {cal.seed}. Each "
+            "fitted value is its posterior median; the FITTED comment beside it gives its 90% credible interval. "
+            "Everything else is as in the scenario it was fitted from.")
+    return ([f"CALIBRATED by tfsim calibrate on {day.isoformat()} to {cal.history.name}",
+             f"  (SHA-256 {cal.history.sha256}),"] + ["  " + line for line in textwrap.wrap(text, 88)])
 
 
 def fitted_toml(original: str, cal: Calibration, day: dt.date | None = None) -> str:
@@ -773,15 +810,22 @@ def _set_commented(doc, scenario: Scenario, path: str, value: Any, comment: str)
             line_item, line_parent, line_key = child, node, part
         node = child
     key = parts[-1]
+    old = node[key] if key in node else None
     node[key] = _item(value)
     if not comment:
         return
     if line_item is not None:  # inside an inline table: the comment goes on the table's line
         holder = line_parent[line_key]
-        previous = holder.trivia.comment.lstrip("# ") if holder.trivia.comment.startswith("# FITTED") else ""
+        previous = holder.trivia.comment[2:] if holder.trivia.comment.startswith("# FITTED") else ""
         holder.comment(f"{previous} | {comment}" if previous else comment)
     else:
-        node[key].comment(comment)
+        item = node[key]
+        item.comment(comment)
+        # the comment where the file had it: the value's old comment column, less what the value grew by
+        ws = getattr(getattr(old, "trivia", None), "comment_ws", "") if old is not None else ""
+        if ws:
+            grown = len(item.as_string()) - len(old.as_string())
+            item.trivia.comment_ws = " " * max(1, len(ws) - grown)
 
 
 def _item(value: Any) -> Any:

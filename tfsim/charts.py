@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import ScaledTranslation
 
-from tfsim.catalogue import MONTHLY, SUMMARY
+from tfsim.catalogue import HISTORY, MONTHLY, SUMMARY
 
 from tfsim.model.calendar import financial_year
 
@@ -505,3 +505,62 @@ def plot_morris(ax, morris, metric: str = "families_turned_around") -> None:
     ax.grid(True, alpha=0.3)
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
+
+
+# ---- history: backtest and calibration ---------------------------------------------------------
+
+
+def plot_backtest(ax, backtest, series: str = "referrals", holdout_from: str | None = None) -> None:
+    """One counted series of a history as points over the run's band (5th to 95th percentile) and mean.
+
+    ``backtest`` is a :class:`tfsim.backtest.Backtest`; ``series`` a column of its history
+    (``referrals``, ``fte_in_post.fip``).  Months outside the band are drawn in vermillion;
+    ``holdout_from`` (``YYYY-MM``) marks where the months held out of a calibration begin.
+    """
+    fit = backtest.fit(series)
+    name, role = fit.key
+    metric = HISTORY[name]
+    x = _dates(fit.months)
+    stock = metric.kind.value == "stock"
+    ax.fill_between(x, fit.p05, fit.p95, color=PALETTE["blue"], alpha=0.2, lw=0, step="mid",
+                    label="Simulated: 90% of runs")
+    ax.plot(x, fit.mean, color=PALETTE["blue"], lw=2, drawstyle="steps-mid", label="Simulated: mean of runs")
+    inside = fit.inside
+    ax.plot([d for d, i in zip(x, inside) if i], fit.observed[inside], "o", color=PALETTE["black"], ms=4.5,
+            label="Council's count")
+    if (~inside).any():
+        ax.plot([d for d, i in zip(x, inside) if not i], fit.observed[~inside], "o", color=PALETTE["vermillion"],
+                ms=5.5, label="Council's count, outside the band")
+    if holdout_from is not None and any(m >= holdout_from for m in fit.months):
+        first = _dates([holdout_from])[0] - dt.timedelta(days=15)
+        ax.axvline(first, color=PALETTE["black"], ls=":", lw=1.2, label="Held out of the fit from here")
+    labels = {r.id: r.label for r in backtest.scenario.roles}
+    title = metric.titled(labels.get(role)) if role else metric.title
+    verdict = "fits" if fit.fits else "does not fit"
+    _finish(ax, f"{title}: {backtest.history.name} against {backtest.scenario.name} "
+                f"({fit.share_inside:.0%} of months in the band; {verdict})",
+            f"{metric.axis_label}{' at the month end' if stock else ' in the month'}")
+
+
+def plot_posterior(ax, calibration, index: int = 0) -> None:
+    """One fitted value: its weighted posterior (histogram) against its uniform prior, with the 90% interval."""
+    fit = calibration.fits[index]
+    values = calibration.particles[:, index]
+    weights = calibration.weights
+    bins = np.linspace(fit.low, fit.high, 21)
+    ax.hist(values, bins=bins, weights=weights, density=True, color=PALETTE["blue"], alpha=0.75,
+            label="Posterior (particles, weighted)")
+    ax.axhline(1.0 / (fit.high - fit.low), color=PALETTE["black"], ls="--", lw=1.2, label="Prior (uniform)")
+    low, high = calibration.interval(index)
+    ax.axvspan(low, high, color=PALETTE["sky"], alpha=0.18, lw=0,
+               label=f"90% credible interval: {fit.text(low)} to {fit.text(high)}")
+    point = calibration.point(index)
+    ax.axvline(point, color=PALETTE["vermillion"], lw=2, label=f"Fitted (median): {fit.text(point)}")
+    ax.axvline(fit.base, color=PALETTE["green"], lw=1.5, ls="-.", label=f"As written: {fit.text(fit.base)}")
+    pinned = "" if calibration.pinned(index) else " – the history cannot pin it"
+    ax.set_title(f"{fit.label}{pinned}", loc="left", fontsize=11, wrap=True)
+    ax.set_xlabel(fit.label)
+    ax.set_ylabel("Density")
+    ax.set_xlim(fit.low, fit.high)
+    ax.grid(True, alpha=0.3)
+    legend_below(ax)

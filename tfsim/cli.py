@@ -58,6 +58,9 @@ export = _lazy("tfsim.export")
 provenance = _lazy("tfsim.provenance")
 report = _lazy("tfsim.report")
 whatif = _lazy("tfsim.whatif")
+histories = _lazy("tfsim.history")
+backtesting = _lazy("tfsim.backtest")
+calibration = _lazy("tfsim.calibrate")
 
 
 def _print_problems(result) -> None:
@@ -536,6 +539,87 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+# ---- the council's own history: backtest and calibrate -----------------------------------------
+
+
+def _load_history(path: str, scenario):
+    """The history file checked on its own and against the scenario; its problems printed as FILE:LINE: column: reason."""
+    result = histories.read_history(path)
+    problems = result.problems if not result.ok else histories.check_against(result.history, scenario)
+    if problems:
+        for problem in problems:
+            print(problem.format(result.filename))
+        raise _BadInput("")
+    return result.history
+
+
+def _chart_name(label: str) -> str:
+    return label.replace(".", "-")
+
+
+def cmd_backtest(args) -> int:
+    def body(runner):
+        scenario = _load(args.scenario)
+        history = _load_history(args.history, scenario)
+        bt = backtesting.backtest(scenario, history, args.replications, args.seed, runner)
+        provenance.attach(bt.results, provenance.ScenarioSource.from_file(args.scenario))
+        writes = [lambda out: export.write_csv(bt.table(), out / "backtest.csv"),
+                  lambda out: export.write_csv(bt.errors(), out / "backtest-errors.csv"),
+                  lambda out: export.write_manifest(bt.results, out / "run.json")]
+        for fit in bt.series:
+            writes.append(lambda out, label=fit.label: export.write_chart(
+                charts.plot_backtest, bt, out / f"backtest-{_chart_name(label)}.png", series=label))
+        return backtesting.format_backtest(bt), writes
+    return _whatif("backtest", args, body)
+
+
+def cmd_calibrate(args) -> int:
+    def body(runner):
+        scenario = _load(args.scenario)
+        history = _load_history(args.history, scenario)
+        try:
+            fits = [calibration.parse_fit(scenario, spec) for spec in args.fit]
+            if args.fit_until is not None and histories.month_problem(args.fit_until) is not None:
+                raise calibration.CalibrationError(f"--fit-until {histories.month_problem(args.fit_until)}")
+            cal = calibration.calibrate(
+                scenario, history, fits, runner, particles=args.particles, replications=args.replications,
+                generations=args.generations, holdout=args.holdout, fit_until=args.fit_until, seed=args.seed,
+                block=args.block_months, note=lambda line: tqdm.write(line, file=sys.stderr))
+        except calibration.CalibrationError as exc:
+            raise _BadInput(str(exc)) from None
+        except histories.HistoryError as exc:
+            for problem in exc.problems:
+                print(problem.format(exc.filename))
+            raise _BadInput("") from None
+        for run in cal.check_runs:
+            provenance.attach(run, provenance.ScenarioSource.from_file(args.scenario))
+        original = Path(args.scenario).read_text(encoding="utf-8-sig")
+        fitted_path = Path(args.scenario_out) if args.scenario_out else None
+
+        def write_fitted(out):
+            target = fitted_path or out / f"{Path(args.scenario).stem}-fitted.toml"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(target, calibration.fitted_toml(original, cal))
+            return target
+
+        _, after = cal.backtests()
+        holdout_from = cal.holdout_months[0] if cal.holdout_months else None
+        writes = [write_fitted,
+                  lambda out: export.write_csv(cal.table(), out / "calibrate.csv"),
+                  lambda out: export.write_csv(cal.generation_table(), out / "generations.csv"),
+                  lambda out: export.write_csv(cal.particle_table(), out / "particles.csv"),
+                  lambda out: export.write_csv(cal.holdout_table(), out / "holdout.csv")]
+        for k, fit in enumerate(cal.fits):
+            writes.append(lambda out, k=k, path=fit.path: export.write_chart(
+                charts.plot_posterior, cal, out / f"posterior-{_chart_name(path)}.png", index=k))
+        for fit in after.series:
+            writes.append(lambda out, label=fit.label: export.write_chart(
+                charts.plot_backtest, after, out / f"fitted-{_chart_name(label)}.png", series=label,
+                holdout_from=holdout_from))
+        return calibration.format_calibration(cal, runner.jobs), writes
+    return _whatif("calibrate", args, body)
+
+
 def cmd_docs(args) -> int:
     documents = [(Path(args.out), scenario_reference()), (Path(args.metrics_out), glossary())]
     if args.check:
@@ -716,6 +800,38 @@ def _whatif_parsers(sub) -> None:
                       help="tornado (one at a time, paired) or morris (elementary effects, needs SALib)")
     sens.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
     _run_options(sens, 50).set_defaults(func=cmd_sensitivity)
+
+    back = sub.add_parser("backtest", help="run a scenario over a council's monthly history and compare every "
+                          "counted series: backtest.csv, backtest-errors.csv and a chart a series")
+    back.add_argument("scenario", metavar="SCENARIO.toml")
+    back.add_argument("history", metavar="HISTORY.csv", help="monthly counts: month (YYYY-MM), then any of "
+                      "referrals, refused, started, closed_turned_around, closed_other, claims, fte_in_post[.ROLE], "
+                      "waiting_list (docs/calibration.md)")
+    _run_options(back, 100).set_defaults(func=cmd_backtest)
+
+    cal = sub.add_parser("calibrate", help="fit scenario values to a council's monthly history by approximate "
+                         "Bayesian computation: each value's 90%% interval, a hold-out check and the fitted scenario")
+    cal.add_argument("scenario", metavar="SCENARIO.toml")
+    cal.add_argument("history", metavar="HISTORY.csv")
+    cal.add_argument("--fit", action="append", required=True, metavar="PATH[=LOW:HIGH]",
+                     help="a value to fit and its prior range (default half to one and a half times its value; a "
+                          "distribution or a group such as referral_rate by a factor, default 0.5:1.5); give one "
+                          "to five")
+    cal.add_argument("--particles", type=int, default=100, help="particles in each generation (default 100)")
+    cal.add_argument("--generations", type=int, default=6, help="most generations after the prior (default 6)")
+    cal.add_argument("--holdout", type=float, default=0.25, metavar="SHARE",
+                     help="share of the history's last months left out of the fit and used to check it (default "
+                          "0.25; 0 fits on every month)")
+    cal.add_argument("--fit-until", metavar="YYYY-MM", help="fit on the months up to this one, hold out the rest")
+    cal.add_argument("--block-months", type=int, default=6, metavar="N",
+                     help="months each summary (a series' total) covers (default 6)")
+    cal.add_argument("--scenario-out", metavar="FITTED.toml",
+                     help="where to write the fitted scenario (default DIR/<scenario>-fitted.toml)")
+    _run_options(cal, 1)
+    cal.set_defaults(func=cmd_calibrate)
+    for action in cal._actions:
+        if action.dest == "replications":
+            action.help = "replications of each candidate value set (default 1)"
 
 
 class Terminated(BaseException):

@@ -234,7 +234,7 @@ def _header_problems(cells: list[str], line: int) -> tuple[list[SeriesKey | None
     return keys, problems
 
 
-def _month_reason(text: str) -> str | None:
+def month_problem(text: str) -> str | None:
     """Why ``text`` is not a month ``YYYY-MM`` (None when it is one)."""
     m = _MONTH.match(text)
     if m is not None:
@@ -378,7 +378,7 @@ def parse_history(raw: bytes | str, filename: str = "<history>") -> HistoryResul
                              "(leave a cell empty for a month not counted)", number))
             continue
         month = cells[0].strip()
-        reason = _month_reason(month)
+        reason = month_problem(month)
         if reason is not None:
             add(_problem("month", reason, number))
             continue
@@ -603,5 +603,5 @@ def write_history(path: str | os.PathLike, months: list[str], columns: Mapping[s
 
 
 __all__ = ["History", "HistoryError", "HistoryResult", "MAX_FILE_BYTES", "aligned", "check_against", "is_stock",
-           "load_history", "month_end", "month_labels", "parse_history", "read_history", "replication_getter",
+           "load_history", "month_end", "month_labels", "month_problem", "parse_history", "read_history", "replication_getter",
            "results_getter", "scenario_over", "simulate_history", "simulated", "write_history"]
