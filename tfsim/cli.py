@@ -873,7 +873,8 @@ def main(argv: list[str] | None = None) -> int:
     # and temporary files go with the run; only the main thread can install a handler
     previous = None
     _SIGNALLED.clear()
-    if threading.current_thread() is threading.main_thread():
+    # (not the app's: Qt owns its event loop, and a killed app's edits come back from its recovery file)
+    if threading.current_thread() is threading.main_thread() and args.command != "gui":
         previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _terminate)}
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             previous[signal.SIGINT] = signal.signal(signal.SIGINT, _interrupt)
