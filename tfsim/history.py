@@ -325,13 +325,15 @@ def parse_history(raw: bytes | str, filename: str = "<history>") -> HistoryResul
     rows: dict[str, tuple[int, list[float | None]]] = {}
     last_month = ""
     hidden = 0
+    extra: Problem | None = None
 
     def add(problem: Problem) -> None:
-        nonlocal hidden
-        if len(problems) < MAX_PROBLEMS:
+        nonlocal hidden, extra
+        if len(problems) < MAX_PROBLEMS - 1:  # the last line, if needed, counts the rest
             problems.append(problem)
         else:
             hidden += 1
+            extra = problem
 
     for number, line in enumerate(text.split("\n"), start=1):
         line = line[:-1] if line.endswith("\r") else line
@@ -413,7 +415,9 @@ def parse_history(raw: bytes | str, filename: str = "<history>") -> HistoryResul
                      header_line))
     if header is not None and not rows and not problems:
         add(_problem("", "has a header but no months; add a row for each month counted", header_line))
-    if hidden:
+    if hidden == 1:
+        problems.append(extra)
+    elif hidden:
         problems.append(_problem("", f"{hidden:,} more problems not shown; fix those above first",
                                  problems[-1].line))
     if problems:
