@@ -18,7 +18,7 @@ plausible range, not just a point.  The method, written on NumPy and SciPy (full
   each by moving a particle of the last generation by a Gaussian step (twice the weighted
   variance of the population, truncated to the prior's box), weighted by prior over proposal.
   Weights are capped at the square root of their number times their mean (truncated
-  importance sampling), so no single particle carries a small population.
+  importance sampling, Ionides 2008), so no single particle carries a small population.
   The tolerance falls from generation to generation, to the median distance of the last
   generation's particles, until the generations run out, the share of proposals kept falls
   below ``min_acceptance``, or the tolerance stops falling.
@@ -140,8 +140,8 @@ class FitValue:
         return int(round(x)) if self.whole and not self.scaled else float(x)
 
     def changes(self, scenario: Scenario, x: float) -> dict[str, Any]:
-        """The key-path changes that put this value at ``x``."""
-        return self.input.changes(scenario, self.setting(x))
+        """The key-path changes that put this value at ``x``, as plain key paths of the file."""
+        return whatif.expand_changes(self.input.changes(scenario, self.setting(x)))
 
     def text(self, x: float) -> str:
         """``x`` as shown: ``x0.93`` for a factor, ``0.187`` for a value."""
@@ -435,8 +435,10 @@ class Calibration:
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: Sequence[float]) -> np.ndarray:
     """Quantiles of a weighted sample (linear between the midpoints of the sorted weights)."""
-    order = np.argsort(values, kind="stable")
-    v, w = np.asarray(values, dtype=float)[order], np.asarray(weights, dtype=float)[order]
+    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    keep = weights > 0
+    order = np.argsort(values[keep], kind="stable")
+    v, w = values[keep][order], weights[keep][order]
     w = w / w.sum()
     cum = np.cumsum(w) - w / 2
     return np.interp(qs, cum, v)
@@ -672,21 +674,15 @@ def calibrate(scenario: Scenario, history: History, fits: Sequence[FitValue], ru
 
 
 def truncated(weights: np.ndarray) -> np.ndarray:
-    """Importance weights normalised, each capped at the square root of their number times their mean.
+    """Importance weights capped at the square root of their number times their mean, then normalised.
 
     Truncated importance sampling (Ionides 2008, Journal of Computational and Graphical
     Statistics): a particle proposed where the proposal is thin can otherwise take most of
     the weight of a small population; the cap trades a little bias for far less variance.
     """
     w = np.asarray(weights, dtype=float)
-    w = w / w.sum()
-    for _ in range(10):  # capping and renormalising converge in a few passes
-        cap = math.sqrt(len(w)) / len(w)
-        if not (w > cap * (1 + 1e-9)).any():
-            break
-        w = np.minimum(w, cap)
-        w = w / w.sum()
-    return w
+    w = np.minimum(w, math.sqrt(len(w)) * w.mean())
+    return w / w.sum()
 
 
 def _kernel_density(x: np.ndarray, u: np.ndarray, w: np.ndarray, sd: np.ndarray) -> float:
