@@ -174,8 +174,13 @@ def test_a_calibration_can_be_cancelled(tmp_path):
     scenario = district()
     history = read_history(district_history(tmp_path / "h.csv", seed=6)).history
     fits = [parse_fit(scenario, "engagement.refusal_probability=0.05:0.6")]
-    calls = []
-    with Runner(1, cancel=lambda: len(calls) > 30 or calls.append(1) is not None and False) as r:
+    polls = []
+
+    def cancel() -> bool:  # Cancel pressed after 30 replications
+        polls.append(1)
+        return len(polls) > 30
+
+    with Runner(1, cancel=cancel) as r:
         with pytest.raises(Cancelled):
             calibrate(scenario, history, fits, r, **SMALL)
 

@@ -41,6 +41,7 @@ beside each fitted value (:func:`fitted_toml`).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 import textwrap
@@ -163,13 +164,16 @@ def parse_fit(scenario: Scenario, spec: str) -> FitValue:
     name = name.strip()
     if not name:
         raise CalibrationError(f"--fit '{spec}' is not PATH or PATH=LOW:HIGH")
+    known = {v.path: v for v in whatif.varied_values(scenario)}
     try:
         item = whatif.make_input(scenario, name)
     except whatif.WhatIfError as exc:
+        close = difflib.get_close_matches(name, [*known, *whatif.GROUPS], n=1, cutoff=0.8)
+        if close:
+            raise CalibrationError(f"--fit {name}: no such key path; did you mean {close[0]}?") from None
         raise CalibrationError(str(exc).replace("--inputs", "--fit")) from None
     if not item.scaled and not isinstance(item.base, (int, float)):
         raise CalibrationError(f"--fit {name}: holds {item.base!r}, not a number")
-    known = {v.path: v for v in whatif.varied_values(scenario)}
     info = known.get(name)
     share = info is not None and info.unit == "0 to 1"
     whole = info is not None and info.whole
