@@ -754,33 +754,53 @@ def header_lines(cal: Calibration, day: dt.date | None = None) -> list[str]:
              f"  (SHA-256 {cal.history.sha256}),"] + ["  " + line for line in textwrap.wrap(text, 88)])
 
 
-def fitted_toml(original: str, cal: Calibration, day: dt.date | None = None) -> str:
-    """The scenario file ``original`` with the fitted values, a FITTED comment beside each, its other comments kept.
-
-    Each changed key gets the comment of :func:`value_comment` in place of its own (a key
-    inside an inline table comments the line holding the table); a key the file left out (a
-    default) is added with its comment.  The text is parsed back and kept only if it gives
-    exactly the fitted scenario; otherwise the scenario is written afresh with the comments
-    of ``original`` where they still apply and the FITTED comments at the top.
-    """
-    day = day or dt.date.today()
+def change_comments(cal: Calibration, day: dt.date | None = None) -> dict[str, str]:
+    """The comment for each key path a calibration changes (:func:`value_comment`, then the value before)."""
     comments: dict[str, str] = {}
     for k, f in enumerate(cal.fits):
         for path in f.changes(cal.scenario, cal.point(k)):
             comments[path] = value_comment(cal, k, day=day) + f"; was {_describe(whatif.value_at(cal.scenario, path))}"
-    head = "\n".join(f"# {line}" for line in header_lines(cal, day)) + "\n#\n"
-    if tomlkit is not None:
-        try:
-            doc = tomlkit.parse(original)
-            for path, value in cal.changes.items():
-                _set_commented(doc, cal.scenario, path, value, comments.get(path, ""))
-            text = head + tomlkit.dumps(doc)
-            if _same_scenario(text, cal.fitted):
-                return text
-        except Exception:  # any trouble in tomlkit: the plain rendering below is always right
-            pass
-    lines = [f"# {path}: {comment}" for path, comment in comments.items()]
-    return head + "\n".join(lines) + "\n\n" + scenario_to_toml(cal.fitted, original)
+    return comments
+
+
+def annotate_toml(text: str, changes: dict[str, Any], comments: dict[str, str], scenario: Scenario,
+                  header: list[str] = ()) -> str | None:
+    """``text`` with the values at ``changes`` set and ``comments`` beside them, every other line kept.
+
+    Each changed key gets its comment in place of its own (a key inside an inline table
+    comments the line holding the table); a key the file left out (a default) is added with its
+    comment.  ``scenario`` is the one ``text`` describes (roles are found by id); ``header``
+    lines go on top as comments.  Returns None when the text cannot be changed so (tomlkit
+    missing, a path not in the file's layout).
+    """
+    if tomlkit is None:
+        return None
+    try:
+        doc = tomlkit.parse(text)
+        for path, value in changes.items():
+            _set_commented(doc, scenario, path, value, comments.get(path, ""))
+        out = tomlkit.dumps(doc)
+    except Exception:  # any trouble in tomlkit: the caller has a plain way
+        return None
+    head = "".join(f"# {line}".rstrip() + "\n" for line in header)
+    return head + ("#\n" if header else "") + out
+
+
+def fitted_toml(original: str, cal: Calibration, day: dt.date | None = None) -> str:
+    """The scenario file ``original`` with the fitted values, a FITTED comment beside each, its other comments kept.
+
+    See :func:`annotate_toml`.  The text is parsed back and kept only if it gives exactly the
+    fitted scenario; otherwise the scenario is written afresh with the comments of
+    ``original`` where they still apply and the FITTED comments at the top.
+    """
+    day = day or dt.date.today()
+    comments = change_comments(cal, day)
+    header = header_lines(cal, day)
+    text = annotate_toml(original, cal.changes, comments, cal.scenario, header)
+    if text is not None and _same_scenario(text, cal.fitted):
+        return text
+    lines = header + [""] + [f"{path}: {comment}" for path, comment in comments.items()]
+    return "".join(f"# {line}".rstrip() + "\n" for line in lines) + "\n" + scenario_to_toml(cal.fitted, original)
 
 
 def _same_scenario(text: str, scenario: Scenario) -> bool:
@@ -886,5 +906,5 @@ def shorten_label(text: str, width: int = 58) -> str:
 
 __all__ = ["CALIBRATE_COLUMNS", "Calibration", "CalibrationError", "FitValue", "GENERATION_COLUMNS", "Generation",
            "MAX_FIT", "Summary", "calibrate", "check_fits", "distances", "fitted_changes", "fitted_toml",
-           "format_calibration", "header_lines", "parse_fit", "split_months", "summaries", "summary_values",
+           "annotate_toml", "change_comments", "format_calibration", "header_lines", "parse_fit", "split_months", "summaries", "summary_values",
            "value_comment", "weighted_quantiles"]
