@@ -218,7 +218,7 @@ def compare(results: ExperimentResults, history: History, months: list[str] | No
         share = float(np.mean(_inside(observed, p05, p95)))
         maes, shares = _runs_scored(runs)
         # a figure that never varies may still differ by the rounding of the file (staff in post to 0.01 FTE)
-        tol = 0.005 if HISTORY[key[0]].unit == "fte" else 0.5
+        tol = 0.005 if HISTORY[key[0]].unit == "fte" else 1e-6
         p_mae = _upper_p(maes, mae, tol)
         totals = runs.sum(axis=1)
         total = float(observed.sum())

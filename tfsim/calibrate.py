@@ -18,7 +18,7 @@ plausible range, not just a point.  The method, written on NumPy and SciPy (full
   each by moving a particle of the last generation by a Gaussian step (twice the weighted
   variance of the population, truncated to the prior's box), weighted by prior over proposal.
   Weights are capped at the square root of their number times their mean (truncated
-  importance sampling), so no single particle carries a small population.
+  importance sampling, Ionides 2008), so no single particle carries a small population.
   The tolerance falls from generation to generation, to the median distance of the last
   generation's particles, until the generations run out, the share of proposals kept falls
   below ``min_acceptance``, or the tolerance stops falling.
@@ -41,6 +41,7 @@ beside each fitted value (:func:`fitted_toml`).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 import textwrap
@@ -140,8 +141,8 @@ class FitValue:
         return int(round(x)) if self.whole and not self.scaled else float(x)
 
     def changes(self, scenario: Scenario, x: float) -> dict[str, Any]:
-        """The key-path changes that put this value at ``x``."""
-        return self.input.changes(scenario, self.setting(x))
+        """The key-path changes that put this value at ``x``, as plain key paths of the file."""
+        return whatif.expand_changes(self.input.changes(scenario, self.setting(x)))
 
     def text(self, x: float) -> str:
         """``x`` as shown: ``x0.93`` for a factor, ``0.187`` for a value."""
@@ -163,13 +164,16 @@ def parse_fit(scenario: Scenario, spec: str) -> FitValue:
     name = name.strip()
     if not name:
         raise CalibrationError(f"--fit '{spec}' is not PATH or PATH=LOW:HIGH")
+    known = {v.path: v for v in whatif.varied_values(scenario)}
     try:
         item = whatif.make_input(scenario, name)
     except whatif.WhatIfError as exc:
+        close = difflib.get_close_matches(name, [*known, *whatif.GROUPS], n=1, cutoff=0.8)
+        if close:
+            raise CalibrationError(f"--fit {name}: no such key path; did you mean {close[0]}?") from None
         raise CalibrationError(str(exc).replace("--inputs", "--fit")) from None
     if not item.scaled and not isinstance(item.base, (int, float)):
         raise CalibrationError(f"--fit {name}: holds {item.base!r}, not a number")
-    known = {v.path: v for v in whatif.varied_values(scenario)}
     info = known.get(name)
     share = info is not None and info.unit == "0 to 1"
     whole = info is not None and info.whole
@@ -435,8 +439,10 @@ class Calibration:
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: Sequence[float]) -> np.ndarray:
     """Quantiles of a weighted sample (linear between the midpoints of the sorted weights)."""
-    order = np.argsort(values, kind="stable")
-    v, w = np.asarray(values, dtype=float)[order], np.asarray(weights, dtype=float)[order]
+    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    keep = weights > 0
+    order = np.argsort(values[keep], kind="stable")
+    v, w = values[keep][order], weights[keep][order]
     w = w / w.sum()
     cum = np.cumsum(w) - w / 2
     return np.interp(qs, cum, v)
@@ -672,21 +678,15 @@ def calibrate(scenario: Scenario, history: History, fits: Sequence[FitValue], ru
 
 
 def truncated(weights: np.ndarray) -> np.ndarray:
-    """Importance weights normalised, each capped at the square root of their number times their mean.
+    """Importance weights capped at the square root of their number times their mean, then normalised.
 
     Truncated importance sampling (Ionides 2008, Journal of Computational and Graphical
     Statistics): a particle proposed where the proposal is thin can otherwise take most of
     the weight of a small population; the cap trades a little bias for far less variance.
     """
     w = np.asarray(weights, dtype=float)
-    w = w / w.sum()
-    for _ in range(10):  # capping and renormalising converge in a few passes
-        cap = math.sqrt(len(w)) / len(w)
-        if not (w > cap * (1 + 1e-9)).any():
-            break
-        w = np.minimum(w, cap)
-        w = w / w.sum()
-    return w
+    w = np.minimum(w, math.sqrt(len(w)) * w.mean())
+    return w / w.sum()
 
 
 def _kernel_density(x: np.ndarray, u: np.ndarray, w: np.ndarray, sd: np.ndarray) -> float:
@@ -754,33 +754,53 @@ def header_lines(cal: Calibration, day: dt.date | None = None) -> list[str]:
              f"  (SHA-256 {cal.history.sha256}),"] + ["  " + line for line in textwrap.wrap(text, 88)])
 
 
-def fitted_toml(original: str, cal: Calibration, day: dt.date | None = None) -> str:
-    """The scenario file ``original`` with the fitted values, a FITTED comment beside each, its other comments kept.
-
-    Each changed key gets the comment of :func:`value_comment` in place of its own (a key
-    inside an inline table comments the line holding the table); a key the file left out (a
-    default) is added with its comment.  The text is parsed back and kept only if it gives
-    exactly the fitted scenario; otherwise the scenario is written afresh with the comments
-    of ``original`` where they still apply and the FITTED comments at the top.
-    """
-    day = day or dt.date.today()
+def change_comments(cal: Calibration, day: dt.date | None = None) -> dict[str, str]:
+    """The comment for each key path a calibration changes (:func:`value_comment`, then the value before)."""
     comments: dict[str, str] = {}
     for k, f in enumerate(cal.fits):
         for path in f.changes(cal.scenario, cal.point(k)):
             comments[path] = value_comment(cal, k, day=day) + f"; was {_describe(whatif.value_at(cal.scenario, path))}"
-    head = "\n".join(f"# {line}" for line in header_lines(cal, day)) + "\n#\n"
-    if tomlkit is not None:
-        try:
-            doc = tomlkit.parse(original)
-            for path, value in cal.changes.items():
-                _set_commented(doc, cal.scenario, path, value, comments.get(path, ""))
-            text = head + tomlkit.dumps(doc)
-            if _same_scenario(text, cal.fitted):
-                return text
-        except Exception:  # any trouble in tomlkit: the plain rendering below is always right
-            pass
-    lines = [f"# {path}: {comment}" for path, comment in comments.items()]
-    return head + "\n".join(lines) + "\n\n" + scenario_to_toml(cal.fitted, original)
+    return comments
+
+
+def annotate_toml(text: str, changes: dict[str, Any], comments: dict[str, str], scenario: Scenario,
+                  header: list[str] = ()) -> str | None:
+    """``text`` with the values at ``changes`` set and ``comments`` beside them, every other line kept.
+
+    Each changed key gets its comment in place of its own (a key inside an inline table
+    comments the line holding the table); a key the file left out (a default) is added with its
+    comment.  ``scenario`` is the one ``text`` describes (roles are found by id); ``header``
+    lines go on top as comments.  Returns None when the text cannot be changed so (tomlkit
+    missing, a path not in the file's layout).
+    """
+    if tomlkit is None:
+        return None
+    try:
+        doc = tomlkit.parse(text)
+        for path, value in changes.items():
+            _set_commented(doc, scenario, path, value, comments.get(path, ""))
+        out = tomlkit.dumps(doc)
+    except Exception:  # any trouble in tomlkit: the caller has a plain way
+        return None
+    head = "".join(f"# {line}".rstrip() + "\n" for line in header)
+    return head + ("#\n" if header else "") + out
+
+
+def fitted_toml(original: str, cal: Calibration, day: dt.date | None = None) -> str:
+    """The scenario file ``original`` with the fitted values, a FITTED comment beside each, its other comments kept.
+
+    See :func:`annotate_toml`.  The text is parsed back and kept only if it gives exactly the
+    fitted scenario; otherwise the scenario is written afresh with the comments of
+    ``original`` where they still apply and the FITTED comments at the top.
+    """
+    day = day or dt.date.today()
+    comments = change_comments(cal, day)
+    header = header_lines(cal, day)
+    text = annotate_toml(original, cal.changes, comments, cal.scenario, header)
+    if text is not None and _same_scenario(text, cal.fitted):
+        return text
+    lines = header + [""] + [f"{path}: {comment}" for path, comment in comments.items()]
+    return "".join(f"# {line}".rstrip() + "\n" for line in lines) + "\n" + scenario_to_toml(cal.fitted, original)
 
 
 def _same_scenario(text: str, scenario: Scenario) -> bool:
@@ -886,5 +906,5 @@ def shorten_label(text: str, width: int = 58) -> str:
 
 __all__ = ["CALIBRATE_COLUMNS", "Calibration", "CalibrationError", "FitValue", "GENERATION_COLUMNS", "Generation",
            "MAX_FIT", "Summary", "calibrate", "check_fits", "distances", "fitted_changes", "fitted_toml",
-           "format_calibration", "header_lines", "parse_fit", "split_months", "summaries", "summary_values",
+           "annotate_toml", "change_comments", "format_calibration", "header_lines", "parse_fit", "split_months", "summaries", "summary_values",
            "value_comment", "weighted_quantiles"]

@@ -584,7 +584,7 @@ def cmd_calibrate(args) -> int:
             cal = calibration.calibrate(
                 scenario, history, fits, runner, particles=args.particles, replications=args.replications,
                 generations=args.generations, holdout=args.holdout, fit_until=args.fit_until, seed=args.seed,
-                block=args.block_months, note=lambda line: tqdm.write(line, file=sys.stderr))
+                block=args.block_months, check_replications=args.check_replications, note=lambda line: tqdm.write(line, file=sys.stderr))
         except calibration.CalibrationError as exc:
             raise _BadInput(str(exc)) from None
         except histories.HistoryError as exc:
@@ -825,6 +825,8 @@ def _whatif_parsers(sub) -> None:
     cal.add_argument("--fit-until", metavar="YYYY-MM", help="fit on the months up to this one, hold out the rest")
     cal.add_argument("--block-months", type=int, default=6, metavar="N",
                      help="months each summary (a series' total) covers (default 6)")
+    cal.add_argument("--check-replications", type=int, default=50, metavar="N",
+                     help="replications of the scenario as written and as fitted for the hold-out check (default 50)")
     cal.add_argument("--scenario-out", metavar="FITTED.toml",
                      help="where to write the fitted scenario (default DIR/<scenario>-fitted.toml)")
     _run_options(cal, 1)

@@ -35,6 +35,7 @@ from .dialogs import show_error
 from .documents import Documents, toml_paths
 from .exports import Exports
 from .form import ScenarioForm
+from .historypanel import HistoryPanel, accept_calibration
 from .problems import ProblemsPanel
 from .recovery import Recovery, left_behind, origin
 from .reportexport import ReportExport
@@ -110,6 +111,9 @@ class MainWindow(QMainWindow):
                                   lambda: self.run_panel.run_settings()[1:])
         right.views.addTab(self.whatif, "What-if")
         right.views.setTabToolTip(1, "Sweeps, goal seek and which input matters, all on the same random numbers")
+        self.history_view = HistoryPanel(self.shared, self.current_scenario, lambda: self.run_panel.run_settings()[1:])
+        right.views.addTab(self.history_view, "History")
+        right.views.setTabToolTip(2, "The council's own monthly history: backtest the scenario, calibrate it")
         split.addWidget(right)
         split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 6)
@@ -139,6 +143,7 @@ class MainWindow(QMainWindow):
         self._act(export_menu, "&Scenario as TOML...", ex.scenario_dialog)
         self.report_export = ReportExport(self)
         self._act(m, "Export &business case...", self.report_export.dialog)
+        self._act(m, "Import &history (CSV)...", self.import_history)
         m.addSeparator()
         self._act(m, "&Quit", self.close, QKeySequence.Quit)
 
@@ -197,6 +202,7 @@ class MainWindow(QMainWindow):
         self.session.finished.connect(self._run_finished)
         self.session.stopped.connect(self._update_stale)
         self.whatif.usePoint.connect(self.use_point)
+        self.history_view.acceptFit.connect(self.accept_fit)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -212,6 +218,7 @@ class MainWindow(QMainWindow):
             return
         self.session.wait()  # every job's thread ends before the window and its runner go
         self.whatif.wait()
+        self.history_view.wait()
         self.report_export.wait()
         self.shared.close()
         save_window(self, self.run_panel.reps)
@@ -324,8 +331,9 @@ class MainWindow(QMainWindow):
         self.problems_panel.show_result(result)
         if self._form_active():
             self.form.show_problems(result.problems)
-        if result.ok:  # the what-if forms offer the numbers of the scenario as edited
+        if result.ok:  # the what-if and history forms offer the numbers of the scenario as edited
             self.whatif.set_scenario(result.scenario)
+            self.history_view.set_scenario(result.scenario)
 
     def _focus_problem(self, path: tuple) -> None:
         if self._form_active():
@@ -392,6 +400,22 @@ class MainWindow(QMainWindow):
         for path in found:
             path.unlink(missing_ok=True)
         return restored
+
+    def import_history(self) -> None:
+        """Show the History view and ask for a history file."""
+        self.run_panel.views.setCurrentWidget(self.history_view)
+        self.history_view.import_dialog()
+
+    def accept_fit(self, calibration) -> bool:
+        """Put a calibration's fitted values into the edited scenario, as one undoable edit."""
+        try:
+            text = accept_calibration(self.doc, calibration)
+        except KeyError as exc:
+            show_error(self, "Cannot accept the fitted values",
+                       f"The scenario being edited has no {exc.args[0]} any more.")
+            return False
+        self.statusBar().showMessage(text, STATUS_MS)
+        return True
 
     def about(self) -> None:
         QMessageBox.about(self, "About tfsim",
