@@ -37,9 +37,10 @@ KENT_TRUTH = {"engagement.refusal_probability": 0.18, "referrals.rates.0.per_mon
 
 
 def kent_history(path: Path) -> Path:
-    scenario = make_variant(read_scenario(KENT).scenario, {**KENT_TRUTH, "end_date": "2018-03-31"})
+    scenario = make_variant(read_scenario(KENT).scenario, KENT_TRUTH)
     months, columns = simulate_history(scenario, 2015)
-    return write_history(path, months, columns, ["SYNTHETIC: Kent Phase 2 from the model, refusal 0.18, 110 a month"])
+    return write_history(path, months[:36], {k: v[:36] for k, v in columns.items()},
+                         ["SYNTHETIC: Kent Phase 2 from the model, refusal 0.18, 110 a month, April 2015 to March 2018"])
 
 
 def run(name: str, argv: list[str]) -> None:
