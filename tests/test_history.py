@@ -181,6 +181,9 @@ def test_the_run_to_the_histories_months():
     assert scenario_over(s, ["2014-01", "2014-06"]).end_date.isoformat() == "2014-06-30"
     assert scenario_over(s, ["2014-01", "2016-02"]).end_date.isoformat() == "2016-02-29"
     assert month_labels(scenario_over(s, ["2016-02"]))[-1] == "2016-02"
+    kent = read_scenario(SCENARIOS / "kent-phase2-expansion.toml").scenario  # its target's deadline is March 2020
+    shorter = scenario_over(kent, ["2016-03"])
+    assert shorter.end_date.isoformat() == "2016-03-31" and shorter.money.target.deadline == shorter.end_date
 
 
 def test_the_runs_side_of_every_series_adds_up():

@@ -526,8 +526,9 @@ def plot_backtest(ax, backtest, series: str = "referrals", holdout_from: str | N
                     label="Simulated: 90% of runs")
     ax.plot(x, fit.mean, color=PALETTE["blue"], lw=2, drawstyle="steps-mid", label="Simulated: mean of runs")
     inside = fit.inside
+    verdict = "fits" if fit.fits else "does not fit"
     ax.plot([d for d, i in zip(x, inside) if i], fit.observed[inside], "o", color=PALETTE["black"], ms=4.5,
-            label="Council's count")
+            label=f"Council's count: {fit.share_inside:.0%} of months in the band ({verdict})")
     if (~inside).any():
         ax.plot([d for d, i in zip(x, inside) if not i], fit.observed[~inside], "o", color=PALETTE["vermillion"],
                 ms=5.5, label="Council's count, outside the band")
@@ -536,9 +537,7 @@ def plot_backtest(ax, backtest, series: str = "referrals", holdout_from: str | N
         ax.axvline(first, color=PALETTE["black"], ls=":", lw=1.2, label="Held out of the fit from here")
     labels = {r.id: r.label for r in backtest.scenario.roles}
     title = metric.titled(labels.get(role)) if role else metric.title
-    verdict = "fits" if fit.fits else "does not fit"
-    _finish(ax, f"{title}: {backtest.history.name} against {backtest.scenario.name} "
-                f"({fit.share_inside:.0%} of months in the band; {verdict})",
+    _finish(ax, f"{title}: {backtest.history.name} against {backtest.scenario.name}",
             f"{metric.axis_label}{' at the month end' if stock else ' in the month'}")
 
 

@@ -496,14 +496,19 @@ def check_against(history: History, scenario: Scenario) -> list[Problem]:
 def scenario_over(scenario: Scenario, months: list[str]) -> Scenario:
     """``scenario`` run to the end of the last of ``months``, so every month is simulated and no more.
 
-    The end date moves (later or earlier) only when the changed scenario is valid; otherwise
-    the scenario is kept as it is (months past its end are then not compared).
+    The end date moves (later or earlier) only when the changed scenario is valid; a target's
+    deadline after the new end moves in with it (no monthly series depends on the target).
+    Otherwise the scenario is kept as it is (months past its end are then not compared).
     """
     end = month_end(months[-1])
     if end == scenario.end_date or end <= scenario.start_date:
         return scenario
+    changes: dict = {"end_date": end}
+    target = scenario.money.target if scenario.money is not None else None
+    if target is not None and target.deadline > end:
+        changes["money.target.deadline"] = end
     try:
-        return variant(scenario, {"end_date": end})
+        return variant(scenario, changes)
     except VariantError:
         return scenario
 
