@@ -36,6 +36,9 @@ def resolve_arguments(args) -> None:
             setattr(args, name, bundled.resolve(value))
         elif isinstance(value, list):
             setattr(args, name, [bundled.resolve(v) if isinstance(v, str) else v for v in value])
+    history = getattr(args, "history", None)
+    if isinstance(history, str):  # a bundled sample history's name (backtest, calibrate)
+        args.history = bundled.resolve_history(history)
 
 
 # ---- tfsim scenarios ------------------------------------------------------------------------
