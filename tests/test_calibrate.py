@@ -8,7 +8,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from conftest import SCENARIOS
+from helpers import SCENARIOS
 from history_cases import TRUTH, district, district_history
 from tfsim.calibrate import (
     Calibration,

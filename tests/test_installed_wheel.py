@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from tfsim.scenario.reference import scenario_reference
 
 pytestmark = pytest.mark.wheel

@@ -510,12 +510,14 @@ def plot_morris(ax, morris, metric: str = "families_turned_around") -> None:
 # ---- history: backtest and calibration ---------------------------------------------------------
 
 
-def plot_backtest(ax, backtest, series: str = "referrals", holdout_from: str | None = None) -> None:
+def plot_backtest(ax, backtest, series: str = "referrals", holdout_from: str | None = None,
+                  fitted: bool = False) -> None:
     """One counted series of a history as points over the run's band (5th to 95th percentile) and mean.
 
     ``backtest`` is a :class:`tfsim.backtest.Backtest`; ``series`` a column of its history
     (``referrals``, ``fte_in_post.fip``).  Months outside the band are drawn in vermillion;
-    ``holdout_from`` (``YYYY-MM``) marks where the months held out of a calibration begin.
+    ``holdout_from`` (``YYYY-MM``) marks where the months held out of a calibration begin;
+    ``fitted`` says in the title that the run is of the scenario with a calibration's values.
     """
     fit = backtest.fit(series)
     name, role = fit.key
@@ -537,7 +539,8 @@ def plot_backtest(ax, backtest, series: str = "referrals", holdout_from: str | N
         ax.axvline(first, color=PALETTE["black"], ls=":", lw=1.2, label="Held out of the fit from here")
     labels = {r.id: r.label for r in backtest.scenario.roles}
     title = metric.titled(labels.get(role)) if role else metric.title
-    _finish(ax, f"{title}: {backtest.history.name} against {backtest.scenario.name}",
+    subject = f"{backtest.scenario.name}, as fitted" if fitted else backtest.scenario.name
+    _finish(ax, f"{title}: {backtest.history.name} against {subject}",
             f"{metric.axis_label}{' at the month end' if stock else ' in the month'}")
 
 

@@ -266,7 +266,8 @@ def _whatif(name: str, args, body) -> int:
     try:
         with files.staged_folder(out) as stage:  # all the files, or none of them
             for write in writes:
-                paths.append(out / Path(write(stage)).name)
+                written = Path(write(stage))  # in the staged folder, or a file named on its own (--scenario-out)
+                paths.append(out / written.name if written.parent == Path(stage) else written)
     except OSError as exc:
         print(f"tfsim {name}: cannot write {exc.filename or out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -619,7 +620,7 @@ def cmd_calibrate(args) -> int:
         for fit in after.series:
             writes.append(lambda out, label=fit.label: export.write_chart(
                 charts.plot_backtest, after, out / f"fitted-{_chart_name(label)}.png", series=label,
-                holdout_from=holdout_from))
+                holdout_from=holdout_from, fitted=True))
         return calibration.format_calibration(cal, runner.jobs), writes
     return _whatif("calibrate", args, body)
 

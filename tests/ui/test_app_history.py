@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import pytest
 
+from tfsim.scenario.bundled import bundled_scenarios_dir
+
 pytest.importorskip("pytestqt")
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "scenarios" / "sevenoaks-2014-history.csv"
+SAMPLE = bundled_scenarios_dir() / "sevenoaks-2014-history.csv"
 TIMEOUT = 120000  # milliseconds
 
 
