@@ -12,6 +12,7 @@ Every run is a job on the window's one warm runner, off the GUI thread, with pro
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -237,11 +238,13 @@ class HistoryPanel(QWidget):
         self.particles = QSpinBox()
         self.particles.setRange(10, 10000)
         self.particles.setValue(100)
-        self.particles.setToolTip("Value sets kept in each generation of the fit (more: smoother ranges, slower)")
+        self.particles.setToolTip("Value sets (particles) kept in each round of the fit: more give smoother ranges "
+                                  "and take longer (--particles)")
         self.generations = QSpinBox()
         self.generations.setRange(1, 20)
         self.generations.setValue(6)
-        self.generations.setToolTip("Most generations after the first draw; each narrows the tolerance")
+        self.generations.setToolTip("Most rounds (generations) after the first draw from the ranges; each keeps only "
+                                    "value sets whose runs come closer to the history (--generations)")
         self.holdout = QDoubleSpinBox()
         self.holdout.setRange(0, 90)
         self.holdout.setDecimals(0)
@@ -251,7 +254,7 @@ class HistoryPanel(QWidget):
         self.calibrate_button = QPushButton("Calibrate")
         self.calibrate_button.setStyleSheet("font-weight: bold; padding: 4px 10px;")
         self.calibrate_button.clicked.connect(self.start_calibration)
-        for w in (QLabel("Particles:"), self.particles, QLabel("Generations:"), self.generations,
+        for w in (QLabel("Value sets:"), self.particles, QLabel("Rounds:"), self.generations,
                   QLabel("Hold out:"), self.holdout):
             row.addWidget(w)
         row.addStretch(1)
@@ -264,6 +267,7 @@ class HistoryPanel(QWidget):
         self.cal_table = _table()
         self.cal_table.setToolTip("Each value fitted: select a row to draw its posterior")
         self.cal_table.itemSelectionChanged.connect(self._draw_posterior)
+        self.cal_table.setMaximumHeight(130)  # five values at most: the chart keeps the room
         split.addWidget(self.cal_table)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
@@ -284,7 +288,7 @@ class HistoryPanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar()
-        self.progress.setFormat("%v of %m runs")
+        self.progress.setFormat("")  # "%v of %m runs" once a job starts
         self.progress.setValue(0)
         self.progress.setMaximumHeight(18)
         row.addWidget(self.progress, 1)
@@ -321,8 +325,11 @@ class HistoryPanel(QWidget):
         self.history = result.history if result.ok else None
         if self.history is not None:
             h = self.history
-            self.file_label.setText(f"<b>{h.name}</b>: {len(h.months)} months ({h.months[0]} to {h.months[-1]}), "
-                                    f"{len(h.series)} series: {', '.join(h.label(k) for k in h.series)}")
+            text = html.escape(ht.history_text(h, self.scenario)).replace(html.escape(h.name), f"<b>{html.escape(h.name)}</b>", 1)
+            first = next((c for c in h.comments if c.strip()), "")
+            if first:  # the file's own first word on itself (the sample says it is synthetic)
+                text += f"<br><i>{html.escape(first)}</i>"
+            self.file_label.setText(text)
             self.file_label.setToolTip("\n".join(h.comments) or h.filename)
             self.backtest = self.calibration = None
             self.series.clear()
@@ -404,6 +411,7 @@ class HistoryPanel(QWidget):
             self.say(BUSY_TEXT)
             return False
         self.job = job
+        self.progress.setFormat("%v of %m runs")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.say("Running...")
@@ -548,6 +556,10 @@ class HistoryPanel(QWidget):
         self.acceptFit.emit(self.calibration)
         return True
 
+    def accepted(self, text: str) -> None:
+        """Say that the fitted values are in the scenario (the window calls it once they are)."""
+        self.say(text)
+
 
 class SetSourceText(QUndoCommand):
     """Replace the text a save keeps the comments of (undone with the edits it came with)."""
@@ -580,8 +592,9 @@ def accept_calibration(doc, cal) -> str:
     for path, value in edits:
         doc.set_value(path, value)
     stack.endMacro()
-    where = " with a FITTED comment beside each when saved" if annotated is not None else ""
-    return f"Fitted values in the scenario{where} (Edit, Undo takes them back)."
+    where = ", with a FITTED comment beside each when saved" if annotated is not None else ""
+    values = "; ".join(f"{f.label} {f.text(f.base)} -> {f.text(cal.point(k))}" for k, f in enumerate(cal.fits))
+    return f"Fitted values in the scenario{where} (Edit > Undo takes them back): {values}."
 
 
 __all__ = ["HistoryPanel", "SetSourceText", "accept_calibration"]

@@ -415,6 +415,7 @@ class MainWindow(QMainWindow):
                        f"The scenario being edited has no {exc.args[0]} any more.")
             return False
         self.statusBar().showMessage(text, STATUS_MS)
+        self.history_view.accepted(text)
         return True
 
     def about(self) -> None:
