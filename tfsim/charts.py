@@ -551,8 +551,9 @@ def plot_posterior(ax, calibration, index: int = 0) -> None:
     weights = calibration.weights
     bins = np.linspace(fit.low, fit.high, 21)
     ax.hist(values, bins=bins, weights=weights, density=True, color=PALETTE["blue"], alpha=0.75,
-            label="Posterior (particles, weighted)")
-    ax.axhline(1.0 / (fit.high - fit.low), color=PALETTE["black"], ls="--", lw=1.2, label="Prior (uniform)")
+            label="Plausible values given the history (posterior)")
+    ax.axhline(1.0 / (fit.high - fit.low), color=PALETTE["black"], ls="--", lw=1.2,
+               label="Range tried, every value alike (prior)")
     low, high = calibration.interval(index)
     ax.axvspan(low, high, color=PALETTE["sky"], alpha=0.18, lw=0,
                label=f"90% credible interval: {fit.text(low)} to {fit.text(high)}")

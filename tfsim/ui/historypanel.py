@@ -87,7 +87,7 @@ class _Chart(QWidget):
         self.canvas = FigureCanvasQTAgg(self.figure)
         lay.addWidget(self.canvas)
 
-    def draw(self, plot) -> None:
+    def draw(self, plot, columns: int = 2) -> None:
         self.figure.clear()
         ax = self.figure.add_subplot()
         try:
@@ -96,7 +96,7 @@ class _Chart(QWidget):
             self.message(f"This cannot be drawn ({type(exc).__name__}: {exc}).")
             return
         wrap_labels(ax, self.canvas.width(), self.canvas.height())
-        legend_below(ax, columns=2)
+        legend_below(ax, columns=columns)
         self.canvas.draw_idle()
 
     def message(self, text: str) -> None:
@@ -232,7 +232,8 @@ class HistoryPanel(QWidget):
         self.fit_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.fit_table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.fit_table.setToolTip("The values to fit and the range each may take (its prior); edit Low and High.")
-        self.fit_table.setMaximumHeight(96)
+        self.fit_table.verticalHeader().setDefaultSectionSize(22)
+        self.fit_table.setMaximumHeight(3 * 22 + 28)  # three rows show; more scroll
         lay.addWidget(self.fit_table)
         row = QHBoxLayout()
         self.particles = QSpinBox()
@@ -325,12 +326,13 @@ class HistoryPanel(QWidget):
         self.history = result.history if result.ok else None
         if self.history is not None:
             h = self.history
-            text = html.escape(ht.history_text(h, self.scenario)).replace(html.escape(h.name), f"<b>{html.escape(h.name)}</b>", 1)
+            text = (f"<b>{html.escape(h.name)}</b>: {len(h.months)} months ({h.months[0]} to {h.months[-1]}), "
+                    f"{len(h.series)} series counted (point here for the list)")
             first = next((c for c in h.comments if c.strip()), "")
             if first:  # the file's own first word on itself (the sample says it is synthetic)
                 text += f"<br><i>{html.escape(first)}</i>"
             self.file_label.setText(text)
-            self.file_label.setToolTip("\n".join(h.comments) or h.filename)
+            self.file_label.setToolTip("\n".join([ht.history_text(h, self.scenario), "", *h.comments]))
             self.backtest = self.calibration = None
             self.series.clear()
             self.bt_table.setRowCount(0)
@@ -547,7 +549,7 @@ class HistoryPanel(QWidget):
             return
         picked = sorted({i.row() for i in self.cal_table.selectedIndexes()}) or [0]
         k = min(picked[0], len(self.calibration.fits) - 1)
-        self.cal_chart.draw(lambda ax: charts.plot_posterior(ax, self.calibration, k))
+        self.cal_chart.draw(lambda ax: charts.plot_posterior(ax, self.calibration, k), columns=3)
 
     def accept(self) -> bool:
         """Ask for the fitted values in the edited scenario; False when there is no calibration."""
