@@ -98,6 +98,7 @@ class ScenarioDocument(QObject):
         self.path: Path | None = Path(path) if path else None
         self.text = text  # the file's text as loaded, for line numbers while unmodified
         self.source_text = text  # text whose comments and layout a save keeps
+        self.read_only = False  # a bundled scenario opened as a template: Save asks for a new file
         self.undo_stack = QUndoStack(self)
 
     @property
@@ -126,5 +127,6 @@ class ScenarioDocument(QObject):
         self.path = Path(path) if path else None
         self.text = text
         self.source_text = text
+        self.read_only = False
         self.undo_stack.clear()
         self.changed.emit(())
