@@ -68,8 +68,7 @@ class Documents(QObject):
         path = Path(path)
         result = read_scenario(path)
         template = is_bundled(path)
-        if template:  # before the views hear of the load, so they show it as a template
-            self.doc.read_only = True
+        self.doc.read_only = template  # before the views hear of the load, so they show it as a template
         self.load_result(result, path if result.text is not None or result.data is not None else None)
         if result.data is None and result.text is None:
             show_error(self.window, "Cannot open scenario", result.problems[0].format(str(path)))
