@@ -1,13 +1,18 @@
-"""A fuzzing campaign against the scenario loader, `tfsim validate` and the run of every valid file.
+"""A fuzzing campaign against the scenario loader, `tfsim validate`, runs, exports and faults during runs.
 
-Makes ``--cases`` files, spread evenly over the categories of ``tests/fuzzcases.py``
+Makes ``--cases`` files, spread evenly over the file categories of ``tests/fuzzcases.py``
 (random bytes, mutated bundled scenarios, scenarios generated from the schema, hostile
-constructs), checks each against the property stated there, and prints the counts per
-category: ok, refused (both good), tracebacks, internal errors, hangs (past
-``--timeout`` seconds), unescaped control characters, badly formed or misplaced message
-lines, other exit codes and errors in the run of a valid file; then the layer each case
-reached (loader, schema, cross-checks, valid, simulated) and every failure with the
-``--only`` argument that repeats it.
+constructs), then ``--export-cases`` scenarios with hostile names and labels whose every
+output is written, ``--fault-cases`` runs of ``tfsim run`` with a write failing (disk full,
+read-only, an exception, Ctrl+C, an output folder that is a file) and ``--signal-cases``
+runs of ``tfsim run --jobs 2`` sent SIGTERM, SIGINT or SIGKILL at a random moment.  Each is
+checked against the property stated there; the counts per category are printed: ok,
+refused (both good), and every kind of failure that occurred (tracebacks, internal errors,
+hangs, unescaped control characters, badly formed or misplaced message lines, other exit
+codes, errors in a run or an export, live formulas in an export, partial outputs,
+temporary files left, orphaned processes, slow exits); then the layer each case reached
+(loader, schema, cross-checks, valid, simulated, exported; fault, signal) and every
+failure with the ``--only`` argument that repeats it.
 
 Each case is checked in a worker process that is killed and replaced when a case hangs;
 case ``i`` of a category is made from ``random.Random("SEED:CATEGORY:i")``, so any case
@@ -39,6 +44,17 @@ def _case(seed: int, category: str, index: int) -> bytes:
     return F.make_case(category, random.Random(f"{seed}:{category}:{index}"))
 
 
+def check(seed: int, category: str, index: int, folder: Path, timeout: float, max_work: float):
+    """Case ``index`` of ``category``: its outcome and its size in bytes (0 for a fault)."""
+    rng = random.Random(f"{seed}:{category}:{index}")
+    if category == "faults":
+        return F.check_fault(rng, folder / "faults"), 0
+    if category == "signals":
+        return F.check_signal(rng, folder / "signals"), 0
+    raw = F.make_case(category, rng)
+    return F.check_case(raw, folder, max_work=max_work, seconds=timeout, export=category == "exports"), len(raw)
+
+
 def _worker(jobs, results, seed: int, timeout: float, max_work: float) -> None:
     folder = Path(tempfile.mkdtemp(prefix="tfsim-fuzz-"))
     while True:
@@ -48,10 +64,9 @@ def _worker(jobs, results, seed: int, timeout: float, max_work: float) -> None:
         category, index = job
         started = time.perf_counter()
         try:
-            raw = _case(seed, category, index)
-            outcome = F.check_case(raw, folder, max_work=max_work, seconds=timeout)
+            outcome, size = check(seed, category, index, folder, timeout, max_work)
             results.put((category, index, outcome.status, outcome.layer, outcome.detail,
-                         time.perf_counter() - started, len(raw)))
+                         time.perf_counter() - started, size))
         except BaseException as exc:  # the harness itself failed on this case: report it, keep going
             results.put((category, index, "traceback", "harness", f"harness: {type(exc).__name__}: {exc}",
                          time.perf_counter() - started, 0))
@@ -129,26 +144,38 @@ def main() -> int:
     parser.add_argument("--max-work", type=float, default=50_000,
                         help="valid files expected to handle more referrals, contacts and leavers are not run")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    parser.add_argument("--categories", nargs="*", default=list(F.CATEGORIES), choices=F.CATEGORIES)
+    parser.add_argument("--categories", nargs="*", default=list(F.CATEGORIES[:4]), choices=F.CATEGORIES,
+                        help="file categories sharing --cases (default: all but exports)")
+    parser.add_argument("--export-cases", type=int, default=400,
+                        help="cases of the exports category (every output of a file with hostile text; default 400)")
+    parser.add_argument("--fault-cases", type=int, default=200,
+                        help="failed writes of tfsim run: disk full, read-only, exceptions, Ctrl+C (default 200)")
+    parser.add_argument("--signal-cases", type=int, default=100,
+                        help="SIGTERM, SIGINT or SIGKILL of tfsim run --jobs 2 at a random moment (default 100)")
     parser.add_argument("--only", help="check one case, CATEGORY:INDEX, and show its messages")
     parser.add_argument("--show", action="store_true", help="with --only: print the file's first 2,000 bytes too")
     args = parser.parse_args()
 
     if args.only:
         category, index = args.only.split(":")
-        raw = _case(args.seed, category, int(index))
-        if args.show:
-            print(raw[:2000].decode("utf-8", errors="replace"))
+        if args.show and category not in F.FAULT_CATEGORIES:
+            print(_case(args.seed, category, int(index))[:2000].decode("utf-8", errors="replace"))
             print("-" * 60)
-        outcome = F.check_case(raw, Path(tempfile.mkdtemp()), max_work=args.max_work, seconds=args.timeout)
+        outcome, _ = check(args.seed, category, int(index), Path(tempfile.mkdtemp()), args.timeout, args.max_work)
         print("\n".join(outcome.messages[:40]))
         print(f"status {outcome.status}, layer {outcome.layer}: {outcome.detail}")
         return 0 if outcome.good else 1
 
-    per = max(1, args.cases // len(args.categories))
+    per = max(1, args.cases // len(args.categories)) if args.categories else 0
     todo = [(c, i) for i in range(per) for c in args.categories]
-    counts = {c: collections.Counter() for c in args.categories}
-    layers = {c: collections.Counter() for c in args.categories}
+    extra = {"exports": args.export_cases, "faults": args.fault_cases, "signals": args.signal_cases}
+    for category, n in extra.items():
+        if category not in args.categories:
+            todo += [(category, i) for i in range(n)]
+    categories = list(dict.fromkeys(c for c, _ in todo))
+    args.categories = categories
+    counts = {c: collections.Counter() for c in categories}
+    layers = {c: collections.Counter() for c in categories}
     failures: list[tuple] = []
     slowest: list[tuple] = []
     started = time.perf_counter()
@@ -173,15 +200,19 @@ def main() -> int:
 
     print(f"{len(todo):,} cases, seed {args.seed}, {elapsed:.0f} s, {args.jobs} worker(s), timeout {args.timeout:g} s")
     print()
-    header = f"{'category':<14}" + "".join(f"{s:>15}" for s in F.STATUSES)
-    print(header)
     total = collections.Counter()
     for c in args.categories:
         total.update(counts[c])
-        print(f"{c:<14}" + "".join(f"{counts[c][s]:>15,}" for s in F.STATUSES))
-    print(f"{'all':<14}" + "".join(f"{total[s]:>15,}" for s in F.STATUSES))
+    shown = [s for s in F.STATUSES if s in ("ok", "refused") or total[s]]  # the failure columns that occurred
+    print(f"{'category':<14}" + "".join(f"{s:>15}" for s in shown) + f"{'failures':>10}")
+    for c in args.categories:
+        bad = sum(v for s, v in counts[c].items() if s not in ("ok", "refused"))
+        print(f"{c:<14}" + "".join(f"{counts[c][s]:>15,}" for s in shown) + f"{bad:>10,}")
+    bad = sum(v for s, v in total.items() if s not in ("ok", "refused"))
+    print(f"{'all':<14}" + "".join(f"{total[s]:>15,}" for s in shown) + f"{bad:>10,}")
+    print("(no case ended as " + ", ".join(s for s in F.STATUSES if s not in shown) + ")")
     print()
-    names = ("loader", "schema", "cross", "valid", "simulated")
+    names = ("loader", "schema", "cross", "valid", "simulated", "exported", "fault", "signal")
     print(f"{'layer reached':<14}" + "".join(f"{n:>12}" for n in names))
     for c in args.categories:
         print(f"{c:<14}" + "".join(f"{layers[c][n]:>12,}" for n in names))

@@ -27,12 +27,27 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; th
   echo "setup: tfsim needs Python 3.11 or newer ($PY is $("$PY" --version 2>&1))" >&2
   exit 1
 fi
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-stamp=.venv/.tfsim-installed
+stamp=.venv/.tfsim-installed  # written only once an install has completed
 want=$(cat pyproject.toml | sha256sum | cut -c1-16)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: installing tfsim and its dependencies into .venv" >&2
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
-  echo "$want" > "$stamp"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && .venv/bin/python -c '' 2>/dev/null; then
+  exit 0  # set up, and nothing changed
 fi
+# A .venv without pip (python3-venv was missing when it was made, or an install was cut short)
+# cannot be repaired in place: make it again.
+if [ -d .venv ] && ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  echo "setup: .venv is incomplete (no pip); making it again" >&2
+  rm -rf .venv
+fi
+if [ ! -x .venv/bin/python ]; then
+  if ! "$PY" -m venv .venv; then
+    rm -rf .venv  # never leave half a venv behind for the next run to trip over
+    echo "setup: could not make a virtual environment; install Python's venv module first" >&2
+    echo "       (Debian/Ubuntu: apt-get install python3-venv), then run this again" >&2
+    exit 1
+  fi
+fi
+echo "setup: installing tfsim and its dependencies into .venv" >&2
+rm -f "$stamp"
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+echo "$want" > "$stamp"

@@ -25,20 +25,23 @@ inside the file and no control or bidirectional character; a file that validates
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import io
 import math
 import random
 import re
 import signal
+import shutil
 import string
+import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomli_w
 
-from tfsim import cli
+from tfsim import charts, cli
 from tfsim.model import simulate
 from tfsim.scenario import read_scenario
 from tfsim.scenario.bundled import bundled_scenarios
@@ -53,16 +56,22 @@ except ImportError:
     Partial = cross_check = None
 
 ROOT = Path(__file__).resolve().parent.parent
-CATEGORIES = ("random_bytes", "mutated", "schema", "hostile")
+#: Categories of scenario file; ``exports`` also writes every output of a valid file.
+CATEGORIES = ("random_bytes", "mutated", "schema", "hostile", "exports")
+#: Categories of fault during a run (campaign, and a small budget in the suite): ``faults``
+#: fails a write of ``tfsim run`` in process, ``signals`` signals a ``tfsim run --jobs 2``.
+FAULT_CATEGORIES = ("faults", "signals")
 BUNDLED = bundled_scenarios()
 #: The bundled files quick to simulate (the national run takes seconds).
 SMALL_BUNDLED = [p for p in BUNDLED if p.name != "national-phase1.toml"]
+#: The bundled files whose runs take well under a second (for cases that export or run twice).
+SMALL_EXPORTS = [p for p in SMALL_BUNDLED if not p.name.startswith(("kent-phase2", "lincolnshire"))]
 
 # ---- the property -------------------------------------------------------------------------
 
 #: Outcomes of a case; the first two are good.
 STATUSES = ("ok", "refused", "traceback", "internal_error", "hang", "unescaped", "bad_line", "bad_exit",
-            "run_error")
+            "run_error", "export_error", "live_formula", "partial_output", "temp_left", "orphan", "slow_exit")
 _UNSAFE = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 MAX_MESSAGE_CHARS = 1200
 
@@ -76,7 +85,7 @@ class Outcome:
     """What one case did: its status, the deepest layer it reached and a note on any failure."""
 
     status: str
-    layer: str = "loader"  # loader, schema, cross, valid, simulated
+    layer: str = "loader"  # loader, schema, cross, valid, simulated, exported; fault, signal
     detail: str = ""
     messages: list[str] = field(default_factory=list)
 
@@ -117,7 +126,7 @@ def time_limit(seconds: float):
 
 
 def check_case(raw: bytes, folder: Path, *, max_work: float = 20_000, seconds: float = 20.0,
-               run: bool = True) -> Outcome:
+               run: bool = True, export: bool = False) -> Outcome:
     """Check one file's bytes against the property (see the module docstring).
 
     ``max_work`` bounds the runs: a valid file expected to handle more referrals,
@@ -128,12 +137,12 @@ def check_case(raw: bytes, folder: Path, *, max_work: float = 20_000, seconds: f
     path.write_bytes(raw)
     try:
         with time_limit(seconds):
-            return _check(raw, path, max_work, run)
+            return _check(raw, path, max_work, run, export)
     except Hang as exc:
         return Outcome("hang", detail=str(exc))
 
 
-def _check(raw: bytes, path: Path, max_work: float, run: bool) -> Outcome:
+def _check(raw: bytes, path: Path, max_work: float, run: bool, export: bool = False) -> Outcome:
     try:
         result = read_scenario(path)
     except Hang:
@@ -182,13 +191,60 @@ def _check(raw: bytes, path: Path, max_work: float, run: bool) -> Outcome:
         scenario = result.scenario
         if estimated_work(scenario) <= max_work:
             try:
-                simulate(scenario, 1)
+                first = simulate(scenario, 1)
             except Hang:
                 raise
             except BaseException as exc:
                 return _fail(outcome, "run_error", f"{type(exc).__name__}: {exc}")
             outcome.layer = "simulated"
+            if export:
+                return _check_exports(outcome, scenario, first, path.parent / "exports")
     return outcome
+
+
+def _check_exports(outcome: Outcome, scenario, first, folder: Path) -> Outcome:
+    """Every export of a valid file's results: written whole, text kept as text, no temporary file left."""
+    import openpyxl
+
+    from tfsim import export
+    from tfsim.experiment import summarise
+
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        results = summarise(scenario, 1, [first, simulate(scenario, 2)])
+        paths = export.write_outputs(results, folder / "out")
+        paths += export.write_results(results, folder / "results.csv", baseline=results)
+        paths.append(export.write_xlsx(results, folder / "results.xlsx", baseline=results))
+        paths.append(export.write_chart(charts.plot_in_service, results, folder / "in-service.svg"))
+    except Hang:
+        raise
+    except BaseException as exc:
+        return _fail(outcome, "export_error", f"{type(exc).__name__}: {exc}")
+    outcome.layer = "exported"
+    left = _temporaries(folder)
+    if left or not all(p.is_file() and p.stat().st_size for p in paths):
+        return _fail(outcome, "temp_left" if left else "partial_output", f"{left or paths}")
+    book = openpyxl.load_workbook(folder / "results.xlsx")
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    return _fail(outcome, "live_formula", f"{ws.title}!{cell.coordinate}: {cell.value!r}")
+    for path in paths:
+        if path.suffix == ".csv":
+            for row in csv.reader(path.open(encoding="utf-8")):
+                for cell in row:
+                    if cell.startswith(("=", "+", "-", "@", "\t", "\r")) and not _is_number(cell):
+                        return _fail(outcome, "live_formula", f"{path.name}: {cell!r}")
+    return outcome
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _fail(outcome: Outcome, status: str, detail: str) -> Outcome:
@@ -212,7 +268,29 @@ def _has_cross_problem(result) -> bool:
 
 def make_case(category: str, rng: random.Random) -> bytes:
     """One case of ``category`` drawn from ``rng``."""
-    return {"random_bytes": random_bytes, "mutated": mutated, "schema": schema_file, "hostile": hostile}[category](rng)
+    return {"random_bytes": random_bytes, "mutated": mutated, "schema": schema_file, "hostile": hostile,
+            "exports": hostile_text_file}[category](rng)
+
+
+#: Text for names and labels that outputs must show as written (math text, formulas, controls).
+OUTPUT_TEXTS = ["Kent $\\frac{x$", "$x$ and $", '=HYPERLINK("http://example.com","click")', "+SUM(A1:A9)", "-2+3",
+                "@cmd", "=1+1", "tab\there", "bell\x07", "esc\x1b[2J", "caf\u00e9 \U0001f600", "\\$", "'quoted'",
+                "<b>&amp;</b>", "x" * 200, "", "a\u202eb"]
+
+
+def hostile_text_file(rng: random.Random) -> bytes:
+    """A small bundled scenario with hostile text in its name, description and labels (some the schema refuses)."""
+    data = tomllib.loads(rng.choice(SMALL_EXPORTS).read_text(encoding="utf-8"))
+    data["name"] = rng.choice(OUTPUT_TEXTS[:-3]) + rng.choice(["", " Phase 1", rng.choice(OUTPUT_TEXTS)])
+    if rng.random() < 0.5:
+        data["description"] = rng.choice(OUTPUT_TEXTS)
+    for role in data.get("roles", []):
+        if rng.random() < 0.5:
+            role["name"] = rng.choice(OUTPUT_TEXTS[:-3])
+    for batch in data.get("referrals", {}).get("cohort", []):
+        if rng.random() < 0.3:
+            batch["label"] = rng.choice(OUTPUT_TEXTS)
+    return _encode(tomli_w.dumps(data))
 
 
 HOSTILE_TOKENS = ["-1", "1e309", "-1e400", "nan", "inf", "-inf", "-0.0", "5e-324", '"x"', '"12"', '"2014-07-14"',
@@ -629,3 +707,194 @@ def _replace_dates(rng: random.Random, text: str, tokens: list[str]) -> str:
     for m in sorted(rng.sample(dates, min(len(dates), rng.randrange(1, 4))), key=lambda m: -m.start()):
         text = text[: m.start()] + rng.choice(tokens) + text[m.end():]
     return text
+
+
+# ---- faults during a run: failed writes (in process) and signals (a child process) ---------------
+
+#: Where a write of ``tfsim run`` fails, and how.
+FAULTS = [("write_csv", OSError(28, "No space left on device")), ("write_chart", OSError(28, "No space left on device")),
+          ("write_manifest", PermissionError(13, "Permission denied")), ("replace", OSError(30, "Read-only file system")),
+          ("replace", OSError(5, "Input/output error")), ("write_chart", RuntimeError("a bug while drawing")),
+          ("write_csv", KeyboardInterrupt()), ("replace", KeyboardInterrupt()), ("out_is_file", None),
+          ("out_inside_file", None), ("none", None)]
+
+
+#: Temporary names of an atomic write: ``.summary.tfsim-PID-RANDOM.csv`` now, ``.summary.RANDOM.csv`` in
+#: older code (matched too, so that a campaign can measure it).
+_TEMPORARY = re.compile(r"^\..+[.-][a-z0-9_]{8}(\.[A-Za-z0-9]+)?$")
+
+
+def _temporaries(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if _TEMPORARY.match(p.name)]
+
+
+def _next_write(path: Path) -> None:
+    try:
+        from tfsim.files import atomic_write_text
+    except ImportError:  # older code
+        from tfsim.scenario.io import atomic_write_text
+    atomic_write_text(path, "a later write")
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@contextlib.contextmanager
+def _failing(where: str, exc: BaseException, after: int):
+    """Make the ``after``-th call of ``where`` (an exporter, or the rename of a finished file) raise ``exc``."""
+    import os
+
+    from tfsim import export
+
+    owner, name = (os, "replace") if where == "replace" else (export, where)
+    real = getattr(owner, name)
+    calls = [0]
+
+    def fail(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == after:
+            raise exc
+        return real(*args, **kwargs)
+
+    setattr(owner, name, fail)
+    try:
+        yield calls
+    finally:
+        setattr(owner, name, real)
+
+
+def check_fault(rng: random.Random, folder: Path, seconds: float = 60.0) -> Outcome:
+    """One failed write of ``tfsim run``: the earlier outputs stay whole, no temporary file is left, one clear line."""
+    try:
+        with time_limit(seconds):
+            return _check_fault(rng, folder)
+    except Hang as exc:
+        return Outcome("hang", "fault", str(exc))
+
+
+def _check_fault(rng: random.Random, folder: Path) -> Outcome:
+    scenario = str(rng.choice(SMALL_EXPORTS))
+    earlier = folder / "results"
+    args = ["run", scenario, "-n", "2", "--jobs", "1", "--seed"]
+    if not (earlier / "summary.csv").exists():
+        shutil.rmtree(earlier, ignore_errors=True)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            cli.main(args + ["1", "--out", str(earlier)])
+    before = _snapshot(folder)
+    where, exc = rng.choice(FAULTS)
+    out = earlier
+    if where == "out_is_file":
+        out = earlier / "summary.csv"
+    elif where == "out_inside_file":
+        out = earlier / "run.json" / "deeper"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    outcome = Outcome("refused", "fault")
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
+                _failing(where if exc is not None else "write_csv", exc or RuntimeError(), 10 ** 9 if exc is None
+                         else rng.randrange(1, 6)):
+            code = cli.main(args + [str(rng.randrange(1000)), "--out", str(out)])
+    except BaseException as exc_raised:
+        return _fail(outcome, "traceback", f"{where}: {type(exc_raised).__name__}: {exc_raised}")
+    err = stderr.getvalue()
+    triggered = exc is not None and code != 0
+    if "Traceback" in err:
+        return _fail(outcome, "traceback", err)
+    if _temporaries(folder):
+        return _fail(outcome, "temp_left", f"{where}: {_temporaries(folder)}")
+    if code == 0:
+        outcome.status = "ok"
+        after = _snapshot(folder)
+        if sorted(after) != sorted(before) or where in ("out_is_file", "out_inside_file"):
+            return _fail(outcome, "partial_output", f"{where}: {sorted(set(after) ^ set(before))}")
+        return outcome
+    expected = {OSError: 2, PermissionError: 2, RuntimeError: 1, KeyboardInterrupt: 130}
+    want = 2 if exc is None else expected[type(exc)]
+    if code != want or (triggered and len(err.strip().splitlines()) != 1):
+        return _fail(outcome, "bad_exit", f"{where}: exit {code}, wanted {want}: {err!r}")
+    if _snapshot(folder) != before:
+        return _fail(outcome, "partial_output", f"{where} at a failed run changed the earlier outputs")
+    return outcome
+
+
+def _descendants(pid: int) -> set[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+OUTPUTS = {"summary.csv", "monthly.csv", "run.json", "forecast.png"}
+
+
+def check_signal(rng: random.Random, folder: Path, pythonpath: str | None = None) -> Outcome:
+    """SIGTERM, SIGINT or SIGKILL at a random moment of ``tfsim run --jobs 2``: it ends within 5 s with its
+    workers, the pipes close (``| tee`` would not hang), and its outputs are whole or absent."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    out = folder / "out"
+    sig = rng.choice([signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+    env = dict(os.environ, PYTHONPATH=pythonpath or os.environ.get("PYTHONPATH") or str(ROOT), MPLBACKEND="Agg")
+    scenario = str(rng.choice(SMALL_BUNDLED))
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from tfsim.cli import main; sys.exit(main())", "run", scenario, "-n", str(rng.choice([20, 200])), "--jobs",
+                             "2", "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(rng.uniform(0.3, 4.0))  # any moment: starting, simulating, writing or done
+    family = _descendants(proc.pid)
+    proc.send_signal(sig)
+    sent = time.monotonic()
+    outcome = Outcome("refused", "signal")
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        for pid in _descendants(proc.pid) | {proc.pid}:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        proc.communicate()
+        return _fail(outcome, "hang", f"{sig.name}: the pipes stayed open 20 s")
+    seconds = time.monotonic() - sent
+    deadline = time.monotonic() + 5
+    while any(_running(p) for p in family) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    text = err.decode("utf-8", "replace")
+    if any(_running(p) for p in family):
+        return _fail(outcome, "orphan", f"{sig.name}: {[p for p in family if _running(p)]} still running")
+    if seconds > 5:
+        return _fail(outcome, "slow_exit", f"{sig.name}: {seconds:.1f} s")
+    if "Traceback" in text:
+        return _fail(outcome, "traceback", text[-400:])
+    code = proc.returncode
+    finished = code == 0
+    wanted = {signal.SIGTERM: 143, signal.SIGINT: 130, signal.SIGKILL: -9}[sig]
+    if not finished and code != wanted:
+        return _fail(outcome, "bad_exit", f"{sig.name}: exit {code}: {text[-300:]}")
+    names = {p.name for p in out.iterdir()} if out.exists() else set()
+    if names and not OUTPUTS <= names or finished and not names:
+        return _fail(outcome, "partial_output", f"{sig.name}: {sorted(names)}")
+    if sig != signal.SIGKILL and _temporaries(folder):
+        return _fail(outcome, "temp_left", f"{sig.name}: {_temporaries(folder)}")
+    _next_write(folder / "next.txt")  # removes what a killed run left
+    if _temporaries(folder):
+        return _fail(outcome, "temp_left", f"{sig.name}: left after the next write: {_temporaries(folder)}")
+    outcome.status = "ok" if finished else "refused"
+    return outcome

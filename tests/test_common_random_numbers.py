@@ -14,7 +14,7 @@ import pytest
 from conftest import SCENARIOS
 
 from tfsim.model import build_replication
-from tfsim.model.entities import PERMANENT, Family
+from tfsim.model.entities import CLOSED, PERMANENT, Family
 from tfsim.model.random import FAMILY_BLOCK, POST_BLOCK, FamilyDraws, PostDraws, family_uniform
 from tfsim.scenario import load_scenario
 from tfsim.scenario.schema import DAYS_PER_MONTH
@@ -40,15 +40,16 @@ class Recorder:
         self.history: dict[tuple, list] = {}  # (role, days) of every episode it was given
         self.outcome: dict[tuple, int] = {}
         self.handed_over: set[tuple] = set()  # families whose worker left while they were in service
-        start, refuse, schedule_end, close = flow._start, flow._refuse, flow._schedule_end, flow._close
+        start, refuse, schedule_end = flow._start, flow._refuse, flow._schedule_end
 
         key = family_key
 
         def on_start(fam, w, waited):
             fresh = fam.remaining < 0 and fam.started < 0
             start(fam, w, waited)
+            now = rep.scheduler.now
+            self.history.setdefault(key(fam), []).append((w.role.id, round(fam.end_at - now, 9)))
             if fresh:
-                now = rep.scheduler.now
                 days = (fam.end_at - now) / (w.role.duration_factor(w, now) if w.role.adjusted else 1.0)
                 self.first_quantile[key(fam)] = w.role.spec.duration_months.cdf(days, DAYS_PER_MONTH)
 
@@ -56,19 +57,18 @@ class Recorder:
             self.refusals.add((key(fam), k))
             refuse(fam, first, k)
 
-        def on_schedule_end(fam, length):
-            self.history.setdefault(key(fam), []).append((fam.worker.role.id, round(length, 9)))
+        def on_schedule_end(fam, length):  # a step-up: a longer intervention with the same worker
             schedule_end(fam, length)
+            self.history.setdefault(key(fam), []).append((fam.worker.role.id, round(fam.end_at - rep.scheduler.now, 9)))
 
-        def on_close(fam, outcome):
-            self.outcome[key(fam)] = outcome
-            if fam.handovers:
-                self.handed_over.add(key(fam))
-            close(fam, outcome)
-
-        flow._start, flow._refuse, flow._schedule_end, flow._close = on_start, on_refuse, on_schedule_end, on_close
+        flow._start, flow._refuse, flow._schedule_end = on_start, on_refuse, on_schedule_end
         self.log, self.snapshot = rep.run()
         self.families = flow.families
+        for fam in self.families:  # how each family's records ended
+            if fam.state == CLOSED:
+                self.outcome[key(fam)] = fam.outcome
+                if fam.handovers:
+                    self.handed_over.add(key(fam))
 
 
 def family_key(fam) -> tuple[int, int]:

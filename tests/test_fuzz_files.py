@@ -18,24 +18,29 @@ from hypothesis import strategies as st
 import fuzzcases as F
 from tfsim.scenario import parse_scenario_text
 
-#: Cases per category, and the layers each category must reach at least once.
+#: Cases per category (exports write every output, so fewer), and the layers each must reach at least once.
 BUDGET = 250
+BUDGETS = {"exports": 10}
 REACHES = {
     "random_bytes": {"loader", "schema"},
     "mutated": {"loader", "schema", "simulated"},
     "schema": {"schema", "cross", "simulated"},
     "hostile": {"loader", "schema", "cross", "simulated"},
+    "exports": {"schema", "exported"},
 }
+#: Failed writes of ``tfsim run`` in process (signals are tested in test_faults.py and the campaign).
+FAULT_BUDGET = 12
 
 
-def _campaign(category: str, folder, cases: int = BUDGET, seed: int = 15, **limits):
+def _campaign(category: str, folder, cases: int | None = None, seed: int = 15, **limits):
     layers: collections.Counter = collections.Counter()
     failures = []
-    for i in range(cases):
+    for i in range(cases or BUDGETS.get(category, BUDGET)):
         raw = F.make_case(category, random.Random(f"{seed}:{category}:{i}"))
         if category == "hostile" and len(raw) > 120_000:
             continue  # the megabyte cases are timed once each below
-        outcome = F.check_case(raw, folder, seconds=10.0, max_work=2_000, **limits)
+        outcome = F.check_case(raw, folder, seconds=30.0 if category == "exports" else 10.0, max_work=2_000,
+                               export=category == "exports", **limits)
         layers[outcome.layer] += 1
         if not outcome.good:
             failures.append(f"{category}:{i} {outcome.status}: {outcome.detail}")
@@ -47,6 +52,16 @@ def test_every_case_gets_located_messages_or_runs(category, tmp_path):
     layers, failures = _campaign(category, tmp_path)
     assert not failures, "\n".join(failures[:10])
     assert REACHES[category] <= set(layers), dict(layers)
+
+
+def test_failed_writes_of_a_run_leave_earlier_outputs_and_no_temporary_files(tmp_path):
+    failures = []
+    for i in range(FAULT_BUDGET):
+        outcome = F.check_fault(random.Random(f"15:faults:{i}"), tmp_path)
+        assert outcome.layer == "fault"
+        if not outcome.good:
+            failures.append(f"faults:{i} {outcome.status}: {outcome.detail}")
+    assert not failures, "\n".join(failures)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None,

@@ -83,6 +83,9 @@ class Metric:
         Reported for the whole programme (False for series only given per role).
     needs : str or None
         The scenario section it depends on (``"money"``, ``"money.target"``); None when always reported.
+    signed : bool
+        Whether the figure can be below zero (a net cost, when income exceeds cost); every
+        other figure is a count, level, length, share or amount that cannot.
     """
 
     name: str
@@ -95,6 +98,7 @@ class Metric:
     per_role: bool = False
     total: bool = True
     needs: str | None = None
+    signed: bool = False
 
     def __post_init__(self):
         if self.unit not in UNITS:
@@ -103,6 +107,20 @@ class Metric:
     @property
     def unit_info(self) -> Unit:
         return UNITS[self.unit]
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The range the figure can take: ``(0, inf)``, ``(0, 1)`` for a probability, unbounded when signed.
+
+        A confidence interval of a mean is clipped to it (a count's interval never reads "-0.1 to 0.1").
+        """
+        low = -math.inf if self.signed else 0.0
+        return low, (1.0 if self.unit == "probability" else math.inf)
+
+    def clip(self, value: float) -> float:
+        """``value`` brought within :attr:`bounds` (NaN stays NaN)."""
+        low, high = self.bounds
+        return value if value != value else min(max(value, low), high)
 
     @property
     def axis_label(self) -> str:
@@ -242,11 +260,13 @@ SUMMARY: dict[str, Metric] = {m.name: m for m in (
            higher_is_better=False, needs="money"),
     Metric("total_cost", "Total cost", "Staff cost plus recruitment and overheads.", "gbp", M,
            higher_is_better=False, needs="money"),
-    Metric("net_cost", "Net cost", "Total cost less income.", "gbp", M, higher_is_better=False, needs="money"),
+    Metric("net_cost", "Net cost", "Total cost less income.", "gbp", M, higher_is_better=False, needs="money",
+           signed=True),
     Metric("cost_per_turned_around", "Cost per family turned around", "Total cost per family turned around.",
            "gbp", M, higher_is_better=False, needs="money"),
     Metric("net_cost_per_turned_around", "Net cost per family turned around",
-           "Net cost (cost less income) per family turned around.", "gbp", M, higher_is_better=False, needs="money"),
+           "Net cost (cost less income) per family turned around.", "gbp", M, higher_is_better=False, needs="money",
+           signed=True),
     Metric("p_target_met", "Chance of meeting the target",
            "1 when the target is met by the deadline, else 0; its mean over runs is the probability.",
            "probability", P, higher_is_better=True, needs="money.target"),
@@ -309,7 +329,31 @@ MONTHLY: dict[str, Metric] = {m.name: m for m in (
     Metric("cost_cumulative", "Cost so far", "Total cost from the start to the month end.", "gbp", C,
            higher_is_better=False, needs="money"),
     Metric("net_cost_cumulative", "Net cost so far", "Total cost less income from the start to the month end.",
-           "gbp", C, higher_is_better=False, needs="money"),
+           "gbp", C, higher_is_better=False, needs="money", signed=True),
+)}
+
+#: Monthly counts a council keeps and a history file (``tfsim backtest``, ``tfsim calibrate``) may hold,
+#: in the order a history's columns are described.  Each is worked out from the monthly series
+#: above (a flow is the month's rise in a cumulative series), so a run and a history are compared
+#: in the same terms; ``per_role`` series may also be given per role as ``name.role``.
+HISTORY: dict[str, Metric] = {m.name: m for m in (
+    Metric("referrals", "Referrals", "Families referred in the month; a family re-referred after a relapse counts "
+           "again.", "families", F),
+    Metric("refused", "Refusals", "Families who refused support for the first time in the month.", "families", F,
+           higher_is_better=False),
+    Metric("started", "Interventions started", "Families whose first intervention started in the month.",
+           "families", F, higher_is_better=True),
+    Metric("closed_turned_around", "Closed turned around",
+           "Cases closed in the month with the family turned around.", "families", F, higher_is_better=True),
+    Metric("closed_other", "Closed for other reasons",
+           "Cases closed in the month for any other reason: improved, no progress, disengaged, or closed unallocated "
+           "after the maximum wait.", "families", F),
+    Metric("claims", "Results claims", "Results claims made in the month.", "families", F, higher_is_better=True,
+           needs="money"),
+    Metric("fte_in_post", "Staff in post", "Key workers in post at the month end, in full-time equivalents.", "fte",
+           S, 1, per_role=True),
+    Metric("waiting_list", "Waiting list", "Families on the waiting list at the month end.", "families", S,
+           higher_is_better=False),
 )}
 
 del F, S, C, SH, D, M, P
@@ -354,8 +398,8 @@ def glossary() -> str:
     ]
     needs_text = {None: "", "money": "with `[money]`", "money.target": "with `[money.target]`"}
 
-    def table(title: str, metrics: dict[str, Metric], monthly: bool) -> None:
-        lines.extend(["", f"## {title}", ""])
+    def table(title: str, metrics: dict[str, Metric], monthly: bool, intro: tuple[str, ...] = ()) -> None:
+        lines.extend(["", f"## {title}", "", *intro] + ([""] if intro else []))
         head = "| name | title | unit | kind | meaning | better | reported |"
         lines.extend([head, "|---|---|---|---|---|---|---|"])
         for m in metrics.values():
@@ -369,8 +413,12 @@ def glossary() -> str:
 
     table("Summary metrics", SUMMARY, False)
     table("Monthly series", MONTHLY, True)
+    table("History series", HISTORY, True, (
+        "The monthly counts a history file may hold (`tfsim backtest`, `tfsim calibrate`; see",
+        "docs/calibration.md), each worked out from the monthly series above: a flow is the month's",
+        "rise in the cumulative series, a stock is read at the month end."))
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["Kind", "Metric", "MONTHLY", "SUMMARY", "UNITS", "Unit", "glossary", "monthly_metric", "series_key",
+__all__ = ["HISTORY", "Kind", "Metric", "MONTHLY", "SUMMARY", "UNITS", "Unit", "glossary", "monthly_metric", "series_key",
            "summary_metric"]

@@ -12,6 +12,7 @@ the analysis of :mod:`tfsim.whatif` in place of ``results``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import ScaledTranslation
 
-from tfsim.catalogue import MONTHLY, SUMMARY
+from tfsim.catalogue import HISTORY, MONTHLY, SUMMARY
 
 from tfsim.model.calendar import financial_year
 
@@ -77,6 +78,21 @@ def _band(ax, results, metric: str, colour: str, baseline: bool = False, scale: 
     return rows
 
 
+def plain_text(text) -> str:
+    """Text from a scenario (its name, role labels) as matplotlib shows it as written.
+
+    A ``$`` starts math text in matplotlib: a scenario named ``Kent $\\frac{x$`` would be
+    parsed as a formula and stop the drawing with an error.  An escaped ``\\$`` is drawn as
+    ``$``.  (Turning math text off does not cover wrapped titles, which measure their
+    lines as math text regardless.)
+    """
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))  # no glyph, and no meaning here
+    return text.replace("$", r"\$")
+
+
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
 def legend_below(ax, ncols: int = 2, fontsize: float = 8):
     """The chart's key under the axes, clear of the tick labels, where it can never hide data.
 
@@ -102,6 +118,9 @@ def _finish(ax, title: str, ylabel: str) -> None:
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
     ax.set_ylim(bottom=0)
+    if ax.get_ylim()[1] < 1:  # nothing above zero (no one waited): a 0 to 1 axis, not 0 to 0.05
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.margins(x=0.01)  # a deadline on the last day stays visible
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
@@ -125,7 +144,7 @@ def plot_forecast(ax, results, baseline=None, target: float | None = None, deadl
         ax.axhline(target, color=PALETTE["vermillion"], lw=1.5, ls=":", label=target_label or f"Target ({target:,.0f})")
     if deadline is not None:
         ax.axvline(deadline, color=PALETTE["vermillion"], lw=1.5, ls="-.", label=f"Deadline ({deadline:%b %Y})")
-    _finish(ax, f"{SUMMARY['families_turned_around'].title} – {results.scenario.name}",
+    _finish(ax, f"{SUMMARY['families_turned_around'].title} – {plain_text(results.scenario.name)}",
             f"{MONTHLY['turned_around_cumulative'].axis_label} (cumulative)")
 
 
@@ -149,7 +168,7 @@ def plot_in_service(ax, results, baseline=None) -> None:
     if x is None:
         return
     # month-end stocks drawn as steps, like the capacity line, so the two compare month by month
-    ax.stackplot(x, *stack, labels=[r.label for r in roles], colors=SERIES_COLOURS[: len(roles)], alpha=0.85,
+    ax.stackplot(x, *stack, labels=[plain_text(r.label) for r in roles], colors=SERIES_COLOURS[: len(roles)], alpha=0.85,
                  step="pre")
     cap = results.series("capacity")
     ax.step(x, cap["mean"], where="pre", color=PALETTE["black"], lw=1.5, label=f"{_title('capacity')} (mean)")
@@ -225,7 +244,7 @@ def plot_money(ax, results, baseline=None) -> None:
         ax.plot(np.arange(len(bl)), bc - ba - br, "o--", color=PALETTE["orange"], lw=1.5,
                 label=f"Baseline: {net.lower()}")
     ax.set_xticks(x, labels)
-    ax.set_title(f"Money by financial year (April to March) – {results.scenario.name}", loc="left", fontsize=11, wrap=True)
+    ax.set_title(f"Money by financial year (April to March) – {plain_text(results.scenario.name)}", loc="left", fontsize=11, wrap=True)
     ax.set_ylabel(f"{MONTHLY['cost'].axis_label} in the year (mean of runs)")
     ax.grid(True, axis="y", alpha=0.3)
     ax.axhline(0, color=PALETTE["black"], lw=0.8)
@@ -253,7 +272,7 @@ SIZES = {
 
 #: Text stays text in SVG (editable in Inkscape, Illustrator or PowerPoint) and fonts are
 #: embedded as TrueType in PDF, which keeps them editable too.
-EXPORT_RC = {"svg.fonttype": "none", "pdf.fonttype": 42}
+EXPORT_RC = {"svg.fonttype": "none", "pdf.fonttype": 42, "text.usetex": False}
 
 CAPTION_POINTS = 7.0
 
@@ -264,7 +283,7 @@ def add_caption(fig, text: str, fontsize: float = CAPTION_POINTS) -> None:
     # about 0.6 em a character: wrap so the caption never runs off the figure
     chars = max(40, int(width_in * 72 / (fontsize * 0.6)))
     lines = textwrap.wrap(text, chars)
-    fig.text(0.012, 0.012, "\n".join(lines), ha="left", va="bottom", fontsize=fontsize, color="#333333")
+    fig.text(0.012, 0.012, plain_text("\n".join(lines)), ha="left", va="bottom", fontsize=fontsize, color="#333333")
     height = (len(lines) * fontsize * 1.25 + 6) / 72 / fig.get_figheight()
     engine = fig.get_layout_engine()
     if engine is not None and hasattr(engine, "set"):
@@ -345,14 +364,14 @@ def plot_difference(ax, comparison, metric: str = "turned_around_cumulative", ro
         rows = comparison.series(label, metric, role)
         x = _dates(list(rows.index))
         colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
-        ax.plot(x, rows["diff_mean"], color=colour, lw=2, label=f"{label} minus baseline (mean)")
+        ax.plot(x, rows["diff_mean"], color=colour, lw=2, label=f"{plain_text(label)} minus baseline (mean)")
         ax.fill_between(x, rows["diff_ci_low"], rows["diff_ci_high"], color=colour, alpha=0.25, lw=0,
                         label="95% interval of the mean difference")
     ax.axhline(0, color=PALETTE["black"], lw=1)
     if all(np.allclose(comparison.series(label, metric, role)["diff_mean"], 0) for label, _ in comparison.variants):
         ax.set_ylim(-1, 1)  # no difference anywhere: a readable zero line rather than a collapsed axis
     title = info.titled(role)
-    ax.set_title(f"{title}: difference from the baseline – {comparison.baseline.scenario.name}", loc="left",
+    ax.set_title(f"{title}: difference from the baseline – {plain_text(comparison.baseline.scenario.name)}", loc="left",
                  fontsize=11, wrap=True)
     ax.set_ylabel(f"Difference in {title[0].lower()}{title[1:]} ({_unit_text(info)})")
     ax.grid(True, alpha=0.3)
@@ -388,7 +407,7 @@ def plot_sweep(ax, sweep, metric: str, value_label: str | None = None) -> None:
         colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
         label = f"{second} = {_value_text(key)}" if second else f"{info.title} (mean)"
         ax.errorbar(x, mean, yerr=_errors(mean, low, high), fmt="o-", color=colour, lw=2, capsize=4, label=label)
-    name = points[0].results.scenario.name if points else ""
+    name = plain_text(points[0].results.scenario.name) if points else ""
     ax.set_title(f"{info.title} – {name}" if value_label else f"{info.title} against {first} – {name}", loc="left",
                  fontsize=11, wrap=True)
     ax.set_xlabel(value_label or first)
@@ -457,11 +476,11 @@ def plot_tornado(ax, tornado, metric: str = "families_turned_around") -> None:
         err = _errors(mean, bars[f"{side}_ci_low"].to_numpy(dtype=float), bars[f"{side}_ci_high"].to_numpy(dtype=float))
         ax.barh(y, mean, height=0.6, color=colour, alpha=0.9, label=name)
         ax.errorbar(mean, y, xerr=err, fmt="none", ecolor=PALETTE["black"], capsize=3, lw=1)
-    labels = [f"{r.label}\n({r.low_setting} / {r.high_setting})" for r in bars.itertuples()]
+    labels = [plain_text(f"{r.label}\n({r.low_setting} / {r.high_setting})") for r in bars.itertuples()]
     ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color=PALETTE["black"], lw=1)
     base = tornado.base.value(metric)
-    ax.set_title(f"{info.title}: change from the base ({info.format(base)}) – {tornado.base.scenario.name}",
+    ax.set_title(f"{info.title}: change from the base ({info.format(base)}) – {plain_text(tornado.base.scenario.name)}",
                  loc="left", fontsize=11, wrap=True)
     ax.set_xlabel(f"Change in {info.title[0].lower()}{info.title[1:]} "
                   f"({_unit_text(info)}); whiskers: 95% interval")
@@ -486,3 +505,61 @@ def plot_morris(ax, morris, metric: str = "families_turned_around") -> None:
     ax.grid(True, alpha=0.3)
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
+
+
+# ---- history: backtest and calibration ---------------------------------------------------------
+
+
+def plot_backtest(ax, backtest, series: str = "referrals", holdout_from: str | None = None) -> None:
+    """One counted series of a history as points over the run's band (5th to 95th percentile) and mean.
+
+    ``backtest`` is a :class:`tfsim.backtest.Backtest`; ``series`` a column of its history
+    (``referrals``, ``fte_in_post.fip``).  Months outside the band are drawn in vermillion;
+    ``holdout_from`` (``YYYY-MM``) marks where the months held out of a calibration begin.
+    """
+    fit = backtest.fit(series)
+    name, role = fit.key
+    metric = HISTORY[name]
+    x = _dates(fit.months)
+    stock = metric.kind.value == "stock"
+    ax.fill_between(x, fit.p05, fit.p95, color=PALETTE["blue"], alpha=0.2, lw=0, step="mid",
+                    label="Simulated: 90% of runs")
+    ax.plot(x, fit.mean, color=PALETTE["blue"], lw=2, drawstyle="steps-mid", label="Simulated: mean of runs")
+    inside = fit.inside
+    verdict = "fits" if fit.fits else "does not fit"
+    ax.plot([d for d, i in zip(x, inside) if i], fit.observed[inside], "o", color=PALETTE["black"], ms=4.5,
+            label=f"Council's count: {fit.share_inside:.0%} of months in the band ({verdict})")
+    if (~inside).any():
+        ax.plot([d for d, i in zip(x, inside) if not i], fit.observed[~inside], "o", color=PALETTE["vermillion"],
+                ms=5.5, label="Council's count, outside the band")
+    if holdout_from is not None and any(m >= holdout_from for m in fit.months):
+        first = _dates([holdout_from])[0] - dt.timedelta(days=15)
+        ax.axvline(first, color=PALETTE["black"], ls=":", lw=1.2, label="Held out of the fit from here")
+    labels = {r.id: r.label for r in backtest.scenario.roles}
+    title = metric.titled(labels.get(role)) if role else metric.title
+    _finish(ax, f"{title}: {backtest.history.name} against {backtest.scenario.name}",
+            f"{metric.axis_label}{' at the month end' if stock else ' in the month'}")
+
+
+def plot_posterior(ax, calibration, index: int = 0) -> None:
+    """One fitted value: its weighted posterior (histogram) against its uniform prior, with the 90% interval."""
+    fit = calibration.fits[index]
+    values = calibration.particles[:, index]
+    weights = calibration.weights
+    bins = np.linspace(fit.low, fit.high, 21)
+    ax.hist(values, bins=bins, weights=weights, density=True, color=PALETTE["blue"], alpha=0.75,
+            label="Posterior (particles, weighted)")
+    ax.axhline(1.0 / (fit.high - fit.low), color=PALETTE["black"], ls="--", lw=1.2, label="Prior (uniform)")
+    low, high = calibration.interval(index)
+    ax.axvspan(low, high, color=PALETTE["sky"], alpha=0.18, lw=0,
+               label=f"90% credible interval: {fit.text(low)} to {fit.text(high)}")
+    point = calibration.point(index)
+    ax.axvline(point, color=PALETTE["vermillion"], lw=2, label=f"Fitted (median): {fit.text(point)}")
+    ax.axvline(fit.base, color=PALETTE["green"], lw=1.5, ls="-.", label=f"As written: {fit.text(fit.base)}")
+    pinned = "" if calibration.pinned(index) else " – the history cannot pin it"
+    ax.set_title(f"{fit.label}{pinned}", loc="left", fontsize=11, wrap=True)
+    ax.set_xlabel(fit.label)
+    ax.set_ylabel("Density")
+    ax.set_xlim(fit.low, fit.high)
+    ax.grid(True, alpha=0.3)
+    legend_below(ax)

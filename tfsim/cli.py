@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from tqdm import tqdm
@@ -17,11 +19,13 @@ from tqdm import tqdm
 from tfsim import scenario_commands
 from tfsim.catalogue import MONTHLY, SUMMARY, glossary
 from tfsim.scenario import read_scenario
-from tfsim.scenario.io import atomic_write_text
+from tfsim import files
+from tfsim.files import atomic_write_text
 from tfsim.scenario.reference import scenario_reference
 from tfsim.scenario.diff import NAMING_KEYS, describe_differences
 from tfsim.scenario.variants import VariantError
 from tfsim.target import target_outlook
+from tfsim.ui import options as argtypes
 from tfsim.ui.options import add_gui_arguments
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -54,6 +58,9 @@ export = _lazy("tfsim.export")
 provenance = _lazy("tfsim.provenance")
 report = _lazy("tfsim.report")
 whatif = _lazy("tfsim.whatif")
+histories = _lazy("tfsim.history")
+backtesting = _lazy("tfsim.backtest")
+calibration = _lazy("tfsim.calibrate")
 
 
 def _print_problems(result) -> None:
@@ -130,14 +137,24 @@ def precision_line(results) -> str:
             f"(the most allowed; {figures}).")
 
 
+def _output_folder(name: str, out: Path) -> bool:
+    """Whether ``out`` can be an output folder; if not, say why (before any replication runs)."""
+    try:
+        files.check_output_folder(out)
+    except OSError as exc:
+        print(f"tfsim {name}: cannot write to --out {out}: {exc.strerror}", file=sys.stderr)
+        return False
+    return True
+
+
 def cmd_run(args) -> int:
     result = read_scenario(args.scenario)
     scenario_commands.print_notices(result)
     if not result.ok:
         _print_problems(result)
         return EXIT_BAD_INPUT
-    if args.replications is not None and args.replications < 1:
-        print("tfsim run: --replications must be at least 1", file=sys.stderr)
+    out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
+    if not _output_folder("run", out):
         return EXIT_BAD_INPUT
     if args.precision is not None:
         if not 0 < args.precision < 1 or args.max_replications < 2:
@@ -165,7 +182,6 @@ def cmd_run(args) -> int:
     if "precision" in results.meta:
         print()
         print(precision_line(results))
-    out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     try:
         paths = export.write_outputs(results, out)
     except OSError as exc:
@@ -226,8 +242,8 @@ def _whatif(name: str, args, body) -> int:
     ``body(runner)`` does the runs and returns ``(text, writes)``: the summary to print and
     functions ``write(out_dir) -> path`` that write the files.
     """
-    if args.replications < 1:
-        print(f"tfsim {name}: --replications must be at least 1", file=sys.stderr)
+    out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-{name}"
+    if not _output_folder(name, out):
         return EXIT_BAD_INPUT
     bar, update = _growing_bar()
     try:
@@ -243,11 +259,11 @@ def _whatif(name: str, args, body) -> int:
     finally:
         bar.close()
     print(text)
-    out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-{name}"
     paths = []
     try:
-        for write in writes:
-            paths.append(write(out))
+        with files.staged_folder(out) as stage:  # all the files, or none of them
+            for write in writes:
+                paths.append(out / Path(write(stage)).name)
     except OSError as exc:
         print(f"tfsim {name}: cannot write {exc.filename or out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -491,6 +507,10 @@ def cmd_report(args) -> int:
         print(f"tfsim {name}: --out {out}: the report is a Word document; give a name ending in .docx",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    if out.is_dir() or not _output_folder(name, out.parent):
+        if out.is_dir():
+            print(f"tfsim {name}: --out {out}: is a folder; give a file name ending in .docx", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         scenario = _load(args.scenario)
         baseline = _load(args.baseline) if args.baseline else None
@@ -519,6 +539,87 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+# ---- the council's own history: backtest and calibrate -----------------------------------------
+
+
+def _load_history(path: str, scenario):
+    """The history file checked on its own and against the scenario; its problems printed as FILE:LINE: column: reason."""
+    result = histories.read_history(path)
+    problems = result.problems if not result.ok else histories.check_against(result.history, scenario)
+    if problems:
+        for problem in problems:
+            print(problem.format(result.filename))
+        raise _BadInput("")
+    return result.history
+
+
+def _chart_name(label: str) -> str:
+    return label.replace(".", "-")
+
+
+def cmd_backtest(args) -> int:
+    def body(runner):
+        scenario = _load(args.scenario)
+        history = _load_history(args.history, scenario)
+        bt = backtesting.backtest(scenario, history, args.replications, args.seed, runner)
+        provenance.attach(bt.results, provenance.ScenarioSource.from_file(args.scenario))
+        writes = [lambda out: export.write_csv(bt.table(), out / "backtest.csv"),
+                  lambda out: export.write_csv(bt.errors(), out / "backtest-errors.csv"),
+                  lambda out: export.write_manifest(bt.results, out / "run.json")]
+        for fit in bt.series:
+            writes.append(lambda out, label=fit.label: export.write_chart(
+                charts.plot_backtest, bt, out / f"backtest-{_chart_name(label)}.png", series=label))
+        return backtesting.format_backtest(bt), writes
+    return _whatif("backtest", args, body)
+
+
+def cmd_calibrate(args) -> int:
+    def body(runner):
+        scenario = _load(args.scenario)
+        history = _load_history(args.history, scenario)
+        try:
+            fits = [calibration.parse_fit(scenario, spec) for spec in args.fit]
+            if args.fit_until is not None and histories.month_problem(args.fit_until) is not None:
+                raise calibration.CalibrationError(f"--fit-until {histories.month_problem(args.fit_until)}")
+            cal = calibration.calibrate(
+                scenario, history, fits, runner, particles=args.particles, replications=args.replications,
+                generations=args.generations, holdout=args.holdout, fit_until=args.fit_until, seed=args.seed,
+                block=args.block_months, check_replications=args.check_replications, note=lambda line: tqdm.write(line, file=sys.stderr))
+        except calibration.CalibrationError as exc:
+            raise _BadInput(str(exc)) from None
+        except histories.HistoryError as exc:
+            for problem in exc.problems:
+                print(problem.format(exc.filename))
+            raise _BadInput("") from None
+        for run in cal.check_runs:
+            provenance.attach(run, provenance.ScenarioSource.from_file(args.scenario))
+        original = Path(args.scenario).read_text(encoding="utf-8-sig")
+        fitted_path = Path(args.scenario_out) if args.scenario_out else None
+
+        def write_fitted(out):
+            target = fitted_path or out / f"{Path(args.scenario).stem}-fitted.toml"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(target, calibration.fitted_toml(original, cal))
+            return target
+
+        _, after = cal.backtests()
+        holdout_from = cal.holdout_months[0] if cal.holdout_months else None
+        writes = [write_fitted,
+                  lambda out: export.write_csv(cal.table(), out / "calibrate.csv"),
+                  lambda out: export.write_csv(cal.generation_table(), out / "generations.csv"),
+                  lambda out: export.write_csv(cal.particle_table(), out / "particles.csv"),
+                  lambda out: export.write_csv(cal.holdout_table(), out / "holdout.csv")]
+        for k, fit in enumerate(cal.fits):
+            writes.append(lambda out, k=k, path=fit.path: export.write_chart(
+                charts.plot_posterior, cal, out / f"posterior-{_chart_name(path)}.png", index=k))
+        for fit in after.series:
+            writes.append(lambda out, label=fit.label: export.write_chart(
+                charts.plot_backtest, after, out / f"fitted-{_chart_name(label)}.png", series=label,
+                holdout_from=holdout_from))
+        return calibration.format_calibration(cal, runner.jobs), writes
+    return _whatif("calibrate", args, body)
+
+
 def cmd_docs(args) -> int:
     documents = [(Path(args.out), scenario_reference()), (Path(args.metrics_out), glossary())]
     if args.check:
@@ -541,14 +642,40 @@ def cmd_docs(args) -> int:
     return EXIT_OK
 
 
+def _gui_import_problem(exc: ImportError) -> str:
+    """What to do when the desktop app's libraries cannot be imported, in one line."""
+    missing = getattr(exc, "name", None) or ""
+    if isinstance(exc, ModuleNotFoundError) and missing.split(".")[0] in ("PySide6", "shiboken6", "tomlkit"):
+        return (f"the desktop app needs {missing.split('.')[0]}, which this Python does not have; install the app's "
+                f"libraries with `{sys.executable} -m pip install 'pyside6-essentials>=6.6' 'tomlkit>=0.12'` (or "
+                "run `bash scripts/setup.sh` in the tfsim folder)")
+    return (f"the desktop app's Qt libraries cannot load ({exc}); install Qt's system libraries (as root, `bash "
+            "scripts/setup.sh` in the tfsim folder, or apt-get install libegl1 libgl1 libxkbcommon0 libfontconfig1)")
+
+
 def cmd_gui(args) -> int:
+    problem = argtypes.screen_problem()
+    if problem is not None and args.screenshot:  # a picture needs no screen: draw off screen
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        problem = None
+    if problem is not None:
+        print(f"tfsim gui: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         from tfsim.ui.app import run as run_gui
     except ImportError as exc:
-        print(f"tfsim gui: the desktop app needs PySide6 ({exc}); install with `pip install tfsim[gui]`",
-              file=sys.stderr)
-        return EXIT_INTERNAL
+        print(f"tfsim gui: {_gui_import_problem(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return run_gui(args)
+
+
+def gui_main(argv: list[str] | None = None) -> int:
+    """``tfsim-gui [SCENARIO] [--run] [--screenshot FILE]``: the app, with the checks of ``tfsim gui``."""
+    try:
+        args = argtypes.parse_gui_args(sys.argv[1:] if argv is None else list(argv))
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+    return cmd_gui(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -557,45 +684,45 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a scenario and write summary.csv, monthly.csv and forecast.png")
-    run.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
-    run.add_argument("--replications", "-n", type=int, help="replications (default 100; with --precision, the "
+    run.add_argument("scenario", type=argtypes.path_text, metavar="SCENARIO", help=SCENARIO_HELP)
+    run.add_argument("--replications", "-n", type=argtypes.replications, help="replications (default 100; with --precision, the "
                      "first batch, default 20)")
     run.add_argument("--precision", type=float, nargs="?", const=0.02, metavar="SHARE",
                      help="run batches until the headline figures' 95%% intervals are within SHARE of the mean "
                           "(default 0.02: ±2%%) and the chance of meeting the target within ±0.05")
-    run.add_argument("--max-replications", type=int, default=2000, metavar="N",
+    run.add_argument("--max-replications", type=argtypes.replications, default=2000, metavar="N",
                      help="with --precision, the most replications (default 2000)")
-    run.add_argument("--seed", type=int, default=12345, help="random seed (default 12345)")
+    run.add_argument("--seed", type=argtypes.seed, default=12345, help="random seed (default 12345)")
     _engine_options(run)
-    run.add_argument("--out", metavar="DIR", help="output folder (default results/<scenario name>)")
+    run.add_argument("--out", type=argtypes.path_text, metavar="DIR", help="output folder (default results/<scenario name>)")
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check a scenario file; prints ok or one line per problem")
-    val.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
+    val.add_argument("scenario", type=argtypes.path_text, metavar="SCENARIO", help=SCENARIO_HELP)
     val.add_argument("--sources", action="store_true", help="also list the values the file marks FITTED or "
                      "ASSUMPTION, those it sources and those with no note, each with the comment beside it")
     val.set_defaults(func=cmd_validate)
 
     docs = sub.add_parser("docs", help="write the scenario format reference (from the schema) and the outputs "
                           "glossary (from the catalogue)")
-    docs.add_argument("--out", default="docs/scenario-format.md", help="scenario format reference (default "
+    docs.add_argument("--out", default="docs/scenario-format.md", type=argtypes.path_text, help="scenario format reference (default "
                       "docs/scenario-format.md in this folder; the folder is made if missing)")
-    docs.add_argument("--metrics-out", default="docs/metrics.md", help="glossary of every output (default "
+    docs.add_argument("--metrics-out", default="docs/metrics.md", type=argtypes.path_text, help="glossary of every output (default "
                       "docs/metrics.md)")
     docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
     docs.set_defaults(func=cmd_docs)
 
     rep = sub.add_parser("report", help="the business case: one Word document (.docx) with the summary, charts, "
                          "key figures, assumptions, model and STRESS-DES appendix")
-    rep.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
-    rep.add_argument("--baseline", metavar="BASE.toml", help="a baseline scenario to compare with, run on the same "
+    rep.add_argument("scenario", type=argtypes.path_text, metavar="SCENARIO", help=SCENARIO_HELP)
+    rep.add_argument("--baseline", type=argtypes.path_text, metavar="BASE.toml", help="a baseline scenario to compare with, run on the same "
                      "seeds")
-    rep.add_argument("--replications", "-n", type=int, default=100, help="replications (default 100)")
-    rep.add_argument("--seed", type=int, default=12345, help="random seed (default 12345)")
+    rep.add_argument("--replications", "-n", type=argtypes.replications, default=100, help="replications (default 100)")
+    rep.add_argument("--seed", type=argtypes.seed, default=12345, help="random seed (default 12345)")
     _engine_options(rep)
-    rep.add_argument("--template", metavar="TEMPLATE.docx", help="a Word document whose styles, header and footer "
+    rep.add_argument("--template", type=argtypes.path_text, metavar="TEMPLATE.docx", help="a Word document whose styles, header and footer "
                      "the report uses (default: tfsim's own; see docs/report.md)")
-    rep.add_argument("--out", metavar="REPORT.docx", help="the report (default results/<scenario>-report.docx)")
+    rep.add_argument("--out", type=argtypes.path_text, metavar="REPORT.docx", help="the report (default results/<scenario>-report.docx)")
     rep.set_defaults(func=cmd_report)
 
     gui = add_gui_arguments(sub.add_parser("gui", help="open the desktop app"))
@@ -606,17 +733,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_options(parser, replications: int):
-    parser.add_argument("--replications", "-n", type=int, default=replications,
+    parser.add_argument("--replications", "-n", type=argtypes.replications, default=replications,
                         help=f"replications of each scenario or point (default {replications})")
-    parser.add_argument("--seed", type=int, default=12345, help="random seed, shared by every scenario (default 12345)")
+    parser.add_argument("--seed", type=argtypes.seed, default=12345, help="random seed, shared by every scenario (default 12345)")
     _engine_options(parser)
-    parser.add_argument("--out", metavar="DIR", help="output folder (default results/<scenario name>-<command>)")
+    parser.add_argument("--out", type=argtypes.path_text, metavar="DIR", help="output folder (default results/<scenario name>-<command>)")
     return parser
 
 
 def _engine_options(parser) -> None:
     """Where replications run: ``--jobs`` and ``--dask``, the same on every command that runs."""
-    parser.add_argument("--jobs", "-j", type=int, default=0,
+    parser.add_argument("--jobs", "-j", type=argtypes.jobs, default=0,
                         help="worker processes: 1 = this process only, N = N processes, 0 (default) = one per "
                              "core when the work is big enough for that to be faster")
     parser.add_argument("--dask", metavar="ADDRESS",
@@ -627,15 +754,15 @@ def _engine_options(parser) -> None:
 def _whatif_parsers(sub) -> None:
     cmp = sub.add_parser("compare", help="paired comparison of a baseline and variants on the same seeds: "
                          "compare.csv and compare.png")
-    cmp.add_argument("scenario", metavar="BASELINE", help=SCENARIO_HELP)
-    cmp.add_argument("variants", metavar="VARIANT.toml", nargs="+")
+    cmp.add_argument("scenario", type=argtypes.path_text, metavar="BASELINE", help=SCENARIO_HELP)
+    cmp.add_argument("variants", type=argtypes.path_text, metavar="VARIANT.toml", nargs="+")
     cmp.add_argument("--metric", default="turned_around_cumulative",
                      help="monthly series for the difference chart, NAME or NAME.ROLE (default "
                      "turned_around_cumulative)")
     _run_options(cmp, 100).set_defaults(func=cmd_compare)
 
     swp = sub.add_parser("sweep", help="run a scenario over values of one or two key paths: sweep.csv and sweep.png")
-    swp.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
+    swp.add_argument("scenario", type=argtypes.path_text, metavar="SCENARIO", help=SCENARIO_HELP)
     swp.add_argument("--vary", action="append", required=True, metavar="PATH=VALUES",
                      help="key path and values: 4,5,6 or START:STOP:STEP (dates step by days, or 2w, 1m, 1y); "
                           "give twice for a two-way sweep")
@@ -645,7 +772,7 @@ def _whatif_parsers(sub) -> None:
 
     goal = sub.add_parser("goal", help="the value of a key path at which the chance of meeting the target "
                           "reaches a level: goal.csv and goal.png")
-    goal.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
+    goal.add_argument("scenario", type=argtypes.path_text, metavar="SCENARIO", help=SCENARIO_HELP)
     goal.add_argument("--vary", required=True, metavar="PATH", help="key path to search (e.g. "
                       "roles.fip.in_post_fte.count, roles.fip.caseload_cap_per_fte, staffing_plan.3.date)")
     goal.add_argument("--min", required=True, metavar="A", help="smallest value (a number or a date)")
@@ -654,7 +781,7 @@ def _whatif_parsers(sub) -> None:
                       help="chance of meeting the target asked for (default 0.9)")
     goal.add_argument("--step", help="resolution of the search (default 1 for whole numbers, 1/32 of the range "
                       "otherwise, 1 day for dates; 2w, 1m also work)")
-    goal.add_argument("--max-replications", type=int, metavar="N",
+    goal.add_argument("--max-replications", type=argtypes.replications, metavar="N",
                       help="most replications at one value where the decision is close (default 8 x --replications)")
     goal.add_argument("--scan", action="store_true", help="evaluate every value first, to check that the chance "
                       "changes in one direction only")
@@ -662,7 +789,7 @@ def _whatif_parsers(sub) -> None:
 
     sens = sub.add_parser("sensitivity", help="tornado (or Morris screening) of uncertain inputs: "
                           "sensitivity.csv and tornado.png, or morris.csv and morris.png")
-    sens.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
+    sens.add_argument("scenario", type=argtypes.path_text, metavar="SCENARIO", help=SCENARIO_HELP)
     sens.add_argument("--inputs", nargs="+", metavar="INPUT",
                       help="inputs: a group (" + ", ".join(SENSITIVITY_GROUPS) + ") or a key path, optionally "
                       "NAME=LOW,HIGH (factors for a group or a distribution); default: all the groups")
@@ -674,17 +801,95 @@ def _whatif_parsers(sub) -> None:
     sens.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
     _run_options(sens, 50).set_defaults(func=cmd_sensitivity)
 
+    back = sub.add_parser("backtest", help="run a scenario over a council's monthly history and compare every "
+                          "counted series: backtest.csv, backtest-errors.csv and a chart a series")
+    back.add_argument("scenario", metavar="SCENARIO.toml")
+    back.add_argument("history", metavar="HISTORY.csv", help="monthly counts: month (YYYY-MM), then any of "
+                      "referrals, refused, started, closed_turned_around, closed_other, claims, fte_in_post[.ROLE], "
+                      "waiting_list (docs/calibration.md)")
+    _run_options(back, 100).set_defaults(func=cmd_backtest)
+
+    cal = sub.add_parser("calibrate", help="fit scenario values to a council's monthly history by approximate "
+                         "Bayesian computation: each value's 90%% interval, a hold-out check and the fitted scenario")
+    cal.add_argument("scenario", metavar="SCENARIO.toml")
+    cal.add_argument("history", metavar="HISTORY.csv")
+    cal.add_argument("--fit", action="append", required=True, metavar="PATH[=LOW:HIGH]",
+                     help="a value to fit and its prior range (default half to one and a half times its value; a "
+                          "distribution or a group such as referral_rate by a factor, default 0.5:1.5); give one "
+                          "to five")
+    cal.add_argument("--particles", type=int, default=100, help="particles in each generation (default 100)")
+    cal.add_argument("--generations", type=int, default=6, help="most generations after the prior (default 6)")
+    cal.add_argument("--holdout", type=float, default=0.25, metavar="SHARE",
+                     help="share of the history's last months left out of the fit and used to check it (default "
+                          "0.25; 0 fits on every month)")
+    cal.add_argument("--fit-until", metavar="YYYY-MM", help="fit on the months up to this one, hold out the rest")
+    cal.add_argument("--block-months", type=int, default=6, metavar="N",
+                     help="months each summary (a series' total) covers (default 6)")
+    cal.add_argument("--check-replications", type=int, default=50, metavar="N",
+                     help="replications of the scenario as written and as fitted for the hold-out check (default 50)")
+    cal.add_argument("--scenario-out", metavar="FITTED.toml",
+                     help="where to write the fitted scenario (default DIR/<scenario>-fitted.toml)")
+    _run_options(cal, 1)
+    cal.set_defaults(func=cmd_calibrate)
+    for action in cal._actions:
+        if action.dest == "replications":
+            action.help = "replications of each candidate value set (default 1)"
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl+C (workers ended, temporary files removed), exit 143."""
+
+
+#: The signal that stopped the command, if one did.  Third-party code can swallow the exception a
+#: signal raises (one arriving while a library is being imported has surfaced as an ImportError),
+#: so the exit status follows the signal, not whatever exception comes out.
+_SIGNALLED: list[int] = []
+
+
+def _terminate(signum, frame):
+    _SIGNALLED.append(signum)
+    raise Terminated()
+
+
+def _interrupt(signum, frame):
+    _SIGNALLED.append(signum)
+    raise KeyboardInterrupt()
+
+
+def _stopped_by_signal() -> int | None:
+    """Exit 130 or 143 (with its word on stderr) when a signal stopped the command, else None."""
+    if not _SIGNALLED:
+        return None
+    terminated = _SIGNALLED[0] == signal.SIGTERM
+    print("terminated" if terminated else "interrupted", file=sys.stderr)
+    return 143 if terminated else 130
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # usage errors (exit 2) and --help (0), as codes like the commands'
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+    # SIGTERM (a service manager, `timeout`, `kill`) unwinds as Ctrl+C does, so worker processes
+    # and temporary files go with the run; only the main thread can install a handler
+    previous = None
+    _SIGNALLED.clear()
+    # (not the app's: Qt owns its event loop, and a killed app's edits come back from its recovery file)
+    if threading.current_thread() is threading.main_thread() and args.command != "gui":
+        previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _terminate)}
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, _interrupt)
     try:
         scenario_commands.resolve_arguments(args)  # a bundled scenario's name, from any folder
         return args.func(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated):
+        _SIGNALLED.append(signal.SIGTERM if isinstance(sys.exception(), Terminated) else signal.SIGINT)
+        return _stopped_by_signal()
     except experiment.RunFailed as exc:
+        stopped = _stopped_by_signal()  # workers ended by the signal's unwinding
+        if stopped is not None:
+            return stopped
         print(f"tfsim {args.command}: the run failed: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
     except experiment.RunawayRun as exc:  # a scenario that validates but whose rules make work without end
@@ -692,11 +897,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tfsim {args.command}: {where + ': ' if where else ''}{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # an internal error: short message, traceback only on request
+        stopped = _stopped_by_signal()
+        if stopped is not None:
+            return stopped
         if os.environ.get("TFSIM_DEBUG"):
             raise
         print(f"tfsim: internal error: {type(exc).__name__}: {exc} (set TFSIM_DEBUG=1 for details)",
               file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        for signum, handler in (previous or {}).items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

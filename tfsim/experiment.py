@@ -11,6 +11,7 @@ sweep, goal seek or sensitivity analysis (:mod:`tfsim.whatif`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -20,7 +21,9 @@ import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,8 +33,9 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from tfsim.catalogue import SUMMARY
 from tfsim.model import Calendar, ReplicationResult, RunawayRun  # noqa: F401  (RunawayRun: raised through here)
-from tfsim.workers import replication_seed, run_replication, run_tasks
+from tfsim.workers import replication_seed, run_replication, run_tasks, start_worker
 from tfsim.scenario.schema import Scenario
 from tfsim.target import wilson_interval
 
@@ -277,19 +281,23 @@ class Runner:
     def __enter__(self) -> "Runner":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, kind, value, tb) -> None:
+        self.close(abort=kind is not None)
 
     @property
     def warm(self) -> bool:
         """Whether worker processes are running."""
         return self._backend is not None
 
-    def close(self) -> None:
-        """Stop the worker processes (a later batch starts a new pool)."""
+    def close(self, abort: bool = False) -> None:
+        """Stop the worker processes (a later batch starts a new pool).
+
+        ``abort`` ends them at once, in the middle of their replications (the run is being
+        abandoned: cancelled, interrupted or failed); otherwise they finish what they hold.
+        """
         if self._backend is not None:
-            self._backend.close()
-            self._backend = None
+            backend, self._backend = self._backend, None
+            backend.close(abort=abort)
 
     def run(self, scenario: Scenario, replications: int, seed: int) -> ExperimentResults:
         """Replications ``0 .. replications - 1`` of one scenario, summarised."""
@@ -431,12 +439,13 @@ class Runner:
         done: queue.SimpleQueue = queue.SimpleQueue()
         pending = set()
         try:
-            for chunk in chunks:
-                work = [(k, j, indices[j]) for k, j in chunk]
-                ks = sorted({k for k, _ in chunk})
-                fut = backend.submit(run_tasks, {k: (keys[k], payloads[k]) for k in ks}, seed, work)
-                fut.add_done_callback(done.put)
-                pending.add(fut)
+            with _signals_held():  # submitting starts the worker processes
+                for chunk in chunks:
+                    work = [(k, j, indices[j]) for k, j in chunk]
+                    ks = sorted({k for k, _ in chunk})
+                    fut = backend.submit(run_tasks, {k: (keys[k], payloads[k]) for k in ks}, seed, work)
+                    fut.add_done_callback(done.put)
+                    pending.add(fut)
             while pending:
                 try:
                     fut = done.get(timeout=0.1)
@@ -449,9 +458,9 @@ class Runner:
                     self._tick()
                 self._check_cancel()
         except BaseException:
-            for fut in pending:
-                fut.cancel()
-            self.close()
+            # no cancelling first: the pool fails every future it still holds once its workers are
+            # killed, and a future cancelled meanwhile makes its manager thread raise (Python 3.11)
+            self.close(abort=True)
             raise
 
 
@@ -474,14 +483,16 @@ class _Backend:
         """The future's result, or :class:`RunFailed` with a message a user can act on."""
         raise NotImplementedError
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers: at once with ``abort``, else once they have finished their tasks."""
         raise NotImplementedError
 
 
 class _LocalPool(_Backend):
     def __init__(self, workers: int):
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                         initializer=start_worker, initargs=(os.getpid(),))
 
     def submit(self, fn, *args):
         try:
@@ -497,8 +508,15 @@ class _LocalPool(_Backend):
         except BrokenProcessPool as exc:
             raise RunFailed(self.BROKEN) from exc
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, abort: bool = False) -> None:
+        if abort:  # the work is abandoned: end the processes now rather than after their tasks
+            for process in list((self._pool._processes or {}).values()):
+                with contextlib.suppress(OSError):
+                    process.kill()
+            for pid in _fork_server_children():  # one being started when a signal came is not listed yet
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+        self._pool.shutdown(wait=True, cancel_futures=not abort)
 
 
 class _DaskBackend(_Backend):
@@ -546,17 +564,58 @@ class _DaskBackend(_Backend):
                             "version of tfsim (pip install 'tfsim[dask]') where the scheduler and every "
                             "worker run") from exc
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Hold Ctrl+C and SIGTERM while worker processes are being started, then act on them.
+
+    A signal that interrupts the start of a process leaves a child the pool does not know
+    of yet (its fork server makes it a moment later); the child would outlive the run and
+    print a traceback once the run's semaphores had gone.  Submitting takes milliseconds.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: arrived.append(signum)) for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(arrived):
+            signal.raise_signal(sig)  # now, with the handler the caller had
+
+
+def _fork_server_children() -> list[int]:
+    """The processes this process's fork server has started (Linux; none elsewhere)."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if not server or not sys.platform.startswith("linux"):
+        return []
+    children = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as fh:
+                        if int(fh.read().rsplit(")", 1)[1].split()[1]) == server:
+                            children.append(int(entry.name))
+    return children
 
 
 def _pool_context():
     # forkserver/spawn: never fork a process that may be running Qt threads
     if sys.platform.startswith("linux"):
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["tfsim.workers"])
+        ctx.set_forkserver_preload(["tfsim.workers", "tfsim._forkserver"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -675,6 +734,9 @@ class Accumulator:
         for metric in per_rep.columns:
             values = per_rep[metric].to_numpy(dtype=float)
             mean, lo, hi = confidence_interval(values)
+            info = SUMMARY.get(metric)
+            if info is not None:  # a count's interval stops at zero, a probability's at one
+                lo, hi = info.clip(lo), info.clip(hi)
             finite = values[~np.isnan(values)]
             p05, p50, p95 = np.percentile(finite, [5, 50, 95]) if len(finite) else (np.nan,) * 3
             rows.append((metric, mean, lo, hi, float(p05), float(p50), float(p95)))

@@ -10,29 +10,60 @@ sheet in a workbook, and a source caption and file metadata on every chart.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from tfsim import provenance
 from tfsim.catalogue import MONTHLY, SUMMARY, Metric, series_key
 from tfsim.charts import forecast_target, plot_forecast, plot_money, render_figure
 from tfsim.experiment import MONTHLY_COLUMNS
 from tfsim.scenario.inputs import inputs
-from tfsim.scenario.io import atomic_write, atomic_write_text
+from tfsim.files import atomic_write, atomic_write_text, staged_folder
 from tfsim.whatif import paired_table, point_table
 
 FLOAT_FORMAT = "%.10g"
 
 
+#: A text cell starting with one of these is run as a formula by spreadsheets opening a CSV file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def csv_text(value):
+    """A CSV cell: text a spreadsheet would run as a formula (``=HYPERLINK(...)``) gets a leading ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def cell_text(value):
+    """A workbook cell's text: characters XML cannot hold shown as ``\\xNN`` escapes (not a failed save)."""
+    if isinstance(value, str) and _ILLEGAL_IN_XML.search(value):
+        return _ILLEGAL_IN_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
+
+
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """``frame`` as CSV, atomically; text that a spreadsheet would run as a formula is quoted (see :func:`csv_text`)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    text_columns = [c for c in frame.columns
+                    if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])]
+    if text_columns:
+        frame = frame.assign(**{c: frame[c].map(csv_text) for c in text_columns})
     atomic_write_text(target, frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
     return target
 
@@ -88,18 +119,30 @@ def unit_text(metric: Metric | None, change: bool = False) -> str:
     return metric.unit_info.suffix
 
 
-_HEAD_FONT = Font(bold=True, color="FFFFFF")
-_HEAD_FILL = PatternFill("solid", fgColor="1F4E79")
-_WRAP = Alignment(wrap_text=True, vertical="top")
+@functools.lru_cache(maxsize=1)
+def _styles():
+    """The header font and fill and the wrapped-text alignment (openpyxl is loaded for workbooks only)."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    return (Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79"),
+            Alignment(wrap_text=True, vertical="top"), Alignment(wrap_text=True, vertical="center"))
 
 
 def _value(x):
-    """A cell value: NaN and infinities as empty cells (Excel has no NaN)."""
+    """A cell value: NaN and infinities as empty cells (Excel has no NaN), text XML can hold."""
     if x is None:
         return None
     if isinstance(x, float) and not math.isfinite(x):
         return None
-    return x
+    return cell_text(x)
+
+
+def _append(ws, row) -> None:
+    """Append a row whose text stays text: a scenario named ``=HYPERLINK(...)`` is not a live formula."""
+    ws.append([_value(v) for v in row])
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def _sheet(book, title: str, header: list[str], rows, widths: list[float], formats: list | None = None,
@@ -109,20 +152,23 @@ def _sheet(book, title: str, header: list[str], rows, widths: list[float], forma
     ``formats`` gives one number format per column (``None``: General), or per row when an
     entry is a callable of the row index.
     """
+    from openpyxl.utils import get_column_letter
+
+    head_font, head_fill, wrapped, centred = _styles()
     ws = book.create_sheet(title)
-    ws.append(header)
+    _append(ws, header)
     for cell in ws[1]:
-        cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.font, cell.fill = head_font, head_fill
+        cell.alignment = centred
     for r, row in enumerate(rows):
-        ws.append([_value(v) for v in row])
+        _append(ws, row)
         if formats:
             for c, fmt in enumerate(formats):
                 if fmt is None:
                     continue
                 ws.cell(row=r + 2, column=c + 1).number_format = fmt(r) if callable(fmt) else fmt
         for c in wrap:
-            ws.cell(row=r + 2, column=c + 1).alignment = _WRAP
+            ws.cell(row=r + 2, column=c + 1).alignment = wrapped
     for c, width in enumerate(widths):
         ws.column_dimensions[get_column_letter(c + 1)].width = width
     ws.freeze_panes = "B2"
@@ -214,6 +260,8 @@ def write_xlsx(results, path: str | os.PathLike, baseline=None) -> Path:
     facts = provenance.facts(results, baseline)
 
     def writer(tmp):
+        from openpyxl import Workbook
+
         book = Workbook()
         book.remove(book.active)
         _summary_sheet(book, results)
@@ -223,9 +271,9 @@ def write_xlsx(results, path: str | os.PathLike, baseline=None) -> Path:
         _runs_sheet(book, results)
         _inputs_sheet(book, results)
         _about_sheet(book, facts)
-        book.properties.title = f"tfsim results: {results.scenario.name}"
+        book.properties.title = cell_text(f"tfsim results: {results.scenario.name}")
         book.properties.creator = f"tfsim {facts.tfsim_version}"
-        book.properties.description = facts.caption()
+        book.properties.description = cell_text(facts.caption())
         book.save(tmp)
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -259,28 +307,35 @@ def write_chart(plot, results, path: str | os.PathLike, preset: str = "screen", 
 
 def write_outputs(results, out_dir: str | os.PathLike) -> list[Path]:
     """The CLI's standard outputs: ``summary.csv``, ``monthly.csv``, ``run.json`` (provenance) and
-    ``forecast.png`` (with the scenario's target and deadline), plus ``money.png`` when money is modelled."""
+    ``forecast.png`` (with the scenario's target and deadline), plus ``money.png`` when money is modelled.
+
+    They are written to a temporary folder beside ``out_dir`` and moved in only when all are
+    complete (:func:`tfsim.files.staged_folder`): a failure leaves the earlier outputs whole.
+    """
     out = Path(out_dir)
-    paths = [
-        write_csv(results.summary, out / "summary.csv"),
-        write_csv(monthly_table(results), out / "monthly.csv"),
-        write_manifest(results, out / "run.json"),
-        write_chart(plot_forecast, results, out / "forecast.png", **forecast_target(results)),
-    ]
-    if results.scenario.money is not None:
-        paths.append(write_chart(plot_money, results, out / "money.png"))
-    return paths
+    with staged_folder(out) as stage:
+        names = [
+            write_csv(results.summary, stage / "summary.csv"),
+            write_csv(monthly_table(results), stage / "monthly.csv"),
+            write_manifest(results, stage / "run.json"),
+            write_chart(plot_forecast, results, stage / "forecast.png", **forecast_target(results)),
+        ]
+        if results.scenario.money is not None:
+            names.append(write_chart(plot_money, results, stage / "money.png"))
+    return [out / p.name for p in names]
 
 
 def write_results(results, path: str | os.PathLike, baseline=None) -> list[Path]:
     """Results tables at ``path``: one workbook for ``.xlsx``, else ``path`` (the summary) plus
     ``<stem>-monthly.csv``, ``<stem>-runs.csv`` (one row per replication) and ``<stem>-run.json``
-    (provenance)."""
+    (provenance), moved into place together when all four are written."""
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
         return [write_xlsx(results, path, baseline)]
-    stem = path.with_suffix("")
-    return [write_csv(results.summary, path),
-            write_csv(monthly_table(results), Path(f"{stem}-monthly.csv")),
-            write_csv(results.per_replication.reset_index(), Path(f"{stem}-runs.csv")),
-            write_manifest(results, Path(f"{stem}-run.json"), baseline)]
+    stem = path.stem
+    with staged_folder(path.parent) as stage:
+        names = [write_csv(results.summary, stage / path.name),
+                 write_csv(monthly_table(results), stage / f"{stem}-monthly.csv"),
+                 write_csv(results.per_replication.reset_index(), stage / f"{stem}-runs.csv"),
+                 write_manifest(results, stage / f"{stem}-run.json", baseline)]
+    return [path.parent / p.name for p in names]

@@ -10,6 +10,9 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import select
+import signal
+import threading
 
 import numpy as np
 
@@ -61,6 +64,37 @@ def run_replication(scenario: Scenario, seed: np.random.SeedSequence) -> Replica
         if paused:
             gc.enable()
             gc.collect(0)
+
+
+def start_worker(owner: int) -> None:
+    """Set up a worker process of a local pool whose owner (the process that started it) is ``owner``.
+
+    Ctrl+C reaches every process of a terminal's job; the owner alone handles it (by ending
+    its workers), so a worker ignores it.  A watch thread ends the worker as soon as the owner
+    has gone, however it went (``kill -9`` included): otherwise a worker would finish its
+    replications for no one, holding the output pipes of a ``tfsim run | tee``.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_owner, args=(owner,), name="tfsim-owner-watch", daemon=True).start()
+
+
+def _watch_owner(owner: int) -> None:
+    try:
+        fd = os.pidfd_open(owner)  # readable when the owner ends; never fooled by a reused id
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+        select.select([fd], [], [])
+    else:
+        while True:
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                break
+            except OSError:
+                pass
+            threading.Event().wait(0.2)
+    os._exit(1)
 
 
 def ready() -> int:

@@ -188,7 +188,7 @@ def test_invalid_file_lists_problems_linked_to_fields(window, qtbot, tmp_path):
     assert window.documents.open_file(bad)
     labels = [window.problems_panel.list.item(i).text() for i in range(window.problems_panel.list.count())]
     assert any(lab.startswith("bad.toml:") and "engagement.refusal_probability" in lab for lab in labels)
-    assert any("referrals.cohort.0.families" in lab for lab in labels)
+    assert any("referrals.cohort row 1.families" in lab for lab in labels)
     line = next(lab for lab in labels if "refusal_probability" in lab).split(":")[1]
     assert text.splitlines()[int(line) - 1].startswith("refusal_probability")
     # clicking a problem focuses its field

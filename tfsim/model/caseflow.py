@@ -330,14 +330,20 @@ class CaseFlow:
             length = fam.draws[role.duration_at][fam.j]
             if role.adjusted:
                 length *= role.duration_factor(w, now)
-        if self.f_disengage is not None:
-            self._schedule_end(fam, length)
-            return
-        # self._schedule_end(fam, length) without disengagement, inlined on this hot path
+        # self._schedule_end(fam, length), inlined on this hot path
         episode = fam.episode + 1
         fam.episode = episode
         end = now + length
         fam.end_at = end
+        f = self.f_disengage
+        if f is not None:
+            left = fam.quit_left
+            if left < 0.0:  # first time in service: its draw
+                left = fam.draws[f.at][fam.j]
+            quit_at = fam.quit_at = now + left
+            if quit_at < end:
+                self._call_at(quit_at, self._on_disengage, fam, episode)
+                return
         self._call_at(end, self._on_end, fam, episode)
 
     def _schedule_end(self, fam: Family, length: float) -> None:
@@ -391,9 +397,18 @@ class CaseFlow:
         del w.families[fam.id]
         w.load -= 1
         role = w.role
-        role.busy_t.append(self._sched.now)
+        now = self._sched.now
+        role.busy_t.append(now)
         role.busy_d.append(-1)
-        self._close(fam, outcome)
+        # self._close(fam, outcome), inlined on this hot path
+        fam.state = CLOSED
+        fam.closed = now
+        fam.outcome = outcome
+        self._log_close_t(now)
+        self._log_close_kind(outcome)
+        self._log_close_started(fam.started)
+        if outcome == TURNED_AROUND and self.on_turned_around is not None:
+            self.on_turned_around(fam, now)
         self._free_slot(w)
 
     def _close(self, fam: Family, outcome: int) -> None:

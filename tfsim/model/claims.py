@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from types import SimpleNamespace
 from bisect import bisect_left, bisect_right
 from typing import Callable
 
@@ -166,6 +167,18 @@ class ClaimsBook:
         self.f_rerefer = uniform("claims:rereferral", relapse and m.rereferral_probability > 0)
         self.f_rerefer_delay = days("claims:rereferral_delay", m.rereferral_delay_months,
                                     relapse and m.rereferral_probability > 0)
+        # what turned_around reads for every family, looked up once: probabilities 0 when the
+        # mechanism is off (it then reads no draw), and the columns of the draws it reads
+        ptw_on = self.workless_bit != 0 and m.progress_to_work_probability > 0 and self.schedule.ptw > 0
+        self._c = SimpleNamespace(
+            during=m.result_during_share, support_share=m.employment_support_share,
+            p_supported=m.employment_supported_probability, p_unsupported=m.employment_unsupported_probability,
+            long_share=m.long_sustain_share, p_relapse=m.relapse_probability,
+            p_ptw=m.progress_to_work_probability if ptw_on else 0.0, p_rerefer=m.rereferral_probability,
+            at_during=self.f_during.at, at_during_time=self.f_during_time.at, at_lag=self.f_lag.at,
+            at_support=self.f_support.at, at_employment=self.f_employment.at, at_long=self.f_long.at,
+            at_ptw=self.f_ptw.at, at_relapse=self.f_relapse.at, at_relapse_time=self.f_relapse_time.at,
+            at_rerefer=self.f_rerefer.at, at_rerefer_delay=self.f_rerefer_delay.at)
         self.progress_sustain = m.resolved("progress_sustain_months") * DAYS_PER_MONTH
         self.employment_sustain = m.resolved("employment_sustain_weeks") * DAYS_PER_WEEK
         self.follow_up = m.follow_up_months * DAYS_PER_MONTH
@@ -243,7 +256,7 @@ class ClaimsBook:
         attached = self._attached.setdefault(root, fam.started)  # set already if matched before its exit
         if root in self._main:
             return
-        m = self.money
+        c = self._c
         d, j = fam.draws, fam.j
         fees = self.schedule
         i = bisect_right(fees.year_starts, attached) - 1
@@ -253,32 +266,30 @@ class ClaimsBook:
             results = fees.fees_at(attached)[1]
             progress = round(results - fees.ptw, 2)
         started = fam.started
-        if m.result_during_share > 0 and d[self.f_during.at][j] < m.result_during_share:
-            achieved = started + d[self.f_during_time.at][j] * (now - started)  # during the intervention
+        if c.during and d[c.at_during][j] < c.during:
+            achieved = started + d[c.at_during_time][j] * (now - started)  # during the intervention
         else:
-            achieved = now + self.lag_days if self.lag_days >= 0 else now + d[self.f_lag.at][j]
+            achieved = now + self.lag_days if self.lag_days >= 0 else now + d[c.at_lag][j]
         follow = now + self.follow_up
         workless = fam.needs & self.workless_bit
-        if workless and d[self.f_employment.at][j] < (
-                m.employment_supported_probability if d[self.f_support.at][j] < m.employment_support_share
-                else m.employment_unsupported_probability):
+        if workless and d[c.at_employment][j] < (
+                c.p_supported if d[c.at_support][j] < c.support_share else c.p_unsupported):
             kind, amount = EMPLOYMENT, results
-            long = m.long_sustain_share > 0 and d[self.f_long.at][j] < m.long_sustain_share
+            long = c.long_share and d[c.at_long][j] < c.long_share
             sustain = LONG_SUSTAIN_WEEKS * DAYS_PER_WEEK if long else self.employment_sustain
         else:
-            ptw = fees.ptw
             kind, amount = PROGRESS, progress
             sustain = self.progress_sustain
-            p = m.progress_to_work_probability
-            if workless and ptw > 0 and p > 0 and root not in self._ptw and d[self.f_ptw.at][j] < p:
+            p = c.p_ptw
+            if workless and p and root not in self._ptw and d[c.at_ptw][j] < p:
                 self._ptw.add(root)
-                self._record(PROGRESS_TO_WORK, fid, root, now, achieved, max(achieved, follow), ptw, results)
-        p = m.relapse_probability
-        if sustain > 0 and p > 0 and d[self.f_relapse.at][j] < p:
-            seen = max(achieved + d[self.f_relapse_time.at][j] * sustain, follow)
+                self._record(PROGRESS_TO_WORK, fid, root, now, achieved, max(achieved, follow), fees.ptw, results)
+        p = c.p_relapse
+        if sustain > 0 and p and d[c.at_relapse][j] < p:
+            seen = max(achieved + d[c.at_relapse_time][j] * sustain, follow)
             self.voided.append((seen, root))
-            if m.rereferral_probability > 0 and d[self.f_rerefer.at][j] < m.rereferral_probability:
-                self._scheduler.at(seen - now + d[self.f_rerefer_delay.at][j], self._on_rerefer, fam)
+            if c.p_rerefer and d[c.at_rerefer][j] < c.p_rerefer:
+                self._scheduler.at(seen - now + d[c.at_rerefer_delay][j], self._on_rerefer, fam)
             return
         self._main.add(root)
         self._record(kind, fid, root, now, achieved, max(achieved + sustain, follow), amount, results)

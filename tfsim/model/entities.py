@@ -11,9 +11,8 @@ import math
 from array import array
 from collections import deque
 from enum import IntEnum
+from itertools import accumulate
 from typing import NamedTuple
-
-import numpy as np
 
 from tfsim.scenario.schema import DAYS_PER_MONTH, OUTCOME_NAMES
 
@@ -149,7 +148,7 @@ class RoleState:
         self.levels: list[int] = []  # intensity levels whose fallback chain includes this role
         self.duration_at = -1  # position of the intervention length (days) in a family's draws
         self.extension: Field | None = None  # the extension lengths (days), if it may extend
-        self.outcome_cum = [tuple(np.cumsum(spec.outcomes_for(level).as_tuple()).tolist()) for level in levels]
+        self.outcome_cum = [tuple(accumulate(spec.outcomes_for(level).as_tuple())) for level in levels]
         # an outcome with chance 1 needs no draw
         self.certain = [next((k for k, p in enumerate(spec.outcomes_for(level).as_tuple()) if p >= 1.0), -1)
                         for level in levels]

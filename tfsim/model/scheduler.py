@@ -52,15 +52,21 @@ class Scheduler:
         The underlying environment: any SimPy event or process scheduled on it runs too.
     """
 
-    __slots__ = ("env", "now", "budget", "stuck", "_queue", "_eid")
+    __slots__ = ("_env", "now", "budget", "stuck", "_queue", "_eid")
 
     def __init__(self, budget: int | None = None, stuck: int = STUCK_EVENTS):
-        self.env = simpy.Environment()
+        self._env = simpy.Environment()
         self.now = 0.0
         self.budget = budget
         self.stuck = stuck
-        self._queue = self.env._queue
-        self._eid = self.env._eid
+        self._queue = self._env._queue
+        self._eid = self._env._eid
+
+    @property
+    def env(self) -> simpy.Environment:
+        """The SimPy environment, its clock set to :attr:`now` (the loop moves it only for SimPy's own events)."""
+        self._env._now = self.now
+        return self._env
 
     def at(self, delay: float, callback: Callable, value=None, tag: int = 0) -> None:
         """Call ``callback(value, tag)`` after ``delay`` days (``tag``: e.g. the family's episode then)."""
@@ -112,26 +118,28 @@ class Scheduler:
                 gc.enable()
 
     def _loop(self, until: float, times: Sequence[float], on_arrival) -> None:
-        env = self.env
+        env = self._env
         queue = self._queue
+        inf = math.inf
         n = len(times)
         i = 0
-        next_arrival = times[0] if n else math.inf
-        left = self.budget if self.budget is not None else math.inf
+        next_arrival = times[0] if n else inf
+        left = self.budget if self.budget is not None else inf
         count = 0
         checked_at, still, stuck = -1.0, 0, self.stuck
         while True:
-            if next_arrival < (queue[0][0] if queue else math.inf):
+            head = queue[0][0] if queue else inf
+            if next_arrival < head:
                 if next_arrival >= until:
                     break
-                self.now = env._now = next_arrival
+                self.now = next_arrival
                 i = on_arrival(times, i)
-                next_arrival = times[i] if i < n else math.inf
+                next_arrival = times[i] if i < n else inf
                 continue
-            if not queue or queue[0][0] >= until:
+            if head >= until:
                 break
             item = heappop(queue)
-            self.now = env._now = item[0]
+            self.now = head
             count += 1
             if not count & CHECK_EVERY:  # now and then: is the run still within bounds?
                 if count > left:
@@ -144,7 +152,8 @@ class Scheduler:
             if len(item) == 6:
                 item[3](item[4], item[5])
                 continue
-            event = item[3]  # a SimPy event (Timeout, Process, ...) scheduled on env
+            env._now = head  # a SimPy event (Timeout, Process, ...) scheduled on env: SimPy reads its own clock
+            event = item[3]
             callbacks, event.callbacks = event.callbacks, None
             for callback in callbacks:
                 callback(event)

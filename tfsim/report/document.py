@@ -34,7 +34,7 @@ from matplotlib.figure import Figure
 from tfsim import charts, provenance
 from tfsim.catalogue import SUMMARY, Kind, Metric
 from tfsim.scenario.inputs import BASIS_NONE, Input, header_notes, inputs
-from tfsim.scenario.io import atomic_write
+from tfsim.files import atomic_write
 from tfsim.scenario.schema import Scenario
 from tfsim.scenario.diff import NAMING_KEYS, describe_differences
 from tfsim.target import target_outlook

@@ -21,11 +21,9 @@ import difflib
 import math
 import os
 import re
-import tempfile
 import tomllib
 import typing
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
 
 import tomli_w
@@ -35,6 +33,8 @@ from tomlkit.items import AoT, InlineTable, Table
 
 from . import versions
 from .bundled import unknown_name_hint
+from tfsim.files import atomic_write, atomic_write_text, file_mode_for  # noqa: F401  (re-exported: callers import them from here)
+
 from .locate import Scan, line_of, scan
 from .messages import MAX_REASON, clean, echo, escape, format_problem, shorten
 from .partial import Partial
@@ -718,53 +718,6 @@ def _merge(container: Any, new: dict) -> None:
             continue
         else:
             container[key] = _new_item(value, old)
-
-
-def file_mode_for(target: Path) -> int:
-    """Permissions for a file about to replace ``target``: its own, or the umask default."""
-    try:
-        return os.stat(target).st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def atomic_write(path: str | os.PathLike, writer) -> Path:
-    """Have ``writer(tmp_path)`` write a temporary file beside ``path``, then move it onto ``path``.
-
-    The rename is atomic, so readers see the old file or the new one, never half of
-    one; on any failure (a full disk, a crash in ``writer``) the old file is untouched
-    and the temporary file removed.  The temporary name keeps the target's extension,
-    which some writers use to choose the format.
-    """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix or ".tmp", dir=folder)
-    os.close(fd)
-    try:
-        writer(tmp)
-        os.chmod(tmp, file_mode_for(target))  # mkstemp makes 0600; keep what a user expects
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return target
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` (UTF-8, LF line ends) to ``path`` atomically."""
-
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-
-    atomic_write(path, write)
 
 
 def save_scenario(scenario: Scenario, path: str | os.PathLike, original: str | None = None) -> None:

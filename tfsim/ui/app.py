@@ -64,6 +64,39 @@ def main(argv: list[str] | None = None) -> int:
     return run(parse_gui_args(sys.argv[1:] if argv is None else list(argv)))
 
 
+def dialog_text(widget) -> str:
+    """A modal dialog's title and message in one escaped line."""
+    from tfsim.scenario.messages import escape
+
+    title = widget.windowTitle()
+    text = widget.text() if isinstance(widget, QMessageBox) else ""
+    return escape(" ".join(f"{title}: {text}".split()))
+
+
+def watch_for_dialogs(app, status: dict) -> QTimer:
+    """With no one to answer (``--screenshot``), end the app when a modal dialog opens, saying what it asked.
+
+    Every dialog counts, wherever it comes from (a file that cannot be opened, a run that
+    cannot start): the app exits 2 with the dialog's message on stderr instead of waiting.
+    """
+    timer = QTimer(app)
+    timer.setInterval(50)
+
+    def check():
+        widget = app.activeModalWidget()
+        if widget is None or status.get("dialog"):
+            return
+        status["dialog"] = dialog_text(widget)
+        status["code"] = 2
+        sys.stderr.write(f"tfsim gui: {status['dialog']}\n")
+        widget.reject()
+        app.exit(2)  # ends the dialog's event loop and the app's
+
+    timer.timeout.connect(check)
+    timer.start()
+    return timer
+
+
 def run(args: argparse.Namespace) -> int:
     """Open the app as ``args`` (see :mod:`tfsim.ui.options`) say; the exit code."""
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tfsim"])
@@ -71,11 +104,18 @@ def run(args: argparse.Namespace) -> int:
     app.setOrganizationName("tfsim")
     install_excepthook()
     HEADLESS["on"] = bool(args.screenshot)
+    status = {"code": 0}
+    watch = watch_for_dialogs(app, status) if args.screenshot else None
     win = build_window(args)
+    if status.get("dialog"):  # opening the file asked a question no one can answer
+        win.doc.undo_stack.setClean()
+        win.close()
+        watch.stop()
+        HEADLESS["on"] = False
+        return status["code"]
     if args.screenshot:
         win.resize(*SCREENSHOT_SIZE)
     win.show()
-    status = {"code": 0}
 
     def finish_screenshot(_results=None):
         QTimer.singleShot(200, shoot)
@@ -89,10 +129,12 @@ def run(args: argparse.Namespace) -> int:
         app.exit(status["code"])
 
     def failed_exit(*_a):
-        status["code"] = 1
+        status["code"] = status["code"] or 1
         win.doc.undo_stack.setClean()
         app.exit(1)
 
+    if not args.screenshot:  # after a crash, offer the edits it autosaved (no one to ask headless)
+        QTimer.singleShot(0, win.offer_recovery)
     if args.run:
         if args.screenshot:
             win.session.finished.connect(finish_screenshot)
@@ -102,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.screenshot:
         QTimer.singleShot(300, shoot)
     code = app.exec()
+    if watch is not None:
+        watch.stop()
     HEADLESS["on"] = False
     return status["code"] if args.screenshot else code
 

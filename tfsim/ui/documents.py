@@ -63,16 +63,20 @@ class Documents(QObject):
         self.loaded.emit(result)
 
     def open_file(self, path, check_unsaved: bool = True) -> bool:
-        if check_unsaved and not self.maybe_save():
-            return False
         path = Path(path)
-        result = read_scenario(path)
+        result = read_scenario(path)  # first, so that a file that cannot be read asks nothing
         template = is_bundled(path)
-        self.doc.read_only = template  # before the views hear of the load, so they show it as a template
-        self.load_result(result, path if result.text is not None or result.data is not None else None)
         if result.data is None and result.text is None:
+            # nothing was read (missing, a folder, unreadable): the open scenario stays as it is,
+            # and a recent entry that leads nowhere goes
+            if not path.is_file():
+                self.recent.remove(path)
             show_error(self.window, "Cannot open scenario", result.problems[0].format(str(path)))
             return False
+        if check_unsaved and not self.maybe_save():
+            return False
+        self.doc.read_only = template  # before the views hear of the load, so they show it as a template
+        self.load_result(result, path)
         self.recent.add(path)
         what = " (a bundled scenario, opened as a template: saving asks for a new file)" if template else ""
         self.status.emit(

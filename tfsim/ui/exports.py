@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from tfsim import export
-from tfsim.scenario.io import atomic_write_text
+from tfsim.files import atomic_write_text
 
 from .dialogs import show_error
 from .reportexport import scenario_source

@@ -39,7 +39,11 @@ TONES = {"better": "#009E73", "worse": "#D55E00", "neutral": "#444"}
 
 
 def has_metric(results, metric: str) -> bool:
-    return results is not None and results.has_summary(metric)
+    """Whether the run reports ``metric`` with a value: a scenario with no target has no chance card."""
+    if results is None or not results.has_summary(metric):
+        return False
+    value = results.value(metric)
+    return value == value  # NaN in every run: nothing to show but "n/a ... n/a to n/a"
 
 
 class KpiCard(QFrame):

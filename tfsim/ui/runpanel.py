@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QElapsedTimer
 from PySide6.QtWidgets import (
     QCheckBox,
+    QGraphicsOpacityEffect,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -26,6 +27,13 @@ from .results import ChartTabs, KpiPanel
 
 #: What "Enough for ±2%" runs to.
 PRECISION = Precision()
+
+
+STALE_STYLE = "background: #fff3cd; color: #5c4400; border: 1px solid #e0c46c; padding: 4px;"
+#: Why the results shown are out of date.
+STALE_EDITED = "Out of date: the scenario has changed since these results were run. Run it again (F5) to update them."
+STALE_OTHER = "These results are for another scenario, not the one open. Run this one (F5) to see its results."
+STALE_RUNNING = "Running: the results below are from the previous run and will be replaced."
 
 
 def time_left(elapsed: float, done: int, total: int) -> str:
@@ -122,10 +130,30 @@ class RunPanel(QWidget):
         self.note.setStyleSheet(NOTE_STYLE)
         self.note.hide()
         rl.addWidget(self.note)
+        # results that no longer match the scenario on the left say so, above the cards
+        self.stale = QLabel()
+        self.stale.setWordWrap(True)
+        self.stale.setStyleSheet(STALE_STYLE)
+        self.stale.hide()
+        rl.addWidget(self.stale)
         self.kpis = KpiPanel()
         rl.addWidget(self.kpis)
         self.chart_tabs = ChartTabs()
         rl.addWidget(self.chart_tabs, 1)
+
+    def mark_stale(self, reason: str | None) -> None:
+        """Say above the results why they are out of date (``None``: they match the scenario); dims the cards."""
+        self.stale.setText(reason or "")
+        self.stale.setVisible(bool(reason))
+        effect = None
+        if reason:
+            effect = QGraphicsOpacityEffect(self.kpis)
+            effect.setOpacity(0.55)
+        self.kpis.setGraphicsEffect(effect)
+
+    @property
+    def is_stale(self) -> bool:
+        return not self.stale.isHidden()
 
     def run_settings(self) -> tuple[int, int, int]:
         """(replications, seed, jobs) as set."""

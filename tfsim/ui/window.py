@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QDateTime, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tfsim.scenario.bundled import bundled_scenarios
+from tfsim.scenario.bundled import bundled_scenarios, default_scenario
 from tfsim.scenario.check import validate
 from tfsim.scenario.io import LoadResult
 
@@ -36,10 +36,12 @@ from .diffdialog import BaselineChanges, compare_with_file_dialog
 from .documents import Documents, toml_paths
 from .exports import Exports
 from .form import ScenarioForm
+from .historypanel import HistoryPanel, accept_calibration
 from .problems import ProblemsPanel
+from .recovery import Recovery, left_behind, origin
 from .reportexport import ReportExport
 from .runactions import MAX_LISTED, STATUS_MS, RunActions
-from .runpanel import RunPanel
+from .runpanel import STALE_EDITED, STALE_OTHER, STALE_RUNNING, RunPanel
 from .session import RunSession
 from .settings import restore_window, save_window
 from .staffdialog import add_staff
@@ -56,6 +58,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1000, 600)
         self.documents = Documents(self)
         self.doc = self.documents.doc
+        self.recovery = Recovery(self.documents, self)  # unsaved edits survive a crash
         self.shared = SharedRunner(self)  # one warm runner for every run and analysis
         self.session = RunSession(RunController(self.shared), parent=self)
         self.form: ScenarioForm | None = None
@@ -114,6 +117,9 @@ class MainWindow(QMainWindow):
         self.baseline_changes = BaselineChanges()  # the inputs that differ from the baseline, over the cards
         right.views.widget(0).layout().insertWidget(1, self.baseline_changes)
         right.views.setTabToolTip(1, "Sweeps, goal seek and which input matters, all on the same random numbers")
+        self.history_view = HistoryPanel(self.shared, self.current_scenario, lambda: self.run_panel.run_settings()[1:])
+        right.views.addTab(self.history_view, "History")
+        right.views.setTabToolTip(2, "The council's own monthly history: backtest the scenario, calibrate it")
         split.addWidget(right)
         split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 6)
@@ -127,6 +133,7 @@ class MainWindow(QMainWindow):
         mb = self.menuBar()
         m = mb.addMenu("&File")
         self.new_menu = m.addMenu("&New from a bundled scenario")
+        self._act(m, "&New (Sevenoaks 2014 as a start)", lambda: docs.new_from(default_scenario()), QKeySequence.New)
         for path in bundled_scenarios():
             act = self.new_menu.addAction(path.stem)
             act.triggered.connect(lambda _c=False, p=path: docs.new_from(p))
@@ -138,11 +145,12 @@ class MainWindow(QMainWindow):
         self._act(m, "Save &as...", docs.save_as, QKeySequence.SaveAs)
         m.addSeparator()
         export_menu = m.addMenu("&Export")
-        self._act(export_menu, "Current &chart (PNG, SVG or PDF)...", ex.chart_dialog)
-        self._act(export_menu, "&Results (CSV or Excel XLSX)...", ex.results_dialog)
+        self._act(export_menu, "Current &chart (PNG, SVG or PDF)...", ex.chart_dialog, "Ctrl+Shift+E")
+        self._act(export_menu, "&Results (CSV or Excel XLSX)...", ex.results_dialog, "Ctrl+E")
         self._act(export_menu, "&Scenario as TOML...", ex.scenario_dialog)
         self.report_export = ReportExport(self)
         self._act(m, "Export &business case...", self.report_export.dialog)
+        self._act(m, "Import &history (CSV)...", self.import_history)
         m.addSeparator()
         self._act(m, "&Quit", self.close, QKeySequence.Quit)
 
@@ -167,7 +175,7 @@ class MainWindow(QMainWindow):
         self._act(r, "&Run scenario", runs.start_run, "F5")
         self._act(r, "&Cancel run", runs.cancel_run, "Esc")
         r.addSeparator()
-        self._act(r, "&Pin this run as the baseline", runs.pin_baseline)
+        self._act(r, "&Pin this run as the baseline", runs.pin_baseline, "Ctrl+B")
         self._act(r, "C&lear the baseline", self.session.clear_baseline)
         self._act(r, "Run &another scenario file as the baseline...", runs.compare_with_file_dialog)
         self._act(r, "Re-run the baseline on this run's &seeds", runs.repair_baseline)
@@ -198,7 +206,11 @@ class MainWindow(QMainWindow):
         self.problems_panel.activated.connect(self._focus_problem)
         self.template_banner.saveCopy.connect(self.documents.save_as)
         self.session.changed.connect(self.show_results)
+        self.session.started.connect(self._run_started)
+        self.session.finished.connect(self._run_finished)
+        self.session.stopped.connect(self._update_stale)
         self.whatif.usePoint.connect(self.use_point)
+        self.history_view.acceptFit.connect(self.accept_fit)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -214,9 +226,11 @@ class MainWindow(QMainWindow):
             return
         self.session.wait()  # every job's thread ends before the window and its runner go
         self.whatif.wait()
+        self.history_view.wait()
         self.report_export.wait()
         self.shared.close()
         save_window(self, self.run_panel.reps)
+        self.recovery.discard()  # closed normally: saved or discarded on purpose
         event.accept()
 
     # ---- documents ---------------------------------------------------------------------
@@ -234,6 +248,8 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, result: LoadResult) -> None:
         """The editor when the data parsed (else why not), and the file's problems."""
+        self._results_state = None  # results on show are now another scenario's
+        self._update_stale()
         if result.data is not None:
             self._ensure_form()
         else:
@@ -288,6 +304,39 @@ class MainWindow(QMainWindow):
 
     def _on_index_changed(self, _index: int) -> None:
         self.revalidate()
+        self._update_stale()
+
+    # ---- results that no longer match the scenario -------------------------------------------
+
+    #: The document's state (undo index) the results on show were run from; None: another file's.
+    _results_state: tuple | None = None
+    _running_state: tuple | None = None
+
+    def _state(self) -> tuple:
+        return (self.doc.undo_stack.index(),)  # a file opened since is marked by _results_state None
+
+    def _run_started(self, *_args) -> None:
+        if not self.session.running_baseline:
+            self._running_state = self._state()
+        self._update_stale()
+
+    def _run_finished(self, _results) -> None:
+        self._results_state, self._running_state = self._running_state, None  # what was run is on show
+        self._update_stale()
+
+    def _update_stale(self, *_args) -> None:
+        """Mark the results out of date while they differ from the scenario on the left, or while a run replaces them."""
+        if self.session.results is None:
+            self.run_panel.mark_stale(None)
+            return
+        if self.session.running and not self.session.running_baseline:
+            self.run_panel.mark_stale(STALE_RUNNING)
+        elif self._results_state is None:
+            self.run_panel.mark_stale(STALE_OTHER)
+        elif self._results_state != self._state():
+            self.run_panel.mark_stale(STALE_EDITED)
+        else:
+            self.run_panel.mark_stale(None)
 
     def revalidate(self) -> None:
         if self._form_active() and self.doc.data:
@@ -297,8 +346,9 @@ class MainWindow(QMainWindow):
         self.problems_panel.show_result(result)
         if self._form_active():
             self.form.show_problems(result.problems)
-        if result.ok:  # the what-if forms offer the numbers of the scenario as edited
+        if result.ok:  # the what-if and history forms offer the numbers of the scenario as edited
             self.whatif.set_scenario(result.scenario)
+            self.history_view.set_scenario(result.scenario)
 
     def _focus_problem(self, path: tuple) -> None:
         if self._form_active():
@@ -325,6 +375,7 @@ class MainWindow(QMainWindow):
     def show_results(self) -> None:
         self.run_panel.show_session(self.session)
         self.baseline_changes.show_session(self.session)
+        self._update_stale()
         self.whatif.set_main_results(self.session.results)
 
     # ---- editing from the results ------------------------------------------------------------
@@ -346,6 +397,40 @@ class MainWindow(QMainWindow):
             self.doc.set_value(path, value)
         stack.endMacro()
         self.statusBar().showMessage(f"{text} in the scenario (Edit, Undo takes it back).", STATUS_MS)
+        return True
+
+    def offer_recovery(self) -> bool:
+        """After a crash: offer the unsaved edits the last session autosaved; True when restored."""
+        found = left_behind()
+        if not found:
+            return False
+        newest = found[0]
+        source = origin(newest)
+        when = QDateTime.fromSecsSinceEpoch(int(newest.stat().st_mtime)).toString("d MMM yyyy hh:mm")
+        answer = QMessageBox.question(
+            self, "Restore unsaved edits?",
+            f"tfsim stopped without saving your edits to {source.name if source else 'an untitled scenario'} "
+            f"(autosaved {when}).\n\nRestore them? They open as unsaved changes; No discards them.",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        restored = answer == QMessageBox.Yes and self.recovery.restore(newest)
+        for path in found:
+            path.unlink(missing_ok=True)
+        return restored
+
+    def import_history(self) -> None:
+        """Show the History view and ask for a history file."""
+        self.run_panel.views.setCurrentWidget(self.history_view)
+        self.history_view.import_dialog()
+
+    def accept_fit(self, calibration) -> bool:
+        """Put a calibration's fitted values into the edited scenario, as one undoable edit."""
+        try:
+            text = accept_calibration(self.doc, calibration)
+        except KeyError as exc:
+            show_error(self, "Cannot accept the fitted values",
+                       f"The scenario being edited has no {exc.args[0]} any more.")
+            return False
+        self.statusBar().showMessage(text, STATUS_MS)
         return True
 
     def about(self) -> None:

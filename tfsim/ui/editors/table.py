@@ -170,3 +170,6 @@ class TableEditor(QWidget, Editor):
         r, c = self._cell_for(subpath)
         if 0 <= r < self.table.rowCount():
             self.table.setCurrentCell(r, c if c is not None else 0)
+            item = self.table.item(r, c if c is not None else 0)  # the bad column may be off to the right
+            if item is not None:
+                self.table.scrollToItem(item)
