@@ -137,13 +137,67 @@ def test_the_note_beside_a_value_is_shown_edited_saved_and_undone(window, tmp_pa
     assert "# 13% refused support (Sevenoaks briefing 2014)" in copy.read_text(encoding="utf-8")
 
 
-def test_notes_follow_their_role_when_a_role_before_it_is_removed(window):
+FIP_CAP = '"a caseload of approximately five cases" (Sevenoaks minutes 2012)'
+LIGHT_CAP = "ASSUMPTION: between FIP (5) and lighter key working (12 to 17, source not traced)"
+
+
+def cap_note(form, role: int) -> str:
+    return form.editors[("roles", role, "caseload_cap_per_fte", "#note")].text.text()
+
+
+def test_notes_follow_their_role_when_a_role_before_it_is_removed(window, tmp_path):
+    copy = tmp_path / "mine.toml"
+    shutil.copy(SEVENOAKS, copy)
+    window.documents.open_file(copy)
     form = window.form
     roles = form.editors[("roles",)]
     roles.tabs.setCurrentIndex(0)
     roles.remove()  # the FIP; FIP Light is now role 0
-    note = form.editors[("roles", 0, "caseload_cap_per_fte", "#note")]
-    assert note.text.text().startswith("ASSUMPTION: between FIP (5) and lighter key working")
+    assert cap_note(form, 0) == LIGHT_CAP
+    window.doc.undo_stack.undo()
+    assert cap_note(form, 0) == FIP_CAP and cap_note(form, 1) == LIGHT_CAP
+    window.doc.undo_stack.redo()
+    assert cap_note(form, 0) == LIGHT_CAP
+    assert window.documents.save()
+    text = copy.read_text(encoding="utf-8")
+    assert FIP_CAP not in text and f"caseload_cap_per_fte = 8                 # {LIGHT_CAP}" in text
+    assert text.count("[[roles]]") == 3
+    assert "\n\n# ---- Allocation: who may take a family" in text  # the next section's heading stays after the roles
+
+
+def test_notes_follow_their_role_when_it_is_moved_or_one_is_added(window, tmp_path):
+    form = window.form
+    roles = form.editors[("roles",)]
+    roles.tabs.setCurrentIndex(0)
+    roles.move(1)  # the FIP after FIP Light
+    assert cap_note(form, 0) == LIGHT_CAP and cap_note(form, 1) == FIP_CAP
+    roles.add()  # a copy of the FIP, at the end: a new row, with no notes of its own yet
+    assert len(window.doc.data["roles"]) == 5 and cap_note(form, 1) == FIP_CAP
+    new_note = form.editors[("roles", 4, "caseload_cap_per_fte", "#note")]
+    assert new_note.button.text() == "Add note"
+    for _ in range(2):
+        window.doc.undo_stack.undo()
+    assert cap_note(form, 0) == FIP_CAP and cap_note(form, 1) == LIGHT_CAP
+    saved = tmp_path / "moved.toml"
+    window.doc.undo_stack.redo()
+    assert window.documents.save_to(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert text.index(LIGHT_CAP) < text.index(FIP_CAP) and text.index('id = "fip_light"') < text.index('id = "fip"')
+    assert tomllib.loads(text)["roles"] == window.doc.data["roles"]
+
+
+def test_a_plan_row_keeps_its_label_and_comment_when_a_row_above_it_is_removed(window, tmp_path):
+    form = window.form
+    plan = form.editors[("staffing_plan",)]
+    before = [row["label"] for row in window.doc.data["staffing_plan"]]
+    plan.table.selectRow(0)
+    plan.remove_row()
+    assert [row["label"] for row in window.doc.data["staffing_plan"]] == before[1:]
+    saved = tmp_path / "plan.toml"
+    assert window.documents.save_to(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert tomllib.loads(text)["staffing_plan"] == window.doc.data["staffing_plan"]
+    assert "# Funded posts: FIP one full-time" in text  # the plan's own note, above its first row, stays
 
 
 # ---- Compare with file and the baseline's differences -----------------------------------------
