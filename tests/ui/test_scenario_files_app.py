@@ -10,6 +10,7 @@ import tomllib
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
+from tfsim import cli
 from tfsim.scenario.bundled import bundled_names, bundled_path, default_scenario
 from tfsim.ui import app as gui_app
 from tfsim.ui import templates
@@ -216,6 +217,35 @@ def test_compare_with_file_lists_the_differences_in_words(window, tmp_path):
     assert len(rows) == 60 and rows[0]["section"] == "Scenario"
     assert dialog.baseline_button is not None
     dialog.close()
+
+
+def test_compare_with_file_gives_the_same_list_as_tfsim_diff(window, tmp_path, capsys):
+    mine = tmp_path / "mine.toml"
+    text = SEVENOAKS.read_text(encoding="utf-8").replace("caseload_cap_per_fte = 5 ", "caseload_cap_per_fte = 6 ", 1)
+    mine.write_text(text.replace("refusal_probability = 0.13", "refusal_probability = 0.2"), encoding="utf-8")
+    window.documents.open_file(mine)
+    for other in (bundled_path("kent-sevenoaks-2012"), bundled_path("maidstone-2013")):
+        dialog = compare_with_file(window, other)
+        assert cli.main(["diff", other.stem, str(mine)]) == 0
+        printed = capsys.readouterr().out.splitlines()
+        shown = dialog.text().splitlines()
+        assert shown[1:] == printed[1:] and len(shown) > 20  # the same sentences, in the same groups
+        assert printed[0].replace(str(mine), "this scenario").replace(other.stem, f"{other.stem} (bundled)") == shown[0]
+        assert [d.sentence for d in dialog.view.differences] == [line for line in printed[1:] if line]
+        dialog.close()
+
+
+def test_a_file_of_ones_own_opened_after_a_template_is_saved_in_place(window, tmp_path, save_dialog):
+    assert window.doc.read_only  # the bundled default
+    mine = tmp_path / "mine.toml"
+    shutil.copy(SEVENOAKS, mine)
+    assert window.documents.open_file(mine)
+    assert not window.doc.read_only and not window.template_banner.isVisibleTo(window)
+    window.doc.set_value(REFUSAL, 0.3)
+    assert window.documents.save() and save_dialog[0] == []  # no dialog: saved where it is
+    assert tomllib.loads(mine.read_text(encoding="utf-8"))["engagement"]["refusal_probability"] == 0.3
+    assert window.documents.open_file(bundled_path("maidstone-2013"))
+    assert window.doc.read_only and window.template_banner.isVisibleTo(window)
 
 
 def test_compare_with_an_invalid_file_says_why(window, tmp_path, no_modal_dialogs):
