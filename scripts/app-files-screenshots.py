@@ -8,8 +8,11 @@ Writes into OUTDIR:
   Engagement page with the note under each value, one note being edited;
 - ``app-template-save.png``: what Save asks for a template (a new file in the Documents folder);
 - ``app-compare.png``: *File, Compare with file...* against the 2012 Kent plan for Sevenoaks;
-- ``app-baseline.png``: a pinned baseline, the scenario changed and run again, and the list of
-  inputs that differ over the results.
+- ``app-baseline.png``: a pinned baseline, the scenario changed and run again, and the line
+  over the results saying which inputs differ; ``app-baseline-open.png``: that line opened.
+
+The Save dialog starts in the Documents folder of ``$HOME``: run with ``HOME`` set to a
+folder holding ``Documents`` to see it there.
 """
 
 import sys
@@ -48,7 +51,8 @@ def main(out_dir: str) -> int:
         note = form.editors[("engagement", "disengagement_hazard_per_month", "#note")]
         note.start_edit()
         note.edit.setText("ASSUMPTION: about 1 in 8 disengage over a year (Lincolnshire minutes 2015: most stay)")
-        QTimer.singleShot(300, lambda: (grab(win, "app-notes.png"), note.edit.clearFocus(), save_dialog()))
+        note.edit.setCursorPosition(0)  # the note's beginning in the picture
+        QTimer.singleShot(300, lambda: (grab(win, "app-notes.png"), note.edit.editingFinished.emit(), save_dialog()))
 
     def save_dialog():
         dialog = QFileDialog(win, "Save a copy of the template as", str(save_start(win.doc)), FILE_FILTER)
@@ -75,8 +79,9 @@ def main(out_dir: str) -> int:
         win.start_run()
 
     def last():
+        grab(win, "app-baseline.png")
         win.baseline_changes.toggle.setChecked(True)
-        QTimer.singleShot(300, lambda: (grab(win, "app-baseline.png"), finish()))
+        QTimer.singleShot(300, lambda: (grab(win, "app-baseline-open.png"), finish()))
 
     def finish():
         win.doc.undo_stack.setClean()

@@ -125,6 +125,7 @@ def test_the_note_beside_a_value_is_shown_edited_saved_and_undone(window, tmp_pa
     assert not warm_up.isVisibleTo(window)  # not in the file: tfsim's default, nothing to source
     note.start_edit()
     assert note.edit.text() == "13% refused support (Sevenoaks briefing 2014)"
+    assert note.edit.selectedText() == note.edit.text() and note.edit.cursorPosition() == 0  # its beginning in view
     note.edit.setText("ASSUMPTION: 20% as in Maidstone")
     note.edit.editingFinished.emit()
     assert note.tag.text() == "ASSUMPTION" and note.text.text() == "ASSUMPTION: 20% as in Maidstone"
@@ -270,6 +271,17 @@ def test_the_pinned_baselines_differences_are_listed_over_the_results(window, qt
     assert changes.toggle.text().startswith("1 input differs from the baseline: Roles")
     changes.toggle.setChecked(True)
     assert changes.view.isVisibleTo(window) and "caseload cap 5" in changes.view.toPlainText()
+    changes.toggle.setChecked(False)
+    wide = window.minimumSizeHint().width()
+    window.doc.set_value(("workforce", "turnover_per_year"), 0.16)
+    window.doc.set_value(("engagement", "refusal_probability"), 0.2)
+    run_and_wait(qtbot, window)
+    assert len(changes.differences) == 3
+    folded = changes.toggle.text()  # folded: the differences themselves, cut to the panel's width
+    assert folded.startswith("3 inputs differ from the baseline (show): Engagement: refusal probability 13% \u2192 20%")
+    assert changes.toggle.fontMetrics().horizontalAdvance(folded) <= changes.width()
+    assert window.minimumSizeHint().width() == wide  # a long line never widens the window
+    assert "Workforce: turnover 0% \u2192 16% a year" in changes.toggle.toolTip()
     window.session.clear_baseline()
     assert not changes.isVisibleTo(window)
 

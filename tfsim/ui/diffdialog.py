@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
@@ -41,7 +42,7 @@ from tfsim.scenario.io import atomic_write_text, read_scenario
 from .dialogs import show_error
 
 MAX_LISTED = 8  # problems listed when the other file is not valid
-MAX_LIST_HEIGHT = 170  # pixels: the baseline's list over the results, scrolled beyond that
+MAX_LIST_HEIGHT = 130  # pixels: the baseline's list over the results, scrolled beyond that
 CHANGE_COLOURS = {"added": "#00704F", "removed": "#B34700"}  # darker Okabe-Ito green and vermilion, on white
 
 
@@ -196,7 +197,12 @@ class BaselineChanges(QFrame):
         self.toggle.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         self.toggle.setArrowType(Qt.RightArrow)
         self.toggle.setCheckable(True)
-        self.toggle.setStyleSheet("QToolButton { border: none; font-weight: bold; color: #1F3B57; }")
+        font = self.toggle.font()
+        font.setBold(True)
+        self.toggle.setFont(font)
+        self.toggle.setStyleSheet("QToolButton { border: none; color: #1F3B57; text-align: left; }")
+        # the line is cut to the panel's width (the whole list is one click away), never widening the panel
+        self.toggle.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         self.toggle.toggled.connect(self._fold)
         lay.addWidget(self.toggle)
         self.view = DifferencesView()
@@ -216,11 +222,18 @@ class BaselineChanges(QFrame):
             self.toggle.setText("No input differs from the baseline")
             return
         what = f"{n} input{'s' if n != 1 else ''} differ{'s' if n == 1 else ''} from the baseline"
-        if n == 1 and not self.toggle.isChecked():
-            what += f": {self.differences[0].sentence}"
-        else:
-            what += " (hide)" if self.toggle.isChecked() else " (show)"
+        if self.toggle.isChecked():
+            what += " (hide)"
+        else:  # folded: the differences themselves, as many as the line holds
+            what += (" (show)" if n > 1 else "") + ": " + "; ".join(d.sentence for d in self.differences)
+        room = self.width() - 40  # less the arrow and the margins
+        if room > 100:
+            what = self.toggle.fontMetrics().elidedText(what, Qt.ElideRight, room)
         self.toggle.setText(what)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._label()
 
     def show_session(self, session) -> None:
         """The differences of the session's baseline and results (hidden without both)."""

@@ -135,12 +135,14 @@ class NoteField(QWidget, Editor):
 
     def start_edit(self) -> None:
         """Show the note in an editor, focused; Enter or leaving the field keeps the change."""
-        self.edit.setText(self.notebook().note(self.value_path).beside)
+        text = self.notebook().note(self.value_path).beside
+        self.edit.setText(text)
         self.text.hide()
         self.button.hide()
         self.edit.show()
         self.edit.setFocus(Qt.OtherFocusReason)
-        self.edit.selectAll()
+        # all selected (typing replaces it) with the cursor at the start, so a long note shows its beginning
+        self.edit.setSelection(len(text), -len(text))
 
     def _commit(self) -> None:
         if self.form.refreshing or self.edit.isHidden():
