@@ -151,3 +151,15 @@ def test_output_closed_early_ends_quietly():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == cli.EXIT_SIGPIPE
     assert err == ""
+
+
+def test_the_example_in_the_docs_is_what_tfsim_diff_prints(edited, monkeypatch, capsys):
+    from conftest import ROOT
+
+    page = (ROOT / "docs" / "scenario-files.md").read_text(encoding="utf-8")
+    command = "$ tfsim diff sevenoaks-2014 my-district.toml\n"
+    shown = page[page.index(command) + len(command):]
+    shown = shown[:shown.index("```")]
+    monkeypatch.chdir(edited.parent)
+    assert cli.main(["diff", "sevenoaks-2014", edited.name]) == 0
+    assert capsys.readouterr().out == shown
