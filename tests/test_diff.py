@@ -154,9 +154,9 @@ def test_output_closed_early_ends_quietly():
 
 
 def test_the_example_in_the_docs_is_what_tfsim_diff_prints(edited, monkeypatch, capsys):
-    from conftest import ROOT
+    from pathlib import Path
 
-    page = (ROOT / "docs" / "scenario-files.md").read_text(encoding="utf-8")
+    page = (Path(__file__).resolve().parent.parent / "docs" / "scenario-files.md").read_text(encoding="utf-8")
     command = "$ tfsim diff sevenoaks-2014 my-district.toml\n"
     shown = page[page.index(command) + len(command):]
     shown = shown[:shown.index("```")]
