@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from tfsim.scenario.introspect import MISSING, FieldSpec
+from tfsim.scenario.rows import moved_order
 
 from ..values import fmt
 from .base import ERROR_BRUSH, Editor, error_style, problem_tooltip, tooltip_for
@@ -119,15 +120,17 @@ class TableEditor(QWidget, Editor):
     def add_row(self) -> None:
         rows = copy.deepcopy(self.rows())
         rows.append(self.strategy.new_row(rows))
-        self.form.doc.set_value(self.path, self.strategy.store(rows), text="Add row")
+        self.form.doc.set_value(self.path, self.strategy.store(rows), text="Add row",
+                                order=moved_order(len(rows) - 1, added=1))
         self.table.selectRow(len(rows) - 1)
 
     def remove_row(self) -> None:
         r = self.selected_row()
         rows = copy.deepcopy(self.rows())
         if 0 <= r < len(rows):
+            order = moved_order(len(rows), removed=r)
             del rows[r]
-            self.form.doc.set_value(self.path, self.strategy.store(rows), text="Remove row")
+            self.form.doc.set_value(self.path, self.strategy.store(rows), text="Remove row", order=order)
 
     def move(self, step: int) -> None:
         r = self.selected_row()
@@ -135,7 +138,8 @@ class TableEditor(QWidget, Editor):
         j = r + step
         if 0 <= r < len(rows) and 0 <= j < len(rows):
             rows[r], rows[j] = rows[j], rows[r]
-            self.form.doc.set_value(self.path, self.strategy.store(rows), text="Move row")
+            self.form.doc.set_value(self.path, self.strategy.store(rows), text="Move row",
+                                    order=moved_order(len(rows), swapped=(r, j)))
             self.table.selectRow(j)
 
     def _cell_for(self, subpath: tuple) -> tuple[int, int | None]:
