@@ -145,7 +145,7 @@ def plot_forecast(ax, results, baseline=None, target: float | None = None, deadl
     if deadline is not None:
         ax.axvline(deadline, color=PALETTE["vermillion"], lw=1.5, ls="-.", label=f"Deadline ({deadline:%b %Y})")
     _finish(ax, f"{SUMMARY['families_turned_around'].title} – {plain_text(results.scenario.name)}",
-            f"{MONTHLY['turned_around_cumulative'].axis_label} (cumulative)")
+            f"{MONTHLY['turned_around_cumulative'].axis_label}\n(cumulative)")  # two lines: fits a short chart
 
 
 def plot_waiting_list(ax, results, baseline=None) -> None:
