@@ -239,3 +239,20 @@ def test_a_failed_write_leaves_neither_the_new_file_nor_a_temporary_one(tmp_path
     with pytest.raises(OSError):
         files.atomic_write(target, writer)
     assert [p.name for p in tmp_path.iterdir()] == ["a.csv"] and target.read_text() == "old"
+
+
+def test_abandoning_a_pool_ends_even_with_half_a_result_in_its_pipe():
+    """A worker killed while writing its result leaves half a message; abandoning the pool still ends."""
+    import struct
+    import threading
+
+    from tfsim import experiment, workers
+
+    pool = experiment._LocalPool(2)
+    assert pool.result(pool.submit(workers.ready)) > 0  # the workers are up
+    # what a worker killed part-way through a result leaves: a length, then less than it promised
+    os.write(pool._pool._result_queue._writer.fileno(), struct.pack("!i", 1_000_000) + b"partial")
+    closing = threading.Thread(target=pool.close, kwargs={"abort": True}, daemon=True)
+    closing.start()
+    closing.join(60)
+    assert not closing.is_alive(), "the pool's shutdown hung on the half-written result"

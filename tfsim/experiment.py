@@ -516,7 +516,34 @@ class _LocalPool(_Backend):
             for pid in _fork_server_children():  # one being started when a signal came is not listed yet
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
+            self._unblock_results()
         self._pool.shutdown(wait=True, cancel_futures=not abort)
+
+    def _unblock_results(self, seconds: float = 5.0) -> None:
+        """Free the pool's result reader if a killed worker left half a message in the results pipe.
+
+        The pool's manager thread reads each result whole; a worker killed part-way through
+        writing one leaves the thread waiting for the rest for ever, and the shutdown after it
+        with it.  Filling the pipe with zeros completes whatever it is waiting for; the thread
+        then reads a broken result, marks the pool broken and ends (the work is being
+        abandoned anyway).
+        """
+        pool = self._pool
+        thread = getattr(pool, "_executor_manager_thread", None)
+        results = getattr(pool, "_result_queue", None)
+        if thread is None or results is None or not thread.is_alive():
+            return
+        fd = results._writer.fileno()
+        os.set_blocking(fd, False)
+        padding = bytes(65536)
+        deadline = time.monotonic() + seconds
+        while thread.is_alive() and time.monotonic() < deadline:
+            try:
+                os.write(fd, padding)
+            except BlockingIOError:  # the pipe is full: let the thread read, or finish
+                thread.join(0.05)
+            except OSError:
+                return
 
 
 class _DaskBackend(_Backend):
