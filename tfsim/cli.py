@@ -174,6 +174,15 @@ def _output_folder(name: str, out: Path) -> bool:
     return True
 
 
+def _say_if_long(scenario, replications: int, args, precision=None) -> None:
+    """Print the estimated time of a long run before it starts (on stderr, like the progress bar)."""
+    if args.dask:  # a cluster's speed is not this machine's
+        return
+    note = experiment.long_run_note(scenario, replications, args.jobs, precision)
+    if note:
+        print(f"tfsim run: {note} Ctrl+C stops it.", file=sys.stderr, flush=True)
+
+
 def cmd_run(args) -> int:
     result = read_scenario(args.scenario)
     scenario_commands.print_notices(result)
@@ -191,6 +200,7 @@ def cmd_run(args) -> int:
         precision = experiment.Precision(relative=args.precision, first=min(args.replications or 20,
                                                                             args.max_replications),
                                          max_replications=args.max_replications)
+        _say_if_long(result.scenario, precision.first, args, precision)
         bar, update = _growing_bar()
         try:
             with experiment.Runner(args.jobs, progress=update, dask=args.dask) as runner:
@@ -198,6 +208,7 @@ def cmd_run(args) -> int:
         finally:
             bar.close()
     else:
+        _say_if_long(result.scenario, args.replications or 100, args)
         bar, update = _progress_bar(args.replications or 100)
         try:
             results = experiment.run_experiment(result.scenario, replications=args.replications or 100,
