@@ -32,11 +32,12 @@ def test_durations_read_as_a_person_would_say_them(seconds, text):
 def test_only_a_long_run_is_announced_with_its_estimate():
     national, small = bundled("national-phase1"), bundled("sevenoaks-2014")
     assert experiment.long_run_note(small, 100, 2) is None
-    note = experiment.long_run_note(national, 100, 2)
-    assert note.startswith("National Phase 1 is a long run: 100 runs take about ") and "on 2 cores" in note
-    assert "137,622 referrals, contacts and leavers" in note and "measured on this machine" in note
-    precise = experiment.long_run_note(national, 100, 2, experiment.Precision())
-    assert "the first 20 runs take" in precise and "each 100 more" in precise and "at most 2,000 runs" in precise
+    headline, details = experiment.long_run_note(national, 100, 2)
+    assert headline.startswith("National Phase 1 is a long run: 100 runs take about ") and headline.endswith("min.")
+    assert "137,622 referrals, contacts and leavers" in details and "shared over 2 cores" in details
+    headline, details = experiment.long_run_note(national, 100, 2, experiment.Precision())
+    assert "at least about" in headline and "(the first 20 runs)" in headline and "for each 100 runs" in headline
+    assert "at most 2,000 runs" in details
     assert experiment.long_run_note(national, 3, 2) is None  # three runs: under a minute
 
 

@@ -180,7 +180,7 @@ def _say_if_long(scenario, replications: int, args, precision=None) -> None:
         return
     note = experiment.long_run_note(scenario, replications, args.jobs, precision)
     if note:
-        print(f"tfsim run: {note} Ctrl+C stops it.", file=sys.stderr, flush=True)
+        print(f"tfsim run: {note[0]} {note[1]} Ctrl+C stops it.", file=sys.stderr, flush=True)
 
 
 def cmd_run(args) -> int:

@@ -230,31 +230,32 @@ def duration_text(seconds: float) -> str:
 
 
 def long_run_note(scenario: Scenario, replications: int, jobs: int = 0, precision: "Precision | None" = None,
-                  limit: float | None = None) -> str | None:
-    """A warning with the time a run is estimated to take, when it is longer than ``limit`` seconds (else None).
+                  limit: float | None = None) -> tuple[str, str] | None:
+    """A warning of a run estimated to take longer than ``limit`` seconds (default :data:`LONG_RUN_SECONDS`), else None.
 
-    With ``precision`` the number of runs is not known beforehand: the first batch is
+    Returns the headline (how long) and the details (how the estimate is made).  With
+    ``precision`` the number of runs is not known beforehand: the first batch is
     estimated, and what each hundred more would add; the warning is given when a hundred
-    runs would take longer than ``limit`` (default :data:`LONG_RUN_SECONDS`).
+    runs would take longer than ``limit``.
     """
     limit = LONG_RUN_SECONDS if limit is None else limit
     workers = resolve_jobs(jobs)
-    cores = f"{workers} core{'s' if workers != 1 else ''}"
-    each = (f"one run takes {duration_text(replication_seconds(scenario))} ({expected_work(scenario):,.0f} "
-            "referrals, contacts and leavers expected; the time per run was measured on this machine)")
+    each = (f"One run takes {duration_text(replication_seconds(scenario))} on this computer for a scenario this size "
+            f"({expected_work(scenario):,.0f} referrals, contacts and leavers expected), shared over {workers} "
+            f"core{'s' if workers != 1 else ''}.")
     if precision is None:
         total = estimate_seconds(scenario, replications, jobs)
         if total <= limit:
             return None
-        return (f"{scenario.name} is a long run: {replications:,} runs take {duration_text(total)} on {cores} "
-                f"here; {each}. Fewer runs finish sooner.")
+        return (f"{scenario.name} is a long run: {replications:,} runs take {duration_text(total)}.",
+                f"{each} Fewer runs finish sooner.")
     hundred = estimate_seconds(scenario, 100, jobs)
     if hundred <= limit:
         return None
     first = min(precision.first, precision.max_replications)
-    return (f"{scenario.name} is a long run: the first {first} runs take {duration_text(estimate_seconds(scenario, first, jobs))} "
-            f"on {cores} here, and more follow until the results are as precise as asked, each 100 more "
-            f"{duration_text(hundred)} (at most {precision.max_replications:,} runs); {each}.")
+    return (f"{scenario.name} is a long run: at least {duration_text(estimate_seconds(scenario, first, jobs))} "
+            f"(the first {first} runs), and {duration_text(hundred)} for each 100 runs after them.",
+            f"It runs until the results are as precise as asked, at most {precision.max_replications:,} runs. {each}")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import SEVENOAKS
 from PySide6.QtCore import Qt
 
 from tfsim.scenario.bundled import bundled_scenarios_dir
@@ -34,6 +33,7 @@ def test_the_staffing_plans_role_and_action_are_picked_from_lists(window, qtbot)
                                                                            "establishment"]
     names = {r["id"]: r.get("name", "") for r in window.doc.data["roles"]}
     assert role_box.itemData(0, Qt.ToolTipRole) == names[role_ids[0]]  # the role's name beside its id
+    assert action_box.itemData(0, Qt.ToolTipRole).startswith("a planned starter")
     # choosing from the list writes the id, as one undoable edit
     old = window.doc.data["staffing_plan"][0]["role"]
     other = next(i for i in role_ids if i != old)
@@ -135,7 +135,8 @@ def test_a_target_is_added_whole_and_removed_in_one_undoable_step(window, qtbot)
     assert deadline.w.text() == "not set"  # not 1 Jan 2000
     target.add_button.click()
     made = window.doc.data["money"]["target"]
-    assert made["deadline"] == window.doc.data["end_date"] and made["families"] >= 1
+    cohort = sum(batch["families"] for batch in window.doc.data["referrals"]["cohort"])
+    assert made["deadline"] == window.doc.data["end_date"] and made["families"] == cohort  # the whole cohort
     assert problems(window) == [] and target.page.isVisibleTo(target)
     assert deadline.w.text() == f"{made['deadline']:%-d %b %Y}"
     target.remove_button.click()

@@ -16,12 +16,13 @@ def test_the_national_run_warns_with_its_estimate_and_can_be_turned_down(window,
     monkeypatch.setattr(QMessageBox, "exec", lambda self: no_modal_dialogs.append(self.text()) or QMessageBox.Cancel)
     assert not window.start_run() and not window.session.running
     text = no_modal_dialogs[-1]
-    assert text.startswith("National Phase 1 is a long run: 100 runs take about ") and " min on 2 cores" in text
+    assert text.startswith("National Phase 1 is a long run: 100 runs take about ") and text.endswith(" min.")
+    assert "shared over 2 cores" in window.runs.long_run_text
     assert "Run not started" in window.statusBar().currentMessage()
     # the default, runs until precise: the first batch and each hundred more
     window.run_panel.precise.setChecked(True)
     assert not window.start_run()
-    assert "the first 20 runs take" in no_modal_dialogs[-1] and "each 100 more" in no_modal_dialogs[-1]
+    assert "(the first 20 runs)" in no_modal_dialogs[-1] and "for each 100 runs" in no_modal_dialogs[-1]
 
 
 def test_a_short_run_starts_without_a_question(window, qtbot, no_modal_dialogs):

@@ -410,14 +410,19 @@ class NewItemContext:
     first_day: dt.date | None = None
     last_day: dt.date | None = None
     choices: typing.Callable[[str], list[str]] = lambda _name: []
+    cohort_families: int | None = None  # families in the identified cohort's batches
 
     @classmethod
     def of(cls, data: Any) -> "NewItemContext":
         """The context of a scenario's file data (possibly invalid)."""
         data = data if isinstance(data, dict) else {}
         first, last = data.get("start_date"), data.get("end_date")
+        referrals = data.get("referrals")
+        cohort = referrals.get("cohort") if isinstance(referrals, dict) else None
+        batches = [c.get("families") for c in cohort if isinstance(c, dict)] if isinstance(cohort, list) else []
+        families = sum(n for n in batches if type(n) is int and n > 0)
         return cls(first if isinstance(first, dt.date) else None, last if isinstance(last, dt.date) else None,
-                   lambda name: S.reference_choices(name, data))
+                   lambda name: S.reference_choices(name, data), families or None)
 
 
 def _month_after(day: dt.date) -> dt.date:
@@ -479,6 +484,8 @@ def new_item(model: type[BaseModel], like: dict | None, existing: list,
                         lo = getattr(meta, "ge", None) or getattr(meta, "gt", None)
                         if lo:
                             value = lo
+                    if spec.extra.get("new") == "cohort_families" and context.cohort_families:
+                        value = min(context.cohort_families, S.MAX_EXPECTED_FAMILIES)  # the whole cohort
             if value is not None and value is not MISSING:
                 item[spec.key] = value
     if "id" in model.model_fields and isinstance(item.get("id"), str):

@@ -508,7 +508,8 @@ class Costs(StrictModel):
 class Target(StrictModel):
     """A cohort target and its deadline, e.g. all 1,370 families by May 2015."""
 
-    families: int = Field(ge=1, le=MAX_EXPECTED_FAMILIES, description="Number of families to reach.")
+    families: int = Field(ge=1, le=MAX_EXPECTED_FAMILIES, description="Number of families to reach.",
+                          json_schema_extra={"new": "cohort_families"})
     deadline: dt.date = _date(description="Last day on which the target may be met (within the scenario).",
                               json_schema_extra={"new": "end_date"})
     measure: Literal["claims", "turned_around"] = Field(

@@ -76,10 +76,12 @@ class RunActions(QObject):
         note = long_run_note(scenario, runs, jobs, self.panel.precision())
         if note is None:
             return True
-        self.long_run_text = note
-        box = QMessageBox(QMessageBox.Information, "A long run", note, QMessageBox.Ok | QMessageBox.Cancel,
+        headline, details = note
+        self.long_run_text = f"{headline} {details}"
+        box = QMessageBox(QMessageBox.Information, "A long run", headline, QMessageBox.Ok | QMessageBox.Cancel,
                           self.window)
-        box.setInformativeText("The Cancel button beside Run stops it at any time; the results shown now stay until it finishes.")
+        box.setInformativeText(f"{details}\n\nCancel (beside Run) stops it at any time; the results shown now "
+                               "stay until it finishes.")
         box.button(QMessageBox.Ok).setText("Run")
         box.setDefaultButton(QMessageBox.Ok)
         if box.exec() != QMessageBox.Ok:

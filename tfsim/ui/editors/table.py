@@ -57,6 +57,16 @@ class ChoiceBox(QComboBox):
             event.ignore()
 
 
+class _NamedChoices(QStyledItemDelegate):
+    """The open list shows what each value is beside it ("fsw - Family Support Worker")."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
+        super().initStyleOption(option, index)
+        meaning = index.data(Qt.ToolTipRole)
+        if isinstance(meaning, str) and meaning:
+            option.text = f"{option.text} - {meaning}"
+
+
 class _RoomForArrow(QStyledItemDelegate):
     """Sizes a column of lists to its widest value plus the list's arrow."""
 
@@ -155,8 +165,9 @@ class TableEditor(QWidget, Editor):
 
     def options(self, column: Column) -> list[tuple]:
         """(value, text, tooltip) of each value a list cell may take, in the order the scenario gives them."""
-        if column.choices:
-            return [(c, str(c), label) for c, label in zip(column.choices, column.labels)]
+        if column.choices:  # "start - a planned starter..." is shown as "start", the rest beside it when open
+            return [(c, str(c), label.removeprefix(f"{c} - ") if label != str(c) else "")
+                    for c, label in zip(column.choices, column.labels)]
         data = self.form.doc.data
         names = S.reference_labels(column.refers_to, data)
         return [(n, n, names.get(n, "")) for n in S.reference_choices(column.refers_to, data)]
@@ -170,6 +181,7 @@ class TableEditor(QWidget, Editor):
         combo = self.boxes.get((r, c))
         if combo is None:
             combo = ChoiceBox()
+            combo.setItemDelegate(_NamedChoices(combo))
             combo.activated.connect(lambda _i, box=combo, col=c: self._chose(box, col))
             self.table.setCellWidget(r, c, combo)
             self.boxes[(r, c)] = combo
@@ -182,6 +194,8 @@ class TableEditor(QWidget, Editor):
                 if tip:
                     combo.setItemData(combo.count() - 1, tip, Qt.ToolTipRole)
             combo.shown = key
+            # the open list as wide as its widest line (the cell is narrower)
+            combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
         combo.setCurrentIndex(next((i for i, (v, _, _) in enumerate(options) if v == value and
                                     type(v) is type(value)), 0))
         combo.blockSignals(blocked)
