@@ -10,7 +10,6 @@ the whole screen instead (dialogs and open lists are separate windows).
 """
 
 import sys
-from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication

@@ -36,7 +36,7 @@ def test_only_a_long_run_is_announced_with_its_estimate():
     assert headline.startswith("National Phase 1 is a long run: 100 runs take about ") and headline.endswith("min.")
     assert "137,622 referrals, contacts and leavers" in details and "shared over 2 cores" in details
     headline, details = experiment.long_run_note(national, 100, 2, experiment.Precision())
-    assert "at least about" in headline and "(the first 20 runs)" in headline and "for each 100 runs" in headline
+    assert "the first 20 runs take about" in headline and "each 100 runs after them about" in headline
     assert "at most 2,000 runs" in details
     assert experiment.long_run_note(national, 3, 2) is None  # three runs: under a minute
 

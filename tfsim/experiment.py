@@ -253,8 +253,8 @@ def long_run_note(scenario: Scenario, replications: int, jobs: int = 0, precisio
     if hundred <= limit:
         return None
     first = min(precision.first, precision.max_replications)
-    return (f"{scenario.name} is a long run: at least {duration_text(estimate_seconds(scenario, first, jobs))} "
-            f"(the first {first} runs), and {duration_text(hundred)} for each 100 runs after them.",
+    return (f"{scenario.name} is a long run: the first {first} runs take "
+            f"{duration_text(estimate_seconds(scenario, first, jobs))}, and each 100 runs after them {duration_text(hundred)}.",
             f"It runs until the results are as precise as asked, at most {precision.max_replications:,} runs. {each}")
 
 

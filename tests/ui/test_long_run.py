@@ -22,7 +22,7 @@ def test_the_national_run_warns_with_its_estimate_and_can_be_turned_down(window,
     # the default, runs until precise: the first batch and each hundred more
     window.run_panel.precise.setChecked(True)
     assert not window.start_run()
-    assert "(the first 20 runs)" in no_modal_dialogs[-1] and "for each 100 runs" in no_modal_dialogs[-1]
+    assert "the first 20 runs take" in no_modal_dialogs[-1] and "each 100 runs after" in no_modal_dialogs[-1]
 
 
 def test_a_short_run_starts_without_a_question(window, qtbot, no_modal_dialogs):
