@@ -163,3 +163,42 @@ def test_an_unset_date_reads_not_set_and_an_optional_one_can_be_cleared(window, 
     assert "start" not in window.doc.data["money"]["data_matching"] and start.w.text() == "not set"
 
 
+
+
+def test_choosing_an_action_fills_in_what_it_needs_and_drops_what_it_does_not(window):
+    plan = window.form.editors[("staffing_plan",)]
+    assert plan.add_row()
+    r = plan.table.rowCount() - 1
+    action = plan.boxes[(r, column_of(plan, "action"))]
+    for name in ("secondment", "establishment", "leave"):
+        i = action.findData(name)
+        action.setCurrentIndex(i)
+        action.activated.emit(i)
+        row = window.doc.data["staffing_plan"][r]
+        assert row["action"] == name and problems(window) == [], (name, row)
+    assert "until" not in row and "establishment_change_fte" not in row
+
+
+def test_the_wheel_scrolls_past_a_list_it_does_not_have_the_focus_of(window, qtbot):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    plan = window.form.editors[("staffing_plan",)]
+    box = plan.boxes[(0, column_of(plan, "action"))]
+    before = box.currentIndex()
+    wheel = QWheelEvent(QPointF(5, 5), QPointF(5, 5), QPoint(0, 0), QPoint(0, -120), Qt.NoButton, Qt.NoModifier,
+                        Qt.NoScrollPhase, False)
+    QApplication.sendEvent(box, wheel)
+    assert box.currentIndex() == before and window.doc.data["staffing_plan"][0]["action"] == "start"
+
+
+def test_none_handed_back_by_qt_never_runs_out():
+    import sys
+
+    from PySide6.QtWidgets import QTableWidget
+
+    table = QTableWidget(2, 2)
+    for _ in range(20_000):  # each costs PySide6 6.12 a reference to None on Python 3.11
+        table.cellWidget(0, 0)
+    assert sys.getrefcount(None) > 1_000_000

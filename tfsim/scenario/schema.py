@@ -318,6 +318,28 @@ class StaffingChange(StrictModel):
     )
     label: PlainText = Field(default="", max_length=200, description="Free note, e.g. 'full-time FIP starts'.")
 
+    @classmethod
+    def fit_row(cls, row: dict, changed: str) -> dict:
+        """A row of file data (a copy) made to fit its ``action`` after key ``changed`` was set (the editor's rows).
+
+        Choosing an action drops the keys it does not take and fills in those it needs: a
+        secondment six months long, an establishment change of one FTE.
+        """
+        row = dict(row)
+        if changed != "action":
+            return row
+        action = row.get("action")
+        if action != "secondment":
+            row.pop("until", None)
+        elif not isinstance(row.get("until"), dt.date) and isinstance(row.get("date"), dt.date):
+            row["until"] = min(row["date"] + dt.timedelta(days=182), LATEST_DATE)
+        if action != "establishment":
+            row.pop("establishment_change_fte", None)
+            row.pop("establishment_factor", None)
+        elif row.get("establishment_change_fte") is None and row.get("establishment_factor") is None:
+            row["establishment_change_fte"] = 1.0
+        return row
+
     @model_validator(mode="after")
     def _fields_fit_action(self) -> "StaffingChange":
         if self.action == "establishment":

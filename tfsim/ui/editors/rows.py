@@ -139,6 +139,9 @@ class TableRows(ListRows):
             rows[r].pop(column.key, None)
         else:
             rows[r][column.key] = value
+        fit = getattr(self.model, "fit_row", None)  # keys that go with the one set (a staffing change's action)
+        if fit is not None and isinstance(rows[r], dict):
+            rows[r] = fit(rows[r], column.key)
         return (r,), rows[r]
 
     def new_row(self, rows, context=None):

@@ -202,7 +202,7 @@ class TableEditor(QWidget, Editor):
 
     def _chose(self, combo: QComboBox, c: int) -> None:
         """A value picked from the list in a cell: written like a typed one (one undoable edit)."""
-        r = self.table.indexAt(combo.pos()).row()
+        r = next((rc[0] for rc, box in self.boxes.items() if box is combo), -1)  # its row now (rows move)
         i = combo.currentIndex()
         if i < 0:
             return
