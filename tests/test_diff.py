@@ -138,3 +138,28 @@ def test_text_form_counts_and_reads_from_the_first_to_the_second():
     assert text.splitlines() == ["a.toml \u2192 b.toml: 1 difference", "",
                                  "Roles \u25b8 Family Support Worker (Lifeways): caseload cap 10 \u2192 12 families per FTE"]
     assert describe_differences(base, changed)[0].change == CHANGED
+
+
+def test_output_closed_early_ends_quietly():
+    import subprocess
+    import sys
+
+    # `tfsim diff A B | head -0`: the reader has gone before anything is written
+    proc = subprocess.Popen([sys.executable, "-m", "tfsim", "diff", "sevenoaks-2014", "kent-sevenoaks-2012"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == cli.EXIT_SIGPIPE
+    assert err == ""
+
+
+def test_the_example_in_the_docs_is_what_tfsim_diff_prints(edited, monkeypatch, capsys):
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "scenario-files.md").read_text(encoding="utf-8")
+    command = "$ tfsim diff sevenoaks-2014 my-district.toml\n"
+    shown = page[page.index(command) + len(command):]
+    shown = shown[:shown.index("```")]
+    monkeypatch.chdir(edited.parent)
+    assert cli.main(["diff", "sevenoaks-2014", edited.name]) == 0
+    assert capsys.readouterr().out == shown

@@ -1,7 +1,8 @@
 """The ``tfsim`` command line.
 
-Exit codes: 0 done, 2 bad input or usage, 1 internal error.  Bad input never shows a
-traceback: problems are printed as ``FILE:LINE: key.path: reason``.
+Exit codes: 0 done, 2 bad input or usage, 1 internal error, 141 when the reader of the
+output closed it early (``| head``).  Bad input never shows a traceback: problems are
+printed as ``FILE:LINE: key.path: reason``.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from tfsim.ui import options as argtypes
 from tfsim.ui.options import add_gui_arguments
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_SIGPIPE = 141  # as a shell reports a command ended by SIGPIPE (128 + 13)
 #: The sensitivity groups of tfsim.whatif.GROUPS, named here so that ``--help`` and ``validate``
 #: need not import the what-if layer (a test keeps the two the same).
 #: What a scenario argument may be.
@@ -929,7 +931,10 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGINT, _interrupt)
     try:
         scenario_commands.resolve_arguments(args)  # a bundled scenario's name, from any folder
-        return args.func(args)
+        code = args.func(args)
+        if sys.stdout is not None:  # (None under pythonw)
+            sys.stdout.flush()  # here, so that a reader that stopped early is met below, not at exit
+        return code
     except (KeyboardInterrupt, Terminated):
         _SIGNALLED.append(signal.SIGTERM if isinstance(sys.exception(), Terminated) else signal.SIGINT)
         return _stopped_by_signal()
@@ -943,6 +948,12 @@ def main(argv: list[str] | None = None) -> int:
         where = getattr(args, "scenario", None)
         print(f"tfsim {args.command}: {where + ': ' if where else ''}{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader stopped early (`tfsim diff A B | head`): not an error of tfsim's
+        try:  # nothing more reaches the closed pipe, not even Python's flush at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_SIGPIPE
     except Exception as exc:  # an internal error: short message, traceback only on request
         stopped = _stopped_by_signal()
         if stopped is not None:

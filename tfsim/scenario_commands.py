@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tfsim.scenario import bundled, diff, versions
 from tfsim.scenario.io import read_scenario
+from tfsim.scenario.locate import line_of
 from tfsim.scenario.messages import format_problem
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -151,6 +152,14 @@ def print_notices(result) -> None:
         print(notice.format(result.filename), file=sys.stderr)
 
 
+def _version_line(path: Path) -> int:
+    """The line of ``schema_version`` in the file (1 when it cannot be read or has none)."""
+    try:
+        return line_of(path.read_text(encoding="utf-8-sig"), ("schema_version",))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return 1
+
+
 def cmd_migrate(args) -> int:
     path = Path(args.file)
     if bundled.is_bundled(path):
@@ -160,7 +169,7 @@ def cmd_migrate(args) -> int:
     try:
         done = versions.migrate_file(path, backup=not args.no_backup)
     except versions.NotMigratable as exc:
-        print(format_problem(str(path), 1, "schema_version", str(exc)))
+        print(format_problem(str(path), _version_line(path), "schema_version", str(exc)))
         return EXIT_BAD_INPUT
     except OSError as exc:
         _err("migrate", f"cannot {'read' if not path.exists() else 'write'} {exc.filename or path}: "

@@ -129,3 +129,33 @@ def test_edits_are_autosaved_and_offered_back_after_a_crash(window, qtbot, monke
     other.close()
     window.doc.undo_stack.setClean()
     assert not window.recovery.path.exists()
+
+
+def test_recovered_edits_keep_the_notes_as_they_were_before_the_crash(window, qtbot, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tfsim.ui import recovery
+    from tfsim.ui.window import MainWindow
+
+    monkeypatch.setattr(recovery, "recovery_folder", lambda: tmp_path / "recovery")
+    window.recovery.path = tmp_path / "recovery" / "autosave-999999998.toml"
+    roles = window.form.editors[("roles",)]
+    roles.tabs.setCurrentIndex(0)
+    roles.remove()  # the FIP goes, with its notes
+    window.form.notebook.set_note(("engagement", "refusal_probability"), "ASSUMPTION: as Maidstone")
+    window.recovery.save_now()
+    monkeypatch.setattr(recovery, "_alive", lambda pid: pid != 999999998)
+
+    other = MainWindow()
+    qtbot.addWidget(other)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    assert other.offer_recovery()
+    saved = tmp_path / "saved.toml"
+    assert other.documents.save_to(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert "refusal_probability = 0.13               # ASSUMPTION: as Maidstone" in text
+    assert "approximately five cases" not in text  # the FIP's note went with the FIP
+    assert "caseload_cap_per_fte = 8                 # ASSUMPTION: between FIP (5)" in text
+    other.doc.undo_stack.setClean()
+    other.close()
+    window.doc.undo_stack.setClean()

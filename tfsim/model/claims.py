@@ -72,6 +72,7 @@ from tfsim.scenario.schema import DAYS_PER_MONTH, DAYS_PER_WEEK, Fixed, Money, S
 
 from .calendar import first_of_month_after, financial_year
 from .entities import (
+    CLAIM_KINDS,
     CLOSED,
     DATA_MATCHED,
     EMPLOYMENT,
@@ -86,11 +87,14 @@ from .entities import (
     Family,
 )
 from .fees import FeeSchedule
-from .log import ClaimsRecord
+from .log import ClaimColumns, ClaimLog, ClaimsRecord
 from .random import FamilyDraws
 from .scheduler import Scheduler
 
 LONG_SUSTAIN_WEEKS = 26.0
+# codes of the kinds of claim in the claims' columns
+_PROGRESS, _EMPLOYMENT, _PROGRESS_TO_WORK, _DATA_MATCHED = (
+    CLAIM_KINDS.index(k) for k in (PROGRESS, EMPLOYMENT, PROGRESS_TO_WORK, DATA_MATCHED))
 
 
 def claim_windows(scenario: Scenario, months: int, beyond_years: int = 20) -> np.ndarray:
@@ -187,7 +191,11 @@ class ClaimsBook:
         self._windows = self.windows.tolist()  # bisected once a claim: a list is quicker than the array
         #: Re-referred Family record id -> original Family record id.
         self.origin: dict[int, int] = {}
-        self.claims: list[Claim] = []
+        self._log = ClaimLog()  # the claims, as columns
+        log = self._log  # appended to once a claim: bound methods looked up once
+        self._append = (log.kind.append, log.family.append, log.root.append, log.exited.append,
+                        log.achieved.append, log.eligible.append, log.claimed.append, log.paid.append,
+                        log.amount.append)
         self.voided: list[tuple[float, int]] = []  # (time the relapse came to light, root)
         self.rereferrals: list[float] = []
         self._committed: dict[int, float] = {}  # root -> results £ claimed (not void)
@@ -274,16 +282,16 @@ class ClaimsBook:
         workless = fam.needs & self.workless_bit
         if workless and d[c.at_employment][j] < (
                 c.p_supported if d[c.at_support][j] < c.support_share else c.p_unsupported):
-            kind, amount = EMPLOYMENT, results
+            kind, amount = _EMPLOYMENT, results
             long = c.long_share and d[c.at_long][j] < c.long_share
             sustain = LONG_SUSTAIN_WEEKS * DAYS_PER_WEEK if long else self.employment_sustain
         else:
-            kind, amount = PROGRESS, progress
+            kind, amount = _PROGRESS, progress
             sustain = self.progress_sustain
             p = c.p_ptw
             if workless and p and root not in self._ptw and d[c.at_ptw][j] < p:
                 self._ptw.add(root)
-                self._record(PROGRESS_TO_WORK, fid, root, now, achieved, max(achieved, follow), fees.ptw, results)
+                self._record(_PROGRESS_TO_WORK, fid, root, now, achieved, max(achieved, follow), fees.ptw, results)
         p = c.p_relapse
         if sustain > 0 and p and d[c.at_relapse][j] < p:
             seen = max(achieved + d[c.at_relapse_time][j] * sustain, follow)
@@ -320,8 +328,8 @@ class ClaimsBook:
             return
         _, results = self._fees_for(fam, root, now)
         self._main.add(root)
-        self.outside_exit.append(len(self.claims))
-        self._record(EMPLOYMENT, fam.id, root, now, now, now + sustain, results, results)
+        self.outside_exit.append(len(self._log))
+        self._record(_EMPLOYMENT, fam.id, root, now, now, now + sustain, results, results)
 
     def identified(self, fam: Family) -> None:
         """``fam`` has just been referred: draw when data matching would find its results."""
@@ -343,8 +351,8 @@ class ClaimsBook:
             return
         _, results = self._fees_for(fam, root, now)
         self._main.add(root)
-        self.outside_exit.append(len(self.claims))
-        self._record(DATA_MATCHED, fam.id, root, now, now, now + sustain, round(results - self.schedule.ptw, 2),
+        self.outside_exit.append(len(self._log))
+        self._record(_DATA_MATCHED, fam.id, root, now, now, now + sustain, round(results - self.schedule.ptw, 2),
                      results)
 
     def _fees_for(self, fam: Family, root: int, now: float) -> tuple[float, float]:
@@ -352,8 +360,13 @@ class ClaimsBook:
         attached = self._attached.setdefault(root, fam.started if fam.started >= 0 else now)
         return self.schedule.fees_at(attached)
 
-    def _record(self, kind, fid, root, exited, achieved, eligible, amount, cap) -> None:
-        """Record a claim of ``amount`` (£, to the penny), held within what is left of the family's ``cap``."""
+    @property
+    def claims(self) -> list[Claim]:
+        """The claims so far, in the order they were laid out."""
+        return list(self._log.rows())
+
+    def _record(self, kind: int, fid, root, exited, achieved, eligible, amount, cap) -> None:
+        """Record a claim of kind code ``kind`` and ``amount`` (£, to the penny), held within what is left of the family's ``cap``."""
         committed = self._committed.get(root, 0.0)
         if committed or not 0.0 <= amount <= cap:  # else the amount stands (rounding it would not change it)
             amount = round(max(0.0, min(amount, cap - committed)), 2)
@@ -361,7 +374,16 @@ class ClaimsBook:
         windows = self._windows
         i = bisect_left(windows, eligible)  # next_window, inlined: once a claim
         claimed = windows[i] if i < len(windows) else float("inf")
-        self.claims.append(Claim(kind, fid, root, exited, achieved, eligible, claimed, claimed + self.payment_lag, amount))
+        a = self._append
+        a[0](kind)
+        a[1](fid)
+        a[2](root)
+        a[3](exited)
+        a[4](achieved)
+        a[5](eligible)
+        a[6](claimed)
+        a[7](claimed + self.payment_lag)
+        a[8](amount)
 
     def _on_rerefer(self, fam, _tag) -> None:
         new = self._rerefer(fam)
@@ -376,7 +398,8 @@ class ClaimsBook:
 
     def record(self) -> ClaimsRecord:
         """The claims as they stand, for the snapshot."""
-        return ClaimsRecord.of(self.claims, self.origin, self.voided, self.rereferrals, self.outside_exit)
+        return ClaimsRecord.of(ClaimColumns.of(self._log, self.outside_exit), self.origin, self.voided,
+                               self.rereferrals, self.outside_exit)
 
 
 def first_passage(starts, hazards, t0: float, effort: float) -> float:

@@ -26,8 +26,8 @@ class EventLog:
     """
 
     def __init__(self, n_roles: int):
-        # The long logs are arrays of doubles: appending costs what a list append does, and
-        # NumPy reads them without converting a Python float object per entry.
+        # The long logs are arrays of numbers: an append costs about what a list append and
+        # NumPy's later conversion of the list together cost, and keeps no Python object per entry.
         self.referred = array("d")
         self.refused_first: list[float] = []  # first refusal of each family
         # levels as (time, change) in event order: families refused, families waiting
@@ -61,8 +61,8 @@ class ClaimsRecord:
 
     Attributes
     ----------
-    claims : tuple of Claim
-        Every results claim, in the order they were laid out.
+    columns : ClaimColumns
+        Every results claim as NumPy columns, in the order they were laid out.
     origin : Mapping
         Re-referred Family record id -> original Family record id.
     voided : tuple of (float, int)
@@ -70,24 +70,25 @@ class ClaimsRecord:
     rereferrals : tuple of float
         Times of the re-referrals (days).
     outside_exit : frozenset of int
-        Positions in ``claims`` of results found outside the exit of an intervention (work
+        Positions in the claims of results found outside the exit of an intervention (work
         found during one, data matching).
-    columns : ClaimColumns
-        The same claims as NumPy columns, for the statistics.
     """
 
-    claims: tuple[Claim, ...]
+    columns: "ClaimColumns"
     origin: Mapping[int, int]
     voided: tuple[tuple[float, int], ...]
     rereferrals: tuple[float, ...]
     outside_exit: frozenset[int] = frozenset()
-    columns: "ClaimColumns" = None  # type: ignore[assignment]
 
     @classmethod
-    def of(cls, claims: Sequence[Claim], origin: Mapping[int, int], voided, rereferrals,
+    def of(cls, columns: "ClaimColumns", origin: Mapping[int, int], voided, rereferrals,
            outside_exit=()) -> "ClaimsRecord":
-        return cls(tuple(claims), MappingProxyType(dict(origin)), tuple(voided), tuple(rereferrals),
-                   frozenset(outside_exit), ClaimColumns.of(claims, outside_exit))
+        return cls(columns, MappingProxyType(dict(origin)), tuple(voided), tuple(rereferrals), frozenset(outside_exit))
+
+    @property
+    def claims(self) -> tuple[Claim, ...]:
+        """Every claim as a :class:`~tfsim.model.entities.Claim` (built when asked: the statistics read the columns)."""
+        return tuple(self.columns.rows())
 
     def times(self, kinds) -> np.ndarray:
         """Claim times of the given kinds, sorted (days)."""
@@ -100,12 +101,14 @@ class ClaimColumns:
     """Claims as columns (one entry per claim, in the order they were laid out).
 
     ``kind`` holds each claim's position in :data:`~tfsim.model.entities.CLAIM_KINDS`;
-    times are clock days, ``amount`` is in £, ``outside`` marks results found outside the
-    exit of an intervention.
+    ``family`` and ``root`` are Family record ids; times are clock days, ``amount`` is in
+    £, ``outside`` marks results found outside the exit of an intervention.
     """
 
     kind: np.ndarray
+    family: np.ndarray
     root: np.ndarray
+    exited: np.ndarray
     achieved: np.ndarray
     eligible: np.ndarray
     claimed: np.ndarray
@@ -114,24 +117,47 @@ class ClaimColumns:
     outside: np.ndarray
 
     @classmethod
-    def of(cls, claims: Sequence[Claim], outside_exit=()) -> "ClaimColumns":
-        n = len(claims)
-        code = {k: i for i, k in enumerate(CLAIM_KINDS)}
-        fields = list(zip(*claims)) if n else [()] * len(Claim._fields)
-        column = dict(zip(Claim._fields, fields))
+    def of(cls, columns: "ClaimLog", outside_exit=()) -> "ClaimColumns":
+        """The columns of the claims laid out in ``columns`` during a run."""
+        n = len(columns.kind)
         outside = np.zeros(n, dtype=bool)
         outside[list(outside_exit)] = True
-        return cls(
-            kind=np.fromiter(map(code.__getitem__, column["kind"]), dtype=np.int64, count=n),
-            root=np.asarray(column["root"], dtype=np.int64),
-            **{name: np.asarray(column[name], dtype=float) for name in ("achieved", "eligible", "claimed", "paid")},
-            amount=np.asarray(column["amount_gbp"], dtype=float),
-            outside=outside,
-        )
+        return cls(**{name: _frozen(np.array(getattr(columns, name), dtype=dtype))
+                      for name, dtype in ClaimLog.COLUMNS}, outside=_frozen(outside))
+
+    def rows(self):
+        """Each claim as a :class:`~tfsim.model.entities.Claim`, in order."""
+        kinds = [CLAIM_KINDS[k] for k in self.kind.tolist()]
+        return map(Claim._make, zip(kinds, *(getattr(self, name).tolist() for name, _ in ClaimLog.COLUMNS[1:])))
 
     def of_kinds(self, kinds) -> np.ndarray:
         """Mask of the claims of the given kinds."""
         return np.isin(self.kind, [CLAIM_KINDS.index(k) for k in kinds])
+
+
+class ClaimLog:
+    """Claims as they are laid out during a run: one array per column of :class:`ClaimColumns`.
+
+    Appending to an array per column costs less than making a record per claim, and the
+    statistics read each as a NumPy column without converting an object per claim.
+    """
+
+    #: (column, dtype), in the order of :class:`~tfsim.model.entities.Claim`'s fields
+    COLUMNS = (("kind", np.int64), ("family", np.int64), ("root", np.int64), ("exited", float),
+               ("achieved", float), ("eligible", float), ("claimed", float), ("paid", float), ("amount", float))
+
+    __slots__ = tuple(name for name, _ in COLUMNS)
+
+    def __init__(self):
+        for name, dtype in self.COLUMNS:
+            setattr(self, name, array("q" if dtype is np.int64 else "d"))
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def rows(self):
+        """Each claim so far as a :class:`~tfsim.model.entities.Claim`, in order."""
+        return ClaimColumns.of(self).rows()
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -168,8 +168,8 @@ def money_statistics(scenario: Scenario, calendar: Calendar, log: EventLog, snap
     checks["claims_over_families"] = float(np.any(np.searchsorted(np.sort(roots_referred), main, side="right")
                                                   < np.arange(1, len(main) + 1)))
     checks["claims_before_sustained"] = float(np.any(c.claimed < c.eligible))
-    roots = c.root[is_main]
-    checks["claims_twice"] = float(len(roots) != len(np.unique(roots)))
+    roots = np.sort(c.root[is_main])
+    checks["claims_twice"] = float(np.any(roots[1:] == roots[:-1]))
     checks["attachments"] = float(len(att_t))
     checks["rereferrals"] = float(len(record.rereferrals))
     return s, monthly, checks

@@ -64,11 +64,9 @@ def replication_statistics(scenario: Scenario, calendar: Calendar, log: EventLog
     waiting = Step.changes(log.waiting_t, log.waiting_d)
     refused = Step.changes(log.refused_t, log.refused_d)
     busy_roles = [Step.changes(t, d) for t, d in log.busy]
-    cap_roles = [Step(ev) for ev in log.capacity]
-    fte_roles = [Step(ev) for ev in log.fte]
+    cap_roles, cap = Step.per_list(log.capacity)
+    fte_roles, fte = Step.per_list(log.fte)
     busy = Step.combined(log.busy) if len(log.busy) > 1 else busy_roles[0]
-    cap = Step.merged(*log.capacity)
-    fte = Step.merged(*log.fte)
     close_t = np.asarray(log.close_t, dtype=float)
     close_kind = np.asarray(log.close_kind, dtype=np.int64)
 
@@ -86,8 +84,8 @@ def replication_statistics(scenario: Scenario, calendar: Calendar, log: EventLog
     cap_area = np.diff(cap.area(bounds))
     busy_area = np.diff(busy.area(bounds))
     monthly["caseload_utilisation"] = np.divide(busy_area, cap_area, out=np.zeros_like(busy_area), where=cap_area > 0)
-    establishment = Step.merged(*log.establishment)
-    vacant = Step.merged(*log.vacant)
+    establishment_roles, establishment = Step.per_list(log.establishment)
+    vacant_roles, vacant = Step.per_list(log.vacant)
     agency = Step.merged(*log.agency_fte)
     monthly["fte_establishment"] = establishment.before(ends)
     monthly["vacant_fte"] = vacant.before(ends)
@@ -102,12 +100,12 @@ def replication_statistics(scenario: Scenario, calendar: Calendar, log: EventLog
 
     by_role: dict[str, dict[str, np.ndarray]] = {
         "in_service": {}, "capacity": {}, "fte_in_post": {}, "fte_establishment": {}, "vacant_fte": {}}
-    for i, (role, b, c, f) in enumerate(zip(scenario.roles, busy_roles, cap_roles, fte_roles)):
+    for role, b, c, f, e, v in zip(scenario.roles, busy_roles, cap_roles, fte_roles, establishment_roles, vacant_roles):
         by_role["in_service"][role.id] = np.asarray(b.before(ends), dtype=float)
         by_role["capacity"][role.id] = np.asarray(c.before(ends), dtype=float)
         by_role["fte_in_post"][role.id] = np.asarray(f.before(ends), dtype=float)
-        by_role["fte_establishment"][role.id] = np.asarray(Step(log.establishment[i]).before(ends), dtype=float)
-        by_role["vacant_fte"][role.id] = np.asarray(Step(log.vacant[i]).before(ends), dtype=float)
+        by_role["fte_establishment"][role.id] = np.asarray(e.before(ends), dtype=float)
+        by_role["vacant_fte"][role.id] = np.asarray(v.before(ends), dtype=float)
 
     # ---- summary over [W, H) ---------------------------------------------------------
     s: dict[str, float] = {}

@@ -18,6 +18,12 @@ class Step:
             arr = arr[np.argsort(arr[:, 0], kind="stable")]
         self._init(arr[:, 0], arr[:, 1], initial)
 
+    @classmethod
+    def per_list(cls, event_lists) -> tuple[list["Step"], "Step"]:
+        """A level per list of (time, change) events, and their sum (:meth:`merged`), each list read once."""
+        arrays = [np.asarray(events, dtype=float).reshape(-1, 2) for events in event_lists]
+        return [cls(a) for a in arrays], cls(np.concatenate(arrays) if arrays else np.empty((0, 2)))
+
     def _init(self, t: np.ndarray, change: np.ndarray, initial: float) -> None:
         self.t = t
         self.level = initial + np.cumsum(change)

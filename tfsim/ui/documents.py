@@ -7,12 +7,13 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from tfsim.scenario.bundled import bundled_scenarios_dir
+from tfsim.scenario.bundled import bundled_scenarios_dir, is_bundled
 from tfsim.scenario.io import LoadResult, atomic_write_text, data_to_toml, read_scenario
 
 from .dialogs import ask_unsaved, show_error
 from .settings import RecentFiles
 from .state import ScenarioDocument
+from .templates import in_bundled_folder, save_start
 
 FILE_FILTER = "Scenario files (*.toml)"
 STATUS_MS = 5000  # how long file messages stay in the status bar
@@ -56,12 +57,15 @@ class Documents(QObject):
 
     def load_result(self, result: LoadResult, path: Path | None) -> None:
         """Put what reading gave into the document (an empty one when the file did not parse)."""
+        read_only = self.doc.read_only
         self.doc.replace_all(result.data if result.data is not None else {}, path, result.text)
+        self.doc.read_only = read_only and path is not None
         self.loaded.emit(result)
 
     def open_file(self, path, check_unsaved: bool = True) -> bool:
         path = Path(path)
         result = read_scenario(path)  # first, so that a file that cannot be read asks nothing
+        template = is_bundled(path)
         if result.data is None and result.text is None:
             # nothing was read (missing, a folder, unreadable): the open scenario stays as it is,
             # and a recent entry that leads nowhere goes
@@ -71,16 +75,20 @@ class Documents(QObject):
             return False
         if check_unsaved and not self.maybe_save():
             return False
+        self.doc.read_only = template  # before the views hear of the load, so they show it as a template
         self.load_result(result, path)
         self.recent.add(path)
+        what = " (a bundled scenario, opened as a template: saving asks for a new file)" if template else ""
         self.status.emit(
-            f"Opened {path.name}" + (f" with {len(result.problems)} problem(s)" if result.problems else ""), STATUS_MS)
+            f"Opened {path.name}{what}" + (f" with {len(result.problems)} problem(s)" if result.problems else ""),
+            STATUS_MS)
         return True
 
     def new_from(self, template: Path) -> bool:
         """An untitled copy of ``template`` (comments kept for the first save)."""
         if not self.maybe_save():
             return False
+        self.doc.read_only = False
         self.load_result(read_scenario(template), None)
         self.doc.text = None  # line numbers of the template do not apply; its comments do
         return True
@@ -102,21 +110,30 @@ class Documents(QObject):
         return data_to_toml(self.doc.data, self.doc.source_text)
 
     def save(self) -> bool:
-        if self.doc.path is None:
+        if self.doc.path is None or self.doc.read_only:  # a bundled template is never written over
             return self.save_as()
         return self.save_to(self.doc.path)
 
     def save_as(self) -> bool:
-        start = str(self.doc.path or (Path.home() / f"{self.doc.get(('name',), 'scenario') or 'scenario'}.toml"))
-        name, _ = QFileDialog.getSaveFileName(self.window, "Save scenario as", start, FILE_FILTER)
+        title = "Save a copy of the template as" if self.doc.read_only else "Save scenario as"
+        name, _ = QFileDialog.getSaveFileName(self.window, title, str(save_start(self.doc)), FILE_FILTER)
         if not name:
             return False
         if not name.endswith(".toml"):
             name += ".toml"
+        if in_bundled_folder(name):
+            show_error(self.window, "Choose another folder",
+                       f"{Path(name).parent} holds tfsim's bundled scenarios, which the app does not change. Save "
+                       "your copy in a folder of your own (your Documents folder, say).")
+            return False
         return self.save_to(Path(name))
 
     def save_to(self, path: Path) -> bool:
-        """Write the document atomically (problems or not: the user's work is kept)."""
+        """Write the document atomically (problems or not: the user's work is kept); never into the bundled folder."""
+        if in_bundled_folder(path):
+            show_error(self.window, "Could not save", f"{path} is one of tfsim's bundled scenarios, which the app "
+                       "does not change; save a copy of your own (File, Save as).")
+            return False
         try:
             text = self.text()
             atomic_write_text(path, text)
@@ -124,6 +141,7 @@ class Documents(QObject):
             show_error(self.window, "Could not save", f"{path} could not be written: {exc}")
             return False
         self.doc.path = Path(path)
+        self.doc.read_only = False
         self.doc.text = text
         self.doc.source_text = text
         self.doc.undo_stack.setClean()

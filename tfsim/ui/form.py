@@ -50,9 +50,12 @@ from .editors import (
 )
 from .editors.base import PROBLEM_COLOUR
 from .editors.section import OptionalSection
+from .notes import NoteBook, NoteField
 from .state import ScenarioDocument
 
 NAV_WIDTH = 136  # pixels
+#: Keys that name things rather than set figures: no note under them.
+NO_NOTE = frozenset({"name", "description", "id"})
 
 
 def is_row(spec: FieldSpec) -> bool:
@@ -68,6 +71,7 @@ class ScenarioForm(QWidget):
         self.doc, self.model = doc, model
         self.refreshing = False
         self.editors: dict[tuple, Editor] = {}
+        self.notebook = NoteBook(doc, self)  # the note beside each value, read from the file
         self.sections: dict[tuple, int] = {}  # top-level key -> tab index
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -136,6 +140,10 @@ class ScenarioForm(QWidget):
         label.setToolTip(tooltip_for(spec))
         label.setBuddy(editor.problem_widget())
         form.addRow(label, editor)
+        if spec.key not in NO_NOTE:  # the value's source, under it (tfsim.ui.notes)
+            note = NoteField(self, path, form)
+            self.editors[note.path] = note
+            form.addRow(note)  # the whole width: a source is often a sentence
 
     def build_editor(self, path: tuple, spec: FieldSpec, default: Any = MISSING) -> QWidget:
         """The editor of the key ``spec`` at ``path``, registered for refresh and problems."""

@@ -104,10 +104,9 @@ class Recovery(QObject):
         self.documents.load_result(result, source)
         doc = self.documents.doc
         doc.text = None  # the lines of the recovery file are not those of the scenario file
-        try:
-            doc.source_text = source.read_text(encoding="utf-8") if source is not None else None
-        except OSError:
-            doc.source_text = None
+        # its comments are the file's as they stood before the crash: notes edited, rows moved with theirs
+        text = result.text or ""
+        doc.source_text = text.split("\n", 1)[1] if text.startswith(_ORIGIN) else (text or None)
         doc.undo_stack.resetClean()  # unsaved edits, as they were
         self.documents.window._update_title()
         try:

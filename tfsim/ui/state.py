@@ -3,6 +3,9 @@
 Widgets never hold the truth.  Every edit becomes a :class:`SetValue` command on the
 document's ``QUndoStack``; the command changes ``data`` at a key path and the document
 emits ``changed`` so the form refreshes itself from the data (like a glue layer).
+A command that removes, adds or reorders the rows of a table also rearranges the text
+whose comments a save keeps (:func:`tfsim.scenario.rows.rearrange_rows`), so each row's
+notes go where the row goes, and come back with it on undo.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from tfsim.scenario.introspect import MISSING
+from tfsim.scenario.io import data_to_toml
+from tfsim.scenario.rows import rearrange_rows
 
 __all__ = ["MISSING", "ScenarioDocument", "SetValue", "get_in", "set_in"]
 
@@ -56,17 +61,28 @@ def set_in(data: dict, path: tuple, value: Any) -> None:
 
 
 class SetValue(QUndoCommand):
-    """Replace the value at one key path (MISSING means absent)."""
+    """Replace the value at one key path (MISSING means absent).
+
+    ``order``, for a list of rows, says where each new row was before (``None``: a new
+    row); the file's text is rearranged the same way so the rows keep their comments.
+    """
 
     MERGE_ID = 4711
 
-    def __init__(self, doc: "ScenarioDocument", path: tuple, new: Any, text: str = "", merge: bool = False):
+    def __init__(self, doc: "ScenarioDocument", path: tuple, new: Any, text: str = "", merge: bool = False,
+                 order: list[int | None] | None = None):
         super().__init__(text or f"Edit {'.'.join(map(str, path))}")
         self.doc = doc
         self.path = tuple(path)
         self.old = copy.deepcopy(get_in(doc.data, self.path, MISSING))
         self.new = copy.deepcopy(new)
-        self.merge = merge
+        self.merge = merge and order is None
+        self.rows_moved = order is not None and bool(doc.source_text) and isinstance(new, list)
+        self.old_source = self.new_source = doc.source_text
+        if self.rows_moved:
+            # the text first takes in the edits so far, so its rows are the data's rows, in order
+            current = data_to_toml(doc.data, doc.source_text)
+            self.new_source = rearrange_rows(current, self.path, order, new)
 
     def id(self) -> int:  # noqa: A003 - Qt's name
         return self.MERGE_ID if self.merge else -1
@@ -82,10 +98,14 @@ class SetValue(QUndoCommand):
 
     def redo(self) -> None:
         set_in(self.doc.data, self.path, copy.deepcopy(self.new))
+        if self.rows_moved:
+            self.doc.source_text = self.new_source
         self.doc.changed.emit(self.path)
 
     def undo(self) -> None:
         set_in(self.doc.data, self.path, copy.deepcopy(self.old))
+        if self.rows_moved:
+            self.doc.source_text = self.old_source
         self.doc.changed.emit(self.path)
 
 
@@ -101,6 +121,7 @@ class ScenarioDocument(QObject):
         self.path: Path | None = Path(path) if path else None
         self.text = text  # the file's text as loaded, for line numbers while unmodified
         self.source_text = text  # text whose comments and layout a save keeps
+        self.read_only = False  # a bundled scenario opened as a template: Save asks for a new file
         self.undo_stack = QUndoStack(self)
 
     @property
@@ -115,19 +136,24 @@ class ScenarioDocument(QObject):
         value = get_in(self.data, tuple(path), MISSING)
         return default if value is MISSING else value
 
-    def set_value(self, path: tuple, value: Any, text: str = "", merge: bool = False) -> None:
-        """Change the value at ``path`` through the undo stack (no-op when unchanged)."""
+    def set_value(self, path: tuple, value: Any, text: str = "", merge: bool = False,
+                  order: list[int | None] | None = None) -> None:
+        """Change the value at ``path`` through the undo stack (no-op when unchanged).
+
+        ``order``: for rows removed, added or moved, where each new row was (see :class:`SetValue`).
+        """
         old = get_in(self.data, tuple(path), MISSING)
         if old is not MISSING and value is not MISSING and old == value and type(old) is type(value):
             return
         if old is MISSING and value is MISSING:
             return
-        self.undo_stack.push(SetValue(self, tuple(path), value, text, merge))
+        self.undo_stack.push(SetValue(self, tuple(path), value, text, merge, order))
 
     def replace_all(self, data: dict, path: str | Path | None, text: str | None) -> None:
         self.data = data
         self.path = Path(path) if path else None
         self.text = text
         self.source_text = text
+        self.read_only = False
         self.undo_stack.clear()
         self.changed.emit(())

@@ -32,6 +32,7 @@ from tfsim.scenario.check import validate
 from tfsim.scenario.io import LoadResult
 
 from .dialogs import show_error
+from .diffdialog import BaselineChanges, compare_with_file_dialog
 from .documents import Documents, toml_paths
 from .exports import Exports
 from .form import ScenarioForm
@@ -45,6 +46,7 @@ from .session import RunSession
 from .settings import restore_window, save_window
 from .staffdialog import add_staff
 from .tasks import point_edits
+from .templates import TemplateBanner
 from .whatifpanel import WhatIfPanel
 from .worker import RunController, SharedRunner
 
@@ -93,6 +95,8 @@ class MainWindow(QMainWindow):
             button.setToolTip(tip)
             head.addWidget(button)
         left_lay.addLayout(head)
+        self.template_banner = TemplateBanner()  # a bundled scenario is a template: Save asks for a new file
+        left_lay.addWidget(self.template_banner)
         self.form_holder = QVBoxLayout()
         left_lay.addLayout(self.form_holder, 1)
         self.unreadable = QLabel()
@@ -110,6 +114,8 @@ class MainWindow(QMainWindow):
         self.whatif = WhatIfPanel(self.shared, self.current_scenario,
                                   lambda: self.run_panel.run_settings()[1:])
         right.views.addTab(self.whatif, "What-if")
+        self.baseline_changes = BaselineChanges()  # the inputs that differ from the baseline, over the cards
+        right.views.widget(0).layout().insertWidget(1, self.baseline_changes)
         right.views.setTabToolTip(1, "Sweeps, goal seek and which input matters, all on the same random numbers")
         self.history_view = HistoryPanel(self.shared, self.current_scenario, lambda: self.run_panel.run_settings()[1:])
         right.views.addTab(self.history_view, "History")
@@ -133,6 +139,7 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _c=False, p=path: docs.new_from(p))
         self._act(m, "&Open...", docs.open_dialog, QKeySequence.Open)
         self.recent_menu = m.addMenu("Open &recent")
+        self._act(m, "Compare &with file...", self.compare_with_file_dialog)
         m.addSeparator()
         self._act(m, "&Save", docs.save, QKeySequence.Save)
         self._act(m, "Save &as...", docs.save_as, QKeySequence.SaveAs)
@@ -197,6 +204,7 @@ class MainWindow(QMainWindow):
         self.documents.recent.changed.connect(self._fill_recent)
         self.exports.status.connect(status)
         self.problems_panel.activated.connect(self._focus_problem)
+        self.template_banner.saveCopy.connect(self.documents.save_as)
         self.session.changed.connect(self.show_results)
         self.session.started.connect(self._run_started)
         self.session.finished.connect(self._run_finished)
@@ -228,8 +236,15 @@ class MainWindow(QMainWindow):
     # ---- documents ---------------------------------------------------------------------
 
     def _update_title(self, *_):
-        self.setWindowTitle(f"{self.doc.name}[*] - tfsim")
+        template = " (bundled template)" if self.doc.read_only else ""
+        self.setWindowTitle(f"{self.doc.name}{template}[*] - tfsim")
         self.setWindowModified(self.doc.modified)
+        self.template_banner.show_for(self.doc)
+
+    def compare_with_file_dialog(self):
+        """File, Compare with file: what the edited scenario changes from another file, in words."""
+        self.compare_dialog = compare_with_file_dialog(self)
+        return self.compare_dialog
 
     def _on_loaded(self, result: LoadResult) -> None:
         """The editor when the data parsed (else why not), and the file's problems."""
@@ -359,6 +374,7 @@ class MainWindow(QMainWindow):
 
     def show_results(self) -> None:
         self.run_panel.show_session(self.session)
+        self.baseline_changes.show_session(self.session)
         self._update_stale()
         self.whatif.set_main_results(self.session.results)
 

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from tfsim.scenario.introspect import FieldSpec, NewItemContext, humanise, new_item
+from tfsim.scenario.rows import moved_order
 
 from .base import PROBLEM_COLOUR, Editor, error_style, problem_tooltip, tooltip_for
 from .section import SectionEditor
@@ -78,17 +79,19 @@ class PanelListEditor(QWidget, Editor):
 
     def add(self) -> None:
         items = copy.deepcopy(self.items())
+        count = len(items)
         items.append(new_item(self.model, items[self.tabs.currentIndex()] if items else None, items,
                               NewItemContext.of(self.form.doc.data)))
-        self.form.doc.set_value(self.path, items, text=f"Add to {self.title}")
+        self.form.doc.set_value(self.path, items, text=f"Add to {self.title}", order=moved_order(count, added=1))
         self.tabs.setCurrentIndex(len(items) - 1)
 
     def remove(self) -> None:
         items = copy.deepcopy(self.items())
         i = self.tabs.currentIndex()
         if 0 <= i < len(items):
+            order = moved_order(len(items), removed=i)
             del items[i]
-            self.form.doc.set_value(self.path, items, text=f"Remove from {self.title}")
+            self.form.doc.set_value(self.path, items, text=f"Remove from {self.title}", order=order)
 
     def move(self, step: int) -> None:
         items = copy.deepcopy(self.items())
@@ -96,7 +99,8 @@ class PanelListEditor(QWidget, Editor):
         j = i + step
         if 0 <= i < len(items) and 0 <= j < len(items):
             items[i], items[j] = items[j], items[i]
-            self.form.doc.set_value(self.path, items, text=f"Reorder {self.title}")
+            self.form.doc.set_value(self.path, items, text=f"Reorder {self.title}",
+                                    order=moved_order(len(items), swapped=(i, j)))
             self.tabs.setCurrentIndex(j)
 
     def show_problems(self, items: list[tuple[tuple, str]]) -> None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from tfsim.scenario import schema as S
 from tfsim.scenario.introspect import MISSING, FieldSpec, NewItemContext
+from tfsim.scenario.rows import moved_order
 
 from ..values import fmt
 from .base import ERROR_BRUSH, Editor, error_style, problem_tooltip, tooltip_for
@@ -239,7 +240,8 @@ class TableEditor(QWidget, Editor):
             QToolTip.showText(button.mapToGlobal(button.rect().bottomLeft()), self.full_message, button)
             return False
         rows.append(new)
-        self.form.doc.set_value(self.path, self.strategy.store(rows), text="Add row")
+        self.form.doc.set_value(self.path, self.strategy.store(rows), text="Add row",
+                                order=moved_order(len(rows) - 1, added=1))
         self.table.selectRow(len(rows) - 1)
         return True
 
@@ -247,8 +249,9 @@ class TableEditor(QWidget, Editor):
         r = self.selected_row()
         rows = copy.deepcopy(self.rows())
         if 0 <= r < len(rows):
+            order = moved_order(len(rows), removed=r)
             del rows[r]
-            self.form.doc.set_value(self.path, self.strategy.store(rows), text="Remove row")
+            self.form.doc.set_value(self.path, self.strategy.store(rows), text="Remove row", order=order)
 
     def move(self, step: int) -> None:
         r = self.selected_row()
@@ -256,7 +259,8 @@ class TableEditor(QWidget, Editor):
         j = r + step
         if 0 <= r < len(rows) and 0 <= j < len(rows):
             rows[r], rows[j] = rows[j], rows[r]
-            self.form.doc.set_value(self.path, self.strategy.store(rows), text="Move row")
+            self.form.doc.set_value(self.path, self.strategy.store(rows), text="Move row",
+                                    order=moved_order(len(rows), swapped=(r, j)))
             self.table.selectRow(j)
 
     def _cell_for(self, subpath: tuple) -> tuple[int, int | None]:
