@@ -35,6 +35,20 @@ def _hold_signals() -> dict:
     return previous
 
 
+def _exit_now(signum, frame):
+    """SIGTERM or Ctrl+C after the command has finished, while the interpreter shuts down: exit 143 or 130 at once.
+
+    The outputs are written by then; Python's own handling would end the process by the
+    signal (status -15 or -2) or print a traceback from its shutdown.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed or broken stream: nothing more to say
+            pass
+    os._exit(143 if signum == signal.SIGTERM else 130)
+
+
 def _put_back(previous: dict) -> None:
     for signum, handler in previous.items():
         signal.signal(signum, handler)
@@ -965,7 +979,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         for signum, handler in (previous or {}).items():
-            signal.signal(signum, handler)
+            # the command line itself (not a caller in Python) is about to exit
+            signal.signal(signum, _exit_now if argv is None else handler)
 
 
 _put_back(_STARTING)  # importing this module changes no handler
