@@ -1,12 +1,18 @@
-"""Make docs/img/app-backtest.png and docs/img/app-calibrate.png: the app's History view on the sample history.
+"""Make the pictures of the app's History view on the sample history, at 1366x768.
 
     python scripts/app-history-screenshot.py docs/img
 
-Opens the bundled Sevenoaks 2014 scenario, imports the synthetic sample history
-(scenarios/sevenoaks-2014-history.csv), backtests it (100 runs) and saves the window with the
-waiting list's chart; then fits the refusal probability and the referral rate from January
-2014 (60 particles, 4 generations) and saves the window with the refusal's posterior.  The
-window is 1366x768.  Needs a screen (or Xvfb, or QT_QPA_PLATFORM=offscreen).
+Opens the bundled Sevenoaks 2014 scenario and, in the History view:
+
+* ``app-history-import.png``: the synthetic sample history (``sevenoaks-2014-history.csv``,
+  bundled beside the scenarios) just imported;
+* ``app-backtest.png``: after a backtest of 100 runs, with the waiting list's chart;
+* ``app-calibrate.png``: after fitting the refusal probability and the referral rate from
+  January 2014 (60 particles, 4 generations), with the refusal's posterior;
+* ``app-accept.png``: after *Accept fitted values*, with the scenario's Engagement page
+  showing the fitted refusal probability.
+
+Needs a screen (or Xvfb, or QT_QPA_PLATFORM=offscreen).
 """
 
 import sys
@@ -15,17 +21,19 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from tfsim.scenario.bundled import bundled_scenarios_dir
 from tfsim.ui.window import MainWindow
 
-ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = bundled_scenarios_dir()
 
 
 def main(folder: str) -> int:
     out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
     app = QApplication([])
     win = MainWindow()
     win.resize(1366, 768)
-    win.documents.open_file(ROOT / "scenarios" / "sevenoaks-2014.toml", check_unsaved=False)
+    win.documents.open_file(SCENARIOS / "sevenoaks-2014.toml", check_unsaved=False)
     win.show()
     panel = win.history_view
     win.run_panel.views.setCurrentWidget(panel)
@@ -33,7 +41,13 @@ def main(folder: str) -> int:
 
     def shoot(name: str) -> bool:
         QApplication.processEvents()
-        return win.grab().save(str(out / f"app-{name}.png"))
+        ok = win.grab().save(str(out / f"app-{name}.png"))
+        print(f"{'wrote' if ok else 'could not write'} {out / f'app-{name}.png'}")
+        return ok
+
+    def finish(code: int = 0) -> None:
+        win.doc.undo_stack.setClean()  # no "save changes?" on the way out
+        QTimer.singleShot(1000, lambda: app.exit(code))
 
     def after(_answer=None):
         step = next(steps, None)
@@ -42,8 +56,14 @@ def main(folder: str) -> int:
             panel.bt_table.selectRow(panel.series.currentIndex())
             QTimer.singleShot(300, lambda: shoot("backtest") and calibrate())
         else:
-            QTimer.singleShot(300, lambda: (shoot("calibrate"), win.doc.undo_stack.setClean(),
-                                            QTimer.singleShot(3000, lambda: app.exit(0))))
+            QTimer.singleShot(300, lambda: shoot("calibrate") and accept())
+
+    def accept():
+        if not panel.accept():
+            finish(1)
+            return
+        win.form.focus_problem(("engagement", "refusal_probability"))
+        QTimer.singleShot(300, lambda: (shoot("accept"), finish(0)))
 
     def calibrate():
         panel.pages.setCurrentIndex(1)
@@ -52,17 +72,22 @@ def main(folder: str) -> int:
         panel.particles.setValue(60)
         panel.generations.setValue(4)
         if not panel.start_calibration():
-            app.exit(1)
+            finish(1)
 
     panel.controller.finished.connect(lambda answer: QTimer.singleShot(100, lambda: after(answer)))
 
     def backtest():
-        panel.import_file(ROOT / "scenarios" / "sevenoaks-2014-history.csv")
         panel.bt_reps.setValue(100)
         if not panel.start_backtest():
-            app.exit(1)
+            finish(1)
 
-    QTimer.singleShot(300, backtest)
+    def import_history():
+        if not panel.import_file(SCENARIOS / "sevenoaks-2014-history.csv"):
+            finish(1)
+            return
+        QTimer.singleShot(300, lambda: shoot("history-import") and backtest())
+
+    QTimer.singleShot(300, import_history)
     return app.exec()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import tomllib
 
-from conftest import ROOT
+from helpers import ROOT
 
 PACKAGE = ROOT / "tfsim"
 

@@ -7,7 +7,7 @@ import signal
 
 import pandas as pd
 import pytest
-from conftest import SCENARIOS, mmc_scenario
+from helpers import SCENARIOS, mmc_scenario
 
 from tfsim import cli, experiment
 from tfsim.experiment import Runner, RunFailed, run_experiment, summarise, worth_a_pool

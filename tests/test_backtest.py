@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import tiny
+from helpers import tiny
 from history_cases import district, district_history
 from tfsim.backtest import BACKTEST_COLUMNS, ERROR_COLUMNS, backtest, compare, format_backtest, holm
 from tfsim.experiment import Runner, run_experiment

@@ -8,7 +8,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from conftest import SCENARIOS
+from helpers import SCENARIOS
 from history_cases import TRUTH, district, district_history
 from tfsim.calibrate import (
     Calibration,
@@ -220,6 +220,7 @@ def test_the_fitted_file_comments_each_value_and_keeps_every_other_comment(seven
     assert (f"# FITTED by tfsim calibrate to sevenoaks-2014-history.csv (SHA-256 {history.sha256}) on 2025-05-03: "
             f"{cal.point(0):.3g}, 90% credible interval {low:.3g} to {high:.3g} (prior 0.05 to 0.4); was 0.13"
             ) in refusal
+    assert refusal.endswith("; its note was: 13% refused support (Sevenoaks briefing 2014)")  # its source kept
     assert refusal.index("#") == 41  # in the file's comment column
     duration = next(line for line in lines if line.startswith("duration_months") and "FITTED" in line)
     assert "factor x1.1" in duration and "was triangular (low 6, mode 12, high 18)" in duration
@@ -233,6 +234,24 @@ def test_the_fitted_file_comments_each_value_and_keeps_every_other_comment(seven
                for c in changed)
     found_scenario = read_scenario_text(text)
     assert found_scenario.model_dump() == cal.fitted.model_dump()
+
+
+def test_fitting_a_fitted_file_again_keeps_the_note_from_before_the_first_fit(sevenoaks):
+    history = read_history(SAMPLE).history
+    fits = [parse_fit(sevenoaks, "engagement.refusal_probability=0.05:0.4"),
+            parse_fit(sevenoaks, "roles.fip.duration_months=0.6:1.4")]
+    first = fitted_toml(SEVENOAKS.read_text(), fake_calibration(sevenoaks, history, fits, [0.2, 1.1]),
+                        day=dt.date(2025, 5, 3))
+    again = read_scenario_text(first)
+    fits = [parse_fit(again, "engagement.refusal_probability=0.05:0.4"),
+            parse_fit(again, "roles.fip.duration_months=0.6:1.4")]
+    text = fitted_toml(first, fake_calibration(again, history, fits, [0.25, 0.9]), day=dt.date(2025, 6, 3))
+    refusal = next(line for line in text.splitlines() if line.startswith("refusal_probability ="))
+    assert refusal.count("FITTED by tfsim calibrate") == 1 and "on 2025-06-03" in refusal
+    assert "; was 0.2" in refusal and refusal.endswith("; its note was: 13% refused support (Sevenoaks briefing 2014)")
+    duration = next(line for line in text.splitlines() if line.startswith("duration_months") and "FITTED" in line)
+    assert duration.count("FITTED by tfsim calibrate") == 1
+    assert duration.endswith("its note was: about a year (national FIP monitoring); 6 to 18 months (source not traced)")
 
 
 def read_scenario_text(text):

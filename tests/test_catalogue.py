@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 import pytest
-from conftest import ROOT, SCENARIOS
+from helpers import ROOT, SCENARIOS
 
 from tfsim import cli
 from tfsim.catalogue import MONTHLY, SUMMARY, UNITS, Kind, Metric, glossary, series_key

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SCENARIOS
+from helpers import SCENARIOS
 from matplotlib.figure import Figure
 
 from tfsim.charts import CHARTS, forecast_target, plot_forecast, render_figure

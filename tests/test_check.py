@@ -8,7 +8,7 @@ import tomllib
 
 import tomli_w
 
-from conftest import SCENARIOS, tiny_data
+from helpers import SCENARIOS, tiny_data
 
 from tfsim import validation
 from tfsim.scenario import read_scenario

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS
+from helpers import SCENARIOS
 
 from tfsim.model import build_replication, financial_year, simulate
 from tfsim.model.claims import claim_windows

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import SCENARIOS
+from helpers import SCENARIOS
 
 from tfsim import cli
 

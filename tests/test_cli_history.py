@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from conftest import SCENARIOS
+from helpers import SCENARIOS
 from tfsim.cli import main
 
 SEVENOAKS = str(SCENARIOS / "sevenoaks-2014.toml")
@@ -50,6 +50,20 @@ def test_calibrate_on_the_sample_writes_the_fitted_scenario_with_comments(tmp_pa
     assert (tmp_path / "posterior-engagement-refusal_probability.png").read_bytes()[:8] == PNG
     assert (tmp_path / "fitted-refused.png").read_bytes()[:8] == PNG
     assert main(["validate", str(fitted)]) == 0
+    assert f"wrote {fitted}, {tmp_path / 'calibrate.csv'}," in out  # the fitted file where it was written
+
+
+def test_the_bundled_scenario_and_sample_history_by_name_from_any_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["backtest", "sevenoaks-2014", "sevenoaks-2014-history.csv", "-n", "5", "-j", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Sevenoaks 2014 against sevenoaks-2014-history.csv: 36 months, 5 runs" in out
+    assert (tmp_path / "results" / "sevenoaks-2014-backtest" / "backtest-referrals.png").exists()
+    manifest = (tmp_path / "results" / "sevenoaks-2014-backtest" / "run.json").read_text()
+    assert '"file": "sevenoaks-2014-history.csv"' in manifest  # the history and its SHA-256 in the provenance
+    assert main(["backtest", "sevenoaks-2014", "sevenoaks-2014-histroy.csv"]) == 2
+    assert ("sevenoaks-2014-histroy.csv:1: (file): no such file; did you mean the bundled sample history "
+            "'sevenoaks-2014-history.csv'?") in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("command", ["backtest", "calibrate"])

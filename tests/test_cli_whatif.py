@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import ROOT, SCENARIOS
+from helpers import ROOT, SCENARIOS
 
 from tfsim import cli, whatif
 

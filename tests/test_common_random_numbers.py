@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS
+from helpers import SCENARIOS
 
 from tfsim.model import build_replication
 from tfsim.model.entities import CLOSED, PERMANENT, Family

@@ -9,7 +9,7 @@ from tfsim.model.scheduler import CHECK_EVERY, STUCK_EVENTS, Scheduler
 from tfsim.scenario import load_scenario
 from tfsim.scenario.distributions import Fixed
 
-from conftest import SCENARIOS
+from helpers import SCENARIOS
 
 
 def test_budget_stops_a_run_that_keeps_making_events():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS
+from helpers import SCENARIOS
 
 from tfsim import cli
 from tfsim.experiment import Cancelled, confidence_interval, run_experiment

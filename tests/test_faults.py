@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS
+from helpers import SCENARIOS
 
 from tfsim import cli, export, files
 

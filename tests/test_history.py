@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, SCENARIOS, tiny
+from helpers import ROOT, SCENARIOS, tiny
 from history_cases import district
 from tfsim.catalogue import HISTORY
 from tfsim.experiment import run_experiment

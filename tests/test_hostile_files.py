@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, SCENARIOS
+from helpers import ROOT, SCENARIOS
 from tfsim.scenario import parse_scenario_text, read_scenario
 from tfsim.scenario.bundled import bundled_scenarios, default_scenario
 from tfsim.scenario.io import LoadResult, Problem

@@ -6,7 +6,7 @@ import csv
 
 import openpyxl
 import pytest
-from conftest import SCENARIOS
+from helpers import SCENARIOS
 
 from tfsim import charts, export
 from tfsim.catalogue import SUMMARY

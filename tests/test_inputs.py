@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SCENARIOS, tiny
+from helpers import SCENARIOS, tiny
 
 from tfsim.scenario.inputs import basis_of, comment_of, header_notes, inputs
 from tfsim.scenario.io import read_scenario

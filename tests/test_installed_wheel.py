@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from tfsim.scenario.reference import scenario_reference
 
 pytestmark = pytest.mark.wheel
@@ -119,6 +119,11 @@ def test_the_installed_wheel_works_outside_the_checkout(tmp_path):
     assert facts["scenario_file"] == "sevenoaks-2014.toml" and len(facts["scenario_sha256"]) == 64
     assert facts["tfsim_version"] not in ("", "unknown")
     assert (elsewhere / "res" / "summary.csv").is_file()
+    # the sample history ships with the package and is found by name, as the scenarios are
+    out = _run([tfsim, "backtest", "sevenoaks-2014", "sevenoaks-2014-history.csv", "-n", "3", "--jobs", "1",
+                "--out", "bt"], elsewhere, env).stdout
+    assert "against sevenoaks-2014-history.csv: 36 months, 3 runs" in out
+    assert (elsewhere / "bt" / "backtest-referrals.png").is_file()
 
     _run([tfsim, "docs"], elsewhere, env)
     assert (elsewhere / "docs" / "scenario-format.md").read_text(encoding="utf-8") == scenario_reference()

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import ROOT, SCENARIOS
+from helpers import ROOT, SCENARIOS
 from matplotlib.figure import Figure
 from pbr_scenarios import make_tiny
 

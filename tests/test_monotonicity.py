@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import mmc_scenario
+from helpers import mmc_scenario
 
 from tfsim.experiment import run_experiment
 

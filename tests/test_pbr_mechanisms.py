@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS, mmc_scenario
+from helpers import SCENARIOS, mmc_scenario
 
 from tfsim.model import build_replication, simulate
 from tfsim.model.claims import first_passage

@@ -7,7 +7,7 @@ import json
 
 import openpyxl
 import pytest
-from conftest import ROOT, SCENARIOS
+from helpers import ROOT, SCENARIOS
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MONTH, mmc_scenario
+from helpers import MONTH, mmc_scenario
 
 from tfsim.experiment import run_experiment
 from tfsim.theory import erlang_c, mmc_mean_wait

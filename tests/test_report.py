@@ -10,7 +10,7 @@ import sys
 
 import docx
 import pytest
-from conftest import ROOT, SCENARIOS
+from helpers import ROOT, SCENARIOS
 from docx.shared import RGBColor
 
 from tfsim import cli, report

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tomli_w
-from conftest import ROOT, SCENARIOS
+from helpers import ROOT, SCENARIOS
 
 from tfsim.experiment import replication_seed
 from tfsim.model import simulate

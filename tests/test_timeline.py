@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from conftest import ALL_TURNED_AROUND, MONTH, tiny, tiny_data
+from helpers import ALL_TURNED_AROUND, MONTH, tiny, tiny_data
 
 from tfsim.model import build_replication, simulate
 from tfsim.model.entities import CLOSED_UNALLOCATED, IMPROVED, REFUSED, TURNED_AROUND

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 from tfsim import validation
 from tfsim.validation import FITTED, INPUT, MARKINGS, PREDICTED, Case, CaseResult, Check, Row, holds

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import SCENARIOS, tiny
+from helpers import SCENARIOS, tiny
 from pydantic import ValidationError
 
 from tfsim.scenario import Change, VariantError, differences, read_scenario, variant

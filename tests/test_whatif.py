@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SCENARIOS, mmc_scenario, tiny
+from helpers import SCENARIOS, mmc_scenario, tiny
 from scipy import stats
 
 from tfsim import whatif

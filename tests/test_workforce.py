@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import numpy as np
 import pytest
-from conftest import ALL_TURNED_AROUND, MONTH, tiny_data
+from helpers import ALL_TURNED_AROUND, MONTH, tiny_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

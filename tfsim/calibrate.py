@@ -767,9 +767,10 @@ def annotate_toml(text: str, changes: dict[str, Any], comments: dict[str, str], 
                   header: list[str] = ()) -> str | None:
     """``text`` with the values at ``changes`` set and ``comments`` beside them, every other line kept.
 
-    Each changed key gets its comment in place of its own (a key inside an inline table
-    comments the line holding the table); a key the file left out (a default) is added with its
-    comment.  ``scenario`` is the one ``text`` describes (roles are found by id); ``header``
+    Each changed key gets its comment, followed by the note its line had (``its note was:
+    ...``), so the source a value was first taken from is never lost; a key inside an inline
+    table comments the line holding the table; a key the file left out (a default) is added
+    with its comment.  A line fitted before keeps the note from before its first fitting.  ``scenario`` is the one ``text`` describes (roles are found by id); ``header``
     lines go on top as comments.  Returns None when the text cannot be changed so (tomlkit
     missing, a path not in the file's layout).
     """
@@ -777,8 +778,9 @@ def annotate_toml(text: str, changes: dict[str, Any], comments: dict[str, str], 
         return None
     try:
         doc = tomlkit.parse(text)
+        notes: dict[tuple[int, str], str] = {}  # each commented line's note before, and this pass's comments
         for path, value in changes.items():
-            _set_commented(doc, scenario, path, value, comments.get(path, ""))
+            _set_commented(doc, scenario, path, value, comments.get(path, ""), notes)
         out = tomlkit.dumps(doc)
     except Exception:  # any trouble in tomlkit: the caller has a plain way
         return None
@@ -808,8 +810,33 @@ def _same_scenario(text: str, scenario: Scenario) -> bool:
     return found is not None and not problems and found.model_dump() == scenario.model_dump()
 
 
-def _set_commented(doc, scenario: Scenario, path: str, value: Any, comment: str) -> None:
-    """Set ``value`` at the key path in the tomlkit document and put ``comment`` on its line."""
+#: What a FITTED comment says before the note its line had.
+EARLIER_NOTE = "; its note was: "
+_OUR_MARK = "FITTED by tfsim calibrate"
+
+
+def _earlier_note(trivia_comment: str) -> str:
+    """The note a line had before it was fitted: its comment, or what a FITTED comment kept of it."""
+    note = trivia_comment.strip()
+    note = note[1:].strip() if note.startswith("#") else note
+    if note.startswith(_OUR_MARK):  # fitted before: keep only the note from before that
+        _, sep, before = note.partition(EARLIER_NOTE)
+        return before if sep else ""
+    return note
+
+
+def _with_note(comment: str, note: str) -> str:
+    return f"{comment}{EARLIER_NOTE}{note}" if note else comment
+
+
+def _set_commented(doc, scenario: Scenario, path: str, value: Any, comment: str,
+                   notes: dict[tuple[int, str], str] | None = None) -> None:
+    """Set ``value`` at the key path in the tomlkit document and put ``comment`` on its line.
+
+    ``notes`` keeps, for each line commented in this pass, the note it had before (so several
+    keys of one inline table share one note).
+    """
+    notes = {} if notes is None else notes
     parts = path.split(".")
     node: Any = doc
     line_item: Any = None  # the outermost inline table on the way: its line takes the comment
@@ -831,16 +858,21 @@ def _set_commented(doc, scenario: Scenario, path: str, value: Any, comment: str)
         node = child
     key = parts[-1]
     old = node[key] if key in node else None
+    if line_item is not None and (id(line_item), "before") not in notes:
+        notes[id(line_item), "before"] = _earlier_note(line_item.trivia.comment)
     node[key] = _item(value)
     if not comment:
         return
     if line_item is not None:  # inside an inline table: the comment goes on the table's line
         holder = line_parent[line_key]
-        previous = holder.trivia.comment[2:] if holder.trivia.comment.startswith("# FITTED") else ""
-        holder.comment(f"{previous} | {comment}" if previous else comment)
+        ours = notes.get((id(line_item), "ours"), "")  # this pass's FITTED comments on the line
+        ours = f"{ours} | {comment}" if ours else comment
+        notes[id(line_item), "ours"] = ours
+        holder.comment(_with_note(ours, notes[id(line_item), "before"]))
     else:
         item = node[key]
-        item.comment(comment)
+        earlier = _earlier_note(getattr(getattr(old, "trivia", None), "comment", "") or "")
+        item.comment(_with_note(comment, earlier))
         # the comment where the file had it: the value's old comment column, less what the value grew by
         ws = getattr(getattr(old, "trivia", None), "comment_ws", "") if old is not None else ""
         if ws:

@@ -145,7 +145,7 @@ def plot_forecast(ax, results, baseline=None, target: float | None = None, deadl
     if deadline is not None:
         ax.axvline(deadline, color=PALETTE["vermillion"], lw=1.5, ls="-.", label=f"Deadline ({deadline:%b %Y})")
     _finish(ax, f"{SUMMARY['families_turned_around'].title} – {plain_text(results.scenario.name)}",
-            f"{MONTHLY['turned_around_cumulative'].axis_label} (cumulative)")
+            f"{MONTHLY['turned_around_cumulative'].axis_label}\n(cumulative)")  # two lines: fits a short chart
 
 
 def plot_waiting_list(ax, results, baseline=None) -> None:
@@ -510,12 +510,14 @@ def plot_morris(ax, morris, metric: str = "families_turned_around") -> None:
 # ---- history: backtest and calibration ---------------------------------------------------------
 
 
-def plot_backtest(ax, backtest, series: str = "referrals", holdout_from: str | None = None) -> None:
+def plot_backtest(ax, backtest, series: str = "referrals", holdout_from: str | None = None,
+                  fitted: bool = False) -> None:
     """One counted series of a history as points over the run's band (5th to 95th percentile) and mean.
 
     ``backtest`` is a :class:`tfsim.backtest.Backtest`; ``series`` a column of its history
     (``referrals``, ``fte_in_post.fip``).  Months outside the band are drawn in vermillion;
-    ``holdout_from`` (``YYYY-MM``) marks where the months held out of a calibration begin.
+    ``holdout_from`` (``YYYY-MM``) marks where the months held out of a calibration begin;
+    ``fitted`` says in the title that the run is of the scenario with a calibration's values.
     """
     fit = backtest.fit(series)
     name, role = fit.key
@@ -537,7 +539,8 @@ def plot_backtest(ax, backtest, series: str = "referrals", holdout_from: str | N
         ax.axvline(first, color=PALETTE["black"], ls=":", lw=1.2, label="Held out of the fit from here")
     labels = {r.id: r.label for r in backtest.scenario.roles}
     title = metric.titled(labels.get(role)) if role else metric.title
-    _finish(ax, f"{title}: {backtest.history.name} against {backtest.scenario.name}",
+    subject = f"{backtest.scenario.name}, as fitted" if fitted else backtest.scenario.name
+    _finish(ax, f"{title}: {backtest.history.name} against {subject}",
             f"{metric.axis_label}{' at the month end' if stock else ' in the month'}")
 
 
@@ -548,8 +551,9 @@ def plot_posterior(ax, calibration, index: int = 0) -> None:
     weights = calibration.weights
     bins = np.linspace(fit.low, fit.high, 21)
     ax.hist(values, bins=bins, weights=weights, density=True, color=PALETTE["blue"], alpha=0.75,
-            label="Posterior (particles, weighted)")
-    ax.axhline(1.0 / (fit.high - fit.low), color=PALETTE["black"], ls="--", lw=1.2, label="Prior (uniform)")
+            label="Plausible values given the history (posterior)")
+    ax.axhline(1.0 / (fit.high - fit.low), color=PALETTE["black"], ls="--", lw=1.2,
+               label="Range tried, every value alike (prior)")
     low, high = calibration.interval(index)
     ax.axvspan(low, high, color=PALETTE["sky"], alpha=0.18, lw=0,
                label=f"90% credible interval: {fit.text(low)} to {fit.text(high)}")

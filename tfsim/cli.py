@@ -76,6 +76,9 @@ EXIT_SIGPIPE = 141  # as a shell reports a command ended by SIGPIPE (128 + 13)
 #: need not import the what-if layer (a test keeps the two the same).
 #: What a scenario argument may be.
 SCENARIO_HELP = "a scenario file, or the name of a bundled scenario (tfsim scenarios lists them)"
+HISTORY_HELP = ("monthly counts: month (YYYY-MM), then any of referrals, refused, started, closed_turned_around, "
+                "closed_other, claims, fte_in_post[.ROLE], waiting_list (docs/calibration.md); or the bundled "
+                "sample sevenoaks-2014-history.csv")
 SENSITIVITY_GROUPS = ("refusal", "turnover", "time_to_fill", "intervention_length", "outcome_shares", "referral_rate")
 
 
@@ -317,7 +320,8 @@ def _whatif(name: str, args, body) -> int:
     try:
         with files.staged_folder(out) as stage:  # all the files, or none of them
             for write in writes:
-                paths.append(out / Path(write(stage)).name)
+                written = Path(write(stage))  # in the staged folder, or a file named on its own (--scenario-out)
+                paths.append(out / written.name if written.parent == Path(stage) else written)
     except OSError as exc:
         print(f"tfsim {name}: cannot write {exc.filename or out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -619,7 +623,7 @@ def cmd_backtest(args) -> int:
         provenance.attach(bt.results, provenance.ScenarioSource.from_file(args.scenario))
         writes = [lambda out: export.write_csv(bt.table(), out / "backtest.csv"),
                   lambda out: export.write_csv(bt.errors(), out / "backtest-errors.csv"),
-                  lambda out: export.write_manifest(bt.results, out / "run.json")]
+                  lambda out: export.write_manifest(bt, out / "run.json")]
         for fit in bt.series:
             writes.append(lambda out, label=fit.label: export.write_chart(
                 charts.plot_backtest, bt, out / f"backtest-{_chart_name(label)}.png", series=label))
@@ -662,14 +666,15 @@ def cmd_calibrate(args) -> int:
                   lambda out: export.write_csv(cal.table(), out / "calibrate.csv"),
                   lambda out: export.write_csv(cal.generation_table(), out / "generations.csv"),
                   lambda out: export.write_csv(cal.particle_table(), out / "particles.csv"),
-                  lambda out: export.write_csv(cal.holdout_table(), out / "holdout.csv")]
+                  lambda out: export.write_csv(cal.holdout_table(), out / "holdout.csv"),
+                  lambda out: export.write_manifest(cal, out / "run.json")]
         for k, fit in enumerate(cal.fits):
             writes.append(lambda out, k=k, path=fit.path: export.write_chart(
                 charts.plot_posterior, cal, out / f"posterior-{_chart_name(path)}.png", index=k))
         for fit in after.series:
             writes.append(lambda out, label=fit.label: export.write_chart(
                 charts.plot_backtest, after, out / f"fitted-{_chart_name(label)}.png", series=label,
-                holdout_from=holdout_from))
+                holdout_from=holdout_from, fitted=True))
         return calibration.format_calibration(cal, runner.jobs), writes
     return _whatif("calibrate", args, body)
 
@@ -857,16 +862,14 @@ def _whatif_parsers(sub) -> None:
 
     back = sub.add_parser("backtest", help="run a scenario over a council's monthly history and compare every "
                           "counted series: backtest.csv, backtest-errors.csv and a chart a series")
-    back.add_argument("scenario", metavar="SCENARIO.toml")
-    back.add_argument("history", metavar="HISTORY.csv", help="monthly counts: month (YYYY-MM), then any of "
-                      "referrals, refused, started, closed_turned_around, closed_other, claims, fte_in_post[.ROLE], "
-                      "waiting_list (docs/calibration.md)")
+    back.add_argument("scenario", type=argtypes.path_text, metavar="SCENARIO", help=SCENARIO_HELP)
+    back.add_argument("history", type=argtypes.path_text, metavar="HISTORY.csv", help=HISTORY_HELP)
     _run_options(back, 100).set_defaults(func=cmd_backtest)
 
     cal = sub.add_parser("calibrate", help="fit scenario values to a council's monthly history by approximate "
                          "Bayesian computation: each value's 90%% interval, a hold-out check and the fitted scenario")
-    cal.add_argument("scenario", metavar="SCENARIO.toml")
-    cal.add_argument("history", metavar="HISTORY.csv")
+    cal.add_argument("scenario", type=argtypes.path_text, metavar="SCENARIO", help=SCENARIO_HELP)
+    cal.add_argument("history", type=argtypes.path_text, metavar="HISTORY.csv", help=HISTORY_HELP)
     cal.add_argument("--fit", action="append", required=True, metavar="PATH[=LOW:HIGH]",
                      help="a value to fit and its prior range (default half to one and a half times its value; a "
                           "distribution or a group such as referral_rate by a factor, default 0.5:1.5); give one "

@@ -41,6 +41,7 @@ import numpy as np
 
 from tfsim.catalogue import HISTORY, Kind, series_key
 from tfsim.model.calendar import Calendar
+from tfsim.scenario.bundled import unknown_history_hint
 from tfsim.scenario.io import Problem, atomic_write_text
 from tfsim.scenario.messages import echo, shorten
 from tfsim.scenario.schema import Scenario
@@ -178,7 +179,7 @@ def read_history(path: str | os.PathLike) -> HistoryResult:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        return _fail(filename, "no such file")
+        return _fail(filename, "no such file" + unknown_history_hint(filename))
     except IsADirectoryError:
         return _fail(filename, "is a folder, not a history file")
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path

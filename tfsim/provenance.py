@@ -131,6 +131,9 @@ class Provenance:
         Operating system and processor (STRESS-DES item 5.4).
     baseline : dict or None
         ``name``, ``file`` and ``sha256`` of the baseline scenario, when there is one.
+    history : dict or None
+        ``file`` and ``sha256`` of the council's history a backtest or calibration compared
+        the run with, when there is one.
     """
 
     tfsim_version: str
@@ -144,6 +147,7 @@ class Provenance:
     libraries: dict[str, str] = field(default_factory=dict)
     system: str = ""
     baseline: dict | None = None
+    history: dict | None = None
 
     @property
     def day(self) -> dt.date:
@@ -176,6 +180,9 @@ class Provenance:
             rows += [("Baseline scenario", self.baseline.get("name", "")),
                      ("Baseline file", self.baseline.get("file") or "not recorded"),
                      ("Baseline file SHA-256", self.baseline.get("sha256") or "not recorded")]
+        if self.history:
+            rows += [("History file", self.history.get("file", "")),
+                     ("History file SHA-256", self.history.get("sha256", ""))]
         return rows
 
     def caption(self) -> str:
@@ -183,8 +190,12 @@ class Provenance:
         sha = f", SHA-256 {self.scenario_sha256[:SHORT_SHA]}" if self.scenario_sha256 else ""
         where = f" ({self.scenario_file}{sha})" if self.scenario_file else ""
         runs = f"{self.replications:,} runs, seed {self.seed}; " if self.replications else ""
+        history = ""
+        if self.history:
+            hsha = self.history.get("sha256", "")
+            history = f"history {self.history.get('file', '')}" + (f" (SHA-256 {hsha[:SHORT_SHA]})" if hsha else "") + "; "
         return (f"Source: tfsim {self.tfsim_version}; scenario '{self.scenario_name}'{where}; "
-                f"{runs}run {long_date(self.day)}.")
+                f"{history}{runs}run {long_date(self.day)}.")
 
     def image_metadata(self, suffix: str, title: str = "") -> dict:
         """Metadata for :meth:`matplotlib.figure.Figure.savefig` in the format of ``suffix``.
@@ -261,6 +272,8 @@ def facts(results, baseline=None) -> Provenance:
         bsource = source_of(baseline)
         base = {"name": baseline.scenario.name, "file": bsource.file_name if bsource else "",
                 "sha256": bsource.sha256 if bsource else ""}
+    history = getattr(results, "history", None)  # a backtest's or a calibration's
+    hist = {"file": history.name, "sha256": history.sha256} if hasattr(history, "sha256") else None
     return Provenance(
         tfsim_version=tfsim_version(),
         scenario_name=scenario.name if scenario is not None else "",
@@ -274,6 +287,7 @@ def facts(results, baseline=None) -> Provenance:
         libraries=library_versions(),
         system=_system(),
         baseline=base,
+        history=hist,
     )
 
 

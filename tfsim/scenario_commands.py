@@ -37,6 +37,9 @@ def resolve_arguments(args) -> None:
             setattr(args, name, bundled.resolve(value))
         elif isinstance(value, list):
             setattr(args, name, [bundled.resolve(v) if isinstance(v, str) else v for v in value])
+    history = getattr(args, "history", None)
+    if isinstance(history, str):  # a bundled sample history's name (backtest, calibrate)
+        args.history = bundled.resolve_history(history)
 
 
 # ---- tfsim scenarios ------------------------------------------------------------------------
@@ -58,6 +61,10 @@ def format_catalogue(items: list[bundled.BundledScenario], width: int = 100) -> 
     example = bundled.DEFAULT_NAME if any(i.name == bundled.DEFAULT_NAME for i in items) else items[0].name
     lines += ["", f"Run one by name from any folder: `tfsim run {example}`; `tfsim gui {example}` opens it as a "
               "template (saving asks for a new file); `tfsim scenarios --paths` prints where the files are."]
+    histories = [p.name for p in bundled.bundled_histories()]
+    if histories:
+        lines.append(f"Sample histories (synthetic, made by the model) for `tfsim backtest` and `tfsim calibrate`, "
+                     f"also by name: {', '.join(histories)} (docs/calibration.md).")
     return "\n".join(lines)
 
 

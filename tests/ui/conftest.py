@@ -1,16 +1,13 @@
+"""Fixtures of the app's tests: a window on Sevenoaks, isolated settings, no modal dialogs."""
+
 import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from pathlib import Path  # noqa: E402
-
 import pytest  # noqa: E402
 
-from tfsim.scenario.bundled import default_scenario  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
-SEVENOAKS = default_scenario()
+from app_helpers import SEVENOAKS  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

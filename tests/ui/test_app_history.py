@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import pytest
 
+from tfsim.scenario.bundled import bundled_scenarios_dir
+
 pytest.importorskip("pytestqt")
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "scenarios" / "sevenoaks-2014-history.csv"
+SAMPLE = bundled_scenarios_dir() / "sevenoaks-2014-history.csv"
 TIMEOUT = 120000  # milliseconds
 
 
@@ -31,6 +31,8 @@ def test_a_history_is_imported_and_backtested_with_its_points_over_the_band(wind
     assert not panel.backtest_button.isEnabled()
     assert panel.import_file(SAMPLE)
     assert "sevenoaks-2014-history.csv" in panel.file_label.text() and "36 months" in panel.file_label.text()
+    assert "Staff in post (FIP Light (Project Salus))" in panel.file_label.toolTip()  # series in words
+    assert "SYNTHETIC HISTORY" in panel.file_label.text()  # the file's own first comment
     assert panel.problems.isHidden()
     panel.bt_reps.setValue(10)
     bt = wait_job(qtbot, panel, panel.start_backtest)
@@ -81,7 +83,9 @@ def test_a_calibration_runs_in_the_background_and_is_accepted_in_one_undo_step(w
     fitted = cal.changes["engagement.refusal_probability"]
     assert window.doc.get(("engagement", "refusal_probability")) == fitted
     assert window.doc.get(("referrals", "rates", 1, "per_month")) == cal.changes["referrals.rates.1.per_month"]
-    assert "Fitted values in the scenario with a FITTED comment" in window.statusBar().currentMessage()
+    assert "Fitted values accepted into the scenario" in window.statusBar().currentMessage()
+    assert "Fitted values in the scenario, with a FITTED comment" in panel.message.text()
+    assert "Engagement: Refusal probability (0 to 1) 0.13 -> " in panel.message.text()
     path = tmp_path / "fitted.toml"
     assert window.documents.save_to(path)
     text = path.read_text()

@@ -35,7 +35,7 @@ def test_a_run_to_a_precision_says_how_many_runs_it_needed(qtbot, monkeypatch):
     from tfsim.ui import runpanel
     from tfsim.ui.window import MainWindow
 
-    from conftest import SEVENOAKS
+    from app_helpers import SEVENOAKS
 
     monkeypatch.setattr(runpanel, "PRECISION", Precision(relative=0.2, probability=0.5, first=3, max_replications=40))
     win = MainWindow()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import SEVENOAKS
+from app_helpers import SEVENOAKS
 
 
 def test_opening_a_missing_file_keeps_the_open_scenario_and_drops_it_from_recent(window, tmp_path,

@@ -83,6 +83,41 @@ def resolve(argument: str) -> str:
     return str(found) if found is not None else argument
 
 
+#: The suffix of a bundled history (a council's monthly counts, for ``tfsim backtest`` and ``tfsim calibrate``).
+HISTORY_SUFFIX = ".csv"
+
+
+def bundled_histories() -> list[Path]:
+    """Every bundled history file (the synthetic samples), sorted by name."""
+    folder = bundled_scenarios_dir()
+    return sorted(folder.glob(f"*{HISTORY_SUFFIX}")) if folder.is_dir() else []
+
+
+def resolve_history(argument: str) -> str:
+    """A history argument as a file: an existing file as given, else a bundled history by name.
+
+    ``sevenoaks-2014-history.csv`` or ``sevenoaks-2014-history`` name the sample that ships
+    beside the scenarios, from any folder.  Anything else comes back unchanged, so reading it
+    reports the missing file as usual; a file in the current folder wins.
+    """
+    if not argument or os.path.exists(argument):
+        return argument
+    stem = argument[: -len(HISTORY_SUFFIX)] if argument.endswith(HISTORY_SUFFIX) else argument
+    if not stem or os.sep in stem or "/" in stem or stem.startswith("."):
+        return argument
+    path = bundled_scenarios_dir() / f"{stem}{HISTORY_SUFFIX}"
+    return str(path) if path.is_file() else argument
+
+
+def unknown_history_hint(argument: str) -> str:
+    """A note for a history argument that is neither a file nor a bundled history ("" when none is close)."""
+    if os.sep in argument or "/" in argument:
+        return ""
+    names = [p.name for p in bundled_histories()]
+    close = difflib.get_close_matches(argument, names, n=1, cutoff=0.6)
+    return f"; did you mean the bundled sample history '{close[0]}'?" if close else ""
+
+
 def is_bundled(path: str | os.PathLike | None) -> bool:
     """Whether ``path`` is one of the bundled scenario files (which the app opens read-only)."""
     if path is None:

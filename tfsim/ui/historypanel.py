@@ -12,6 +12,7 @@ Every run is a job on the window's one warm runner, off the GUI thread, with pro
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -86,7 +87,7 @@ class _Chart(QWidget):
         self.canvas = FigureCanvasQTAgg(self.figure)
         lay.addWidget(self.canvas)
 
-    def draw(self, plot) -> None:
+    def draw(self, plot, columns: int = 2) -> None:
         self.figure.clear()
         ax = self.figure.add_subplot()
         try:
@@ -95,7 +96,7 @@ class _Chart(QWidget):
             self.message(f"This cannot be drawn ({type(exc).__name__}: {exc}).")
             return
         wrap_labels(ax, self.canvas.width(), self.canvas.height())
-        legend_below(ax, columns=2)
+        legend_below(ax, columns=columns)
         self.canvas.draw_idle()
 
     def message(self, text: str) -> None:
@@ -231,17 +232,20 @@ class HistoryPanel(QWidget):
         self.fit_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.fit_table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.fit_table.setToolTip("The values to fit and the range each may take (its prior); edit Low and High.")
-        self.fit_table.setMaximumHeight(96)
+        self.fit_table.verticalHeader().setDefaultSectionSize(22)
+        self.fit_table.setMaximumHeight(3 * 22 + 28)  # three rows show; more scroll
         lay.addWidget(self.fit_table)
         row = QHBoxLayout()
         self.particles = QSpinBox()
         self.particles.setRange(10, 10000)
         self.particles.setValue(100)
-        self.particles.setToolTip("Value sets kept in each generation of the fit (more: smoother ranges, slower)")
+        self.particles.setToolTip("Value sets (particles) kept in each round of the fit: more give smoother ranges "
+                                  "and take longer (--particles)")
         self.generations = QSpinBox()
         self.generations.setRange(1, 20)
         self.generations.setValue(6)
-        self.generations.setToolTip("Most generations after the first draw; each narrows the tolerance")
+        self.generations.setToolTip("Most rounds (generations) after the first draw from the ranges; each keeps only "
+                                    "value sets whose runs come closer to the history (--generations)")
         self.holdout = QDoubleSpinBox()
         self.holdout.setRange(0, 90)
         self.holdout.setDecimals(0)
@@ -251,7 +255,7 @@ class HistoryPanel(QWidget):
         self.calibrate_button = QPushButton("Calibrate")
         self.calibrate_button.setStyleSheet("font-weight: bold; padding: 4px 10px;")
         self.calibrate_button.clicked.connect(self.start_calibration)
-        for w in (QLabel("Particles:"), self.particles, QLabel("Generations:"), self.generations,
+        for w in (QLabel("Value sets:"), self.particles, QLabel("Rounds:"), self.generations,
                   QLabel("Hold out:"), self.holdout):
             row.addWidget(w)
         row.addStretch(1)
@@ -264,6 +268,7 @@ class HistoryPanel(QWidget):
         self.cal_table = _table()
         self.cal_table.setToolTip("Each value fitted: select a row to draw its posterior")
         self.cal_table.itemSelectionChanged.connect(self._draw_posterior)
+        self.cal_table.setMaximumHeight(130)  # five values at most: the chart keeps the room
         split.addWidget(self.cal_table)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
@@ -284,7 +289,7 @@ class HistoryPanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar()
-        self.progress.setFormat("%v of %m runs")
+        self.progress.setFormat("")  # "%v of %m runs" once a job starts
         self.progress.setValue(0)
         self.progress.setMaximumHeight(18)
         row.addWidget(self.progress, 1)
@@ -321,9 +326,13 @@ class HistoryPanel(QWidget):
         self.history = result.history if result.ok else None
         if self.history is not None:
             h = self.history
-            self.file_label.setText(f"<b>{h.name}</b>: {len(h.months)} months ({h.months[0]} to {h.months[-1]}), "
-                                    f"{len(h.series)} series: {', '.join(h.label(k) for k in h.series)}")
-            self.file_label.setToolTip("\n".join(h.comments) or h.filename)
+            text = (f"<b>{html.escape(h.name)}</b>: {len(h.months)} months ({h.months[0]} to {h.months[-1]}), "
+                    f"{len(h.series)} series counted (point here for the list)")
+            first = next((c for c in h.comments if c.strip()), "")
+            if first:  # the file's own first word on itself (the sample says it is synthetic)
+                text += f"<br><i>{html.escape(first)}</i>"
+            self.file_label.setText(text)
+            self.file_label.setToolTip("\n".join([ht.history_text(h, self.scenario), "", *h.comments]))
             self.backtest = self.calibration = None
             self.series.clear()
             self.bt_table.setRowCount(0)
@@ -404,6 +413,7 @@ class HistoryPanel(QWidget):
             self.say(BUSY_TEXT)
             return False
         self.job = job
+        self.progress.setFormat("%v of %m runs")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.say("Running...")
@@ -539,7 +549,7 @@ class HistoryPanel(QWidget):
             return
         picked = sorted({i.row() for i in self.cal_table.selectedIndexes()}) or [0]
         k = min(picked[0], len(self.calibration.fits) - 1)
-        self.cal_chart.draw(lambda ax: charts.plot_posterior(ax, self.calibration, k))
+        self.cal_chart.draw(lambda ax: charts.plot_posterior(ax, self.calibration, k), columns=3)
 
     def accept(self) -> bool:
         """Ask for the fitted values in the edited scenario; False when there is no calibration."""
@@ -547,6 +557,10 @@ class HistoryPanel(QWidget):
             return False
         self.acceptFit.emit(self.calibration)
         return True
+
+    def accepted(self, text: str) -> None:
+        """Say that the fitted values are in the scenario (the window calls it once they are)."""
+        self.say(text)
 
 
 class SetSourceText(QUndoCommand):
@@ -580,8 +594,9 @@ def accept_calibration(doc, cal) -> str:
     for path, value in edits:
         doc.set_value(path, value)
     stack.endMacro()
-    where = " with a FITTED comment beside each when saved" if annotated is not None else ""
-    return f"Fitted values in the scenario{where} (Edit, Undo takes them back)."
+    where = ", with a FITTED comment beside each when saved" if annotated is not None else ""
+    values = "; ".join(f"{f.label} {f.text(f.base)} -> {f.text(cal.point(k))}" for k, f in enumerate(cal.fits))
+    return f"Fitted values in the scenario{where} (Edit > Undo takes them back): {values}."
 
 
 __all__ = ["HistoryPanel", "SetSourceText", "accept_calibration"]

@@ -92,21 +92,38 @@ def _percent(value: float) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.0%}"
 
 
+def series_title(scenario: Scenario | None, key: tuple[str, str]) -> str:
+    """A history series in words: ``Waiting list``, ``Staff in post (FIP Light (Project Salus))``."""
+    name, role = key
+    metric = HISTORY[name]
+    if not role:
+        return metric.title
+    labels = {r.id: r.label for r in scenario.roles} if scenario is not None else {}
+    return metric.titled(labels.get(role, role))
+
+
+def history_text(history: History, scenario: Scenario | None = None) -> str:
+    """One line on an imported history: its months and the series it counts, in words."""
+    series = ", ".join(series_title(scenario, k) for k in history.series)
+    return (f"{history.name}: {len(history.months)} months ({history.months[0]} to {history.months[-1]}); "
+            f"{len(history.series)} series: {series}")
+
+
 def backtest_table(bt: Backtest) -> tuple[list[str], list[Row]]:
     """Headers and rows: each counted series with its error, share in the band and whether it fits."""
-    labels = {r.id: r.label for r in bt.scenario.roles}
     rows = []
     for s in bt.series:
         metric = HISTORY[s.key[0]]
-        title = metric.titled(labels.get(s.key[1])) if s.key[1] else metric.title
+        title = series_title(bt.scenario, s.key)
         mae = metric.format(s.mae, decimals=metric.decimals + 1)
         verdict = "fits" if s.fits else "does not fit"
         rows.append(Row([title, str(len(s.months)), mae, _percent(s.mape), _percent(s.share_inside), verdict],
-                        f"{s.label}: mean absolute error {mae}, MAPE {_percent(s.mape)} over {s.mape_months} months "
-                        f"above zero; {_percent(s.share_inside)} of {len(s.months)} months in the 90% band (a run "
-                        f"of the model itself: at least {_percent(s.runs_share_p05)} in 95% of cases); p = "
-                        f"{s.p_value:.3f}", {"series": s.label}))
-    return ["Series", "Months", "Mean abs. error", "MAPE", "In 90% band", "Check"], rows
+                        f"{s.label}: mean absolute error {mae} (the run's mean against each month counted); mean "
+                        f"percentage error (MAPE) {_percent(s.mape)} over the {s.mape_months} months above zero; "
+                        f"{_percent(s.share_inside)} of {len(s.months)} months in the band of 90% of runs (a run "
+                        f"of the model itself: at least {_percent(s.runs_share_p05)} in 95% of cases); the chance "
+                        f"of a run of the model being as far out, p = {s.p_value:.3f}", {"series": s.label}))
+    return ["Series", "Months", "Mean error", "Mean % error", "In 90% band", "Check"], rows
 
 
 def calibration_table(cal: Calibration) -> tuple[list[str], list[Row]]:
@@ -114,22 +131,25 @@ def calibration_table(cal: Calibration) -> tuple[list[str], list[Row]]:
     rows = []
     for k, f in enumerate(cal.fits):
         low, high = cal.interval(k)
-        pinned = "yes" if cal.pinned(k) else "no: the history cannot pin it"
+        pinned = "yes" if cal.pinned(k) else "no: the history cannot pin it down"
         rows.append(Row([f.label, f.text(f.base), f.text(cal.point(k)), f"{f.text(low)} to {f.text(high)}",
                          f"{f.text(f.low)} to {f.text(f.high)}", pinned],
                         f"{f.label}\nKey path: {f.path}\n90% credible interval {f.text(low)} to {f.text(high)}, "
                         f"{cal.width_share(k):.0%} of the prior's range", {"index": k}))
-    return ["Value", "As written", "Fitted", "90% interval", "Prior", "Pinned"], rows
+    return ["Value", "As written", "Fitted", "90% interval", "Range tried", "Pinned down?"], rows
 
 
 def calibration_summary(cal: Calibration) -> list[str]:
     """The calibration in sentences: what was fitted on, and the hold-out check."""
-    lines = [f"Fitted on {len(cal.fit_months)} months ({cal.fit_months[0]} to {cal.fit_months[-1]}) by ABC-SMC: "
-             f"{len(cal.particles)} particles, {len(cal.generations) - 1} generation(s), "
-             f"{cal.replications_run:,} runs ({cal.elapsed_seconds:.1f} s)."]
+    lines = [f"Fitted on {len(cal.fit_months)} months ({cal.fit_months[0]} to {cal.fit_months[-1]}) by "
+             f"approximate Bayesian computation: {len(cal.particles)} value sets kept after "
+             f"{len(cal.generations) - 1} round(s), {cal.replications_run:,} runs ({cal.elapsed_seconds:.1f} s)."]
     if cal.before is not None and cal.after is not None:
-        better = [b.label for b in cal.before.series if cal.after.fit(b.label).mae < b.mae - 1e-9]
-        worse = [b.label for b in cal.before.series if cal.after.fit(b.label).mae > b.mae + 1e-9]
+        def title(b):
+            return series_title(cal.scenario, b.key).lower()
+
+        better = [title(b) for b in cal.before.series if cal.after.fit(b.label).mae < b.mae - 1e-9]
+        worse = [title(b) for b in cal.before.series if cal.after.fit(b.label).mae > b.mae + 1e-9]
         lines.append(f"On the {len(cal.holdout_months)} months held out ({cal.holdout_months[0]} to "
                      f"{cal.holdout_months[-1]}) the fitted scenario's error is lower for "
                      f"{', '.join(better) or 'no series'}" + (f" and higher for {', '.join(worse)}." if worse else "."))

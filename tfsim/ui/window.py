@@ -430,7 +430,9 @@ class MainWindow(QMainWindow):
             show_error(self, "Cannot accept the fitted values",
                        f"The scenario being edited has no {exc.args[0]} any more.")
             return False
-        self.statusBar().showMessage(text, STATUS_MS)
+        self.statusBar().showMessage("Fitted values accepted into the scenario; Edit > Undo takes them back.",
+                                     STATUS_MS)
+        self.history_view.accepted(text)  # the values, in full, where the calibration is shown
         return True
 
     def about(self) -> None:
