@@ -15,7 +15,48 @@ import sys
 import threading
 from pathlib import Path
 
-from tqdm import tqdm
+
+def _exit_quietly(signum, frame):
+    """SIGTERM or Ctrl+C while the command line is still starting: nothing to unwind yet, exit 143 or 130.
+
+    Importing the libraries below takes most of a second; a signal then used to end the
+    process by default (SIGTERM: status -15) or with a traceback from inside an import.
+    """
+    raise SystemExit(143 if signum == signal.SIGTERM else 130)
+
+
+def _hold_signals() -> dict:
+    """Exit quietly on SIGTERM and SIGINT from now on (main thread only); the handlers before, to put back."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _exit_quietly)}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _exit_quietly)
+    return previous
+
+
+def _exit_now(signum, frame):
+    """SIGTERM or Ctrl+C after the command has finished, while the interpreter shuts down: exit 143 or 130 at once.
+
+    The outputs are written by then; Python's own handling would end the process by the
+    signal (status -15 or -2) or print a traceback from its shutdown.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed or broken stream: nothing more to say
+            pass
+    os._exit(143 if signum == signal.SIGTERM else 130)
+
+
+def _put_back(previous: dict) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+_STARTING = _hold_signals()  # while the imports below run; put back at the end of this module
+
+from tqdm import tqdm  # noqa: E402 - after the handlers above
 
 from tfsim import scenario_commands
 from tfsim.catalogue import MONTHLY, SUMMARY, glossary
@@ -152,6 +193,15 @@ def _output_folder(name: str, out: Path) -> bool:
     return True
 
 
+def _say_if_long(scenario, replications: int, args, precision=None) -> None:
+    """Print the estimated time of a long run before it starts (on stderr, like the progress bar)."""
+    if args.dask:  # a cluster's speed is not this machine's
+        return
+    note = experiment.long_run_note(scenario, replications, args.jobs, precision)
+    if note:
+        print(f"tfsim run: {note[0]} {note[1]} Ctrl+C stops it.", file=sys.stderr, flush=True)
+
+
 def cmd_run(args) -> int:
     result = read_scenario(args.scenario)
     scenario_commands.print_notices(result)
@@ -169,6 +219,7 @@ def cmd_run(args) -> int:
         precision = experiment.Precision(relative=args.precision, first=min(args.replications or 20,
                                                                             args.max_replications),
                                          max_replications=args.max_replications)
+        _say_if_long(result.scenario, precision.first, args, precision)
         bar, update = _growing_bar()
         try:
             with experiment.Runner(args.jobs, progress=update, dask=args.dask) as runner:
@@ -176,6 +227,7 @@ def cmd_run(args) -> int:
         finally:
             bar.close()
     else:
+        _say_if_long(result.scenario, args.replications or 100, args)
         bar, update = _progress_bar(args.replications or 100)
         try:
             results = experiment.run_experiment(result.scenario, replications=args.replications or 100,
@@ -871,20 +923,29 @@ def _stopped_by_signal() -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    starting = _hold_signals()  # until the command's own handlers are in place
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as stop:  # usage errors (exit 2) and --help (0), as codes like the commands'
-        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as stop:  # usage errors (exit 2) and --help (0), as codes like the commands'
+            _put_back(starting)
+            return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+    except SystemExit as stop:  # a signal while starting (_exit_quietly)
+        _put_back(starting)
+        return stop.code
     # SIGTERM (a service manager, `timeout`, `kill`) unwinds as Ctrl+C does, so worker processes
     # and temporary files go with the run; only the main thread can install a handler
-    previous = None
-    _SIGNALLED.clear()
     # (not the app's: Qt owns its event loop, and a killed app's edits come back from its recovery file)
-    if threading.current_thread() is threading.main_thread() and args.command != "gui":
-        previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _terminate)}
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            previous[signal.SIGINT] = signal.signal(signal.SIGINT, _interrupt)
+    _SIGNALLED.clear()
+    previous = starting
+    if args.command == "gui":
+        _put_back(starting)
+        previous = None
+    elif starting:
+        signal.signal(signal.SIGTERM, _terminate)
+        if signal.SIGINT in starting:  # Ctrl+C was Python's own, not a caller's
+            signal.signal(signal.SIGINT, _interrupt)
     try:
         scenario_commands.resolve_arguments(args)  # a bundled scenario's name, from any folder
         code = args.func(args)
@@ -921,8 +982,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         for signum, handler in (previous or {}).items():
-            signal.signal(signum, handler)
+            # the command line itself (not a caller in Python) is about to exit
+            signal.signal(signum, _exit_now if argv is None else handler)
 
+
+_put_back(_STARTING)  # importing this module changes no handler
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -177,6 +177,87 @@ def worth_a_pool(remaining_seconds: float, workers: int, warm: bool) -> bool:
     return remaining_seconds > 1.5 * start * workers / (workers - 1)
 
 
+#: What one replication costs on the 2-core project machine: a fixed part, and a part per
+#: unit of :func:`expected_work`.  Measured by ``benchmarks/run_cost.py`` (best of 3
+#: replications of each bundled scenario, one process): the fixed part is the smallest
+#: scenario's time, the part per unit the largest of the bundled scenarios of 1,000 units
+#: or more, so estimates err long rather than short.
+REPLICATION_FIXED_SECONDS = 0.03
+REPLICATION_SECONDS_PER_WORK = 36e-6
+#: Runs estimated to take longer than this (seconds) are announced with their estimate first.
+LONG_RUN_SECONDS = 60.0
+
+
+def expected_work(scenario: Scenario) -> float:
+    """Referrals (re-referrals counted), first contacts and re-approaches, and leavers a replication is expected to handle.
+
+    What a replication's time grows with; each factor is the schema's upper bound, and
+    the schema keeps every one finite and below its limit.
+    """
+    factors = scenario.rereferral_factor() * scenario.contact_factor()
+    return scenario.expected_referrals() * (factors if math.isfinite(factors) else 1.0) + scenario.expected_leavers()
+
+
+def replication_seconds(scenario: Scenario) -> float:
+    """Estimated seconds of one replication of ``scenario`` in one process on the project machine."""
+    return REPLICATION_FIXED_SECONDS + REPLICATION_SECONDS_PER_WORK * expected_work(scenario)
+
+
+def estimate_seconds(scenario: Scenario, replications: int, jobs: int = 0) -> float:
+    """Estimated wall time of ``replications`` replications with ``jobs`` processes (0: one per core).
+
+    The replications are shared evenly among the processes, after the pool's start-up
+    when there is more than one; the estimate is for this machine's speed as measured
+    (see :data:`REPLICATION_SECONDS_PER_WORK`).
+    """
+    workers = max(1, min(resolve_jobs(jobs), replications))
+    start = POOL_START_SECONDS if workers > 1 else 0.0
+    return start + replication_seconds(scenario) * math.ceil(replications / workers)
+
+
+def duration_text(seconds: float) -> str:
+    """``seconds`` rounded as a person would say it: "about 0.3 s", "about 40 s", "about 4 min", "about 1 h 20 min"."""
+    if seconds < 1:
+        return f"about {seconds:.1f} s"
+    if seconds < 15:
+        return f"about {round(seconds)} s"
+    if seconds < 60:
+        return f"about {round(seconds / 5) * 5:.0f} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} min"
+    return f"about {minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "")
+
+
+def long_run_note(scenario: Scenario, replications: int, jobs: int = 0, precision: "Precision | None" = None,
+                  limit: float | None = None) -> tuple[str, str] | None:
+    """A warning of a run estimated to take longer than ``limit`` seconds (default :data:`LONG_RUN_SECONDS`), else None.
+
+    Returns the headline (how long) and the details (how the estimate is made).  With
+    ``precision`` the number of runs is not known beforehand: the first batch is
+    estimated, and what each hundred more would add; the warning is given when a hundred
+    runs would take longer than ``limit``.
+    """
+    limit = LONG_RUN_SECONDS if limit is None else limit
+    workers = resolve_jobs(jobs)
+    each = (f"One run takes {duration_text(replication_seconds(scenario))} on this computer for a scenario this size "
+            f"({expected_work(scenario):,.0f} referrals, contacts and leavers expected), shared over {workers} "
+            f"core{'s' if workers != 1 else ''}.")
+    if precision is None:
+        total = estimate_seconds(scenario, replications, jobs)
+        if total <= limit:
+            return None
+        return (f"{scenario.name} is a long run: {replications:,} runs take {duration_text(total)}.",
+                f"{each} Fewer runs finish sooner.")
+    hundred = estimate_seconds(scenario, 100, jobs)
+    if hundred <= limit:
+        return None
+    first = min(precision.first, precision.max_replications)
+    return (f"{scenario.name} is a long run: the first {first} runs take "
+            f"{duration_text(estimate_seconds(scenario, first, jobs))}, and each 100 runs after them {duration_text(hundred)}.",
+            f"It runs until the results are as precise as asked, at most {precision.max_replications:,} runs. {each}")
+
+
 @dataclass(frozen=True)
 class Precision:
     """How precise the headline figures must be, for :meth:`Runner.run_to_precision`.

@@ -70,7 +70,8 @@ def test_widgets_to_state_and_validation_at_the_field(window, qtbot):
     assert len(window.doc.data["referrals"]["cohort"]) == 2
     cohort.table.selectRow(1)
     cohort.move(-1)
-    assert window.doc.data["referrals"]["cohort"][0]["families"] == 25  # copied row moved up
+    cohort_rows = window.doc.data["referrals"]["cohort"]
+    assert cohort_rows[0]["families"] == 1 and cohort_rows[1]["families"] == 25  # the new row moved up
     fte = form.editors[("roles", 1, "in_post_fte")]
     before = list(window.doc.data["roles"][1].get("in_post_fte", []))
     fte.add_row()

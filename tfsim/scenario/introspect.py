@@ -347,6 +347,21 @@ class FieldSpec:
     def choice_labels(self) -> dict:
         return choice_labels(self.detail or [], self.help)
 
+    @property
+    def extra(self) -> dict:
+        """The schema's hints for the key (``unit``, ``refers_to``, ...)."""
+        return self.info.json_schema_extra if isinstance(self.info.json_schema_extra, dict) else {}
+
+    @property
+    def refers_to(self) -> str:
+        """What the key's values name (``"roles"``: role ids), for a list to choose from; ``""``: free values."""
+        return str(self.extra.get("refers_to", ""))
+
+    @property
+    def keys_refer_to(self) -> str:
+        """What the names of a table keyed by name are (``"levels"``: intensity levels); ``""``: free names."""
+        return str(self.extra.get("keys_refer_to", ""))
+
 
 @functools.cache
 def fields(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
@@ -380,12 +395,78 @@ def choice_labels(choices: list, help_text: str) -> dict:
 _PLACEHOLDER = {Kind.INT: 1, Kind.FLOAT: 1.0, Kind.TEXT: ""}  # of required keys; dates start today
 
 
-def new_item(model: type[BaseModel], like: dict | None, existing: list) -> dict:
-    """A new list item: a copy of ``like`` (the last row) or the model's defaults.
+@dataclass(frozen=True)
+class NewItemContext:
+    """What a new row needs from the rest of the scenario to be valid at once.
 
-    Required numbers start at their lower bound (or 1), required dates today; an ``id``
-    is made unique among ``existing`` and a copied ``name`` cleared.
+    Attributes
+    ----------
+    first_day, last_day : datetime.date or None
+        The scenario's start and end dates (None: not readable).
+    choices : callable
+        ``choices(name)``: the names a key ``refers_to`` (:func:`tfsim.scenario.schema.reference_choices`).
     """
+
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    choices: typing.Callable[[str], list[str]] = lambda _name: []
+    cohort_families: int | None = None  # families in the identified cohort's batches
+
+    @classmethod
+    def of(cls, data: Any) -> "NewItemContext":
+        """The context of a scenario's file data (possibly invalid)."""
+        data = data if isinstance(data, dict) else {}
+        first, last = data.get("start_date"), data.get("end_date")
+        referrals = data.get("referrals")
+        cohort = referrals.get("cohort") if isinstance(referrals, dict) else None
+        batches = [c.get("families") for c in cohort if isinstance(c, dict)] if isinstance(cohort, list) else []
+        families = sum(n for n in batches if type(n) is int and n > 0)
+        return cls(first if isinstance(first, dt.date) else None, last if isinstance(last, dt.date) else None,
+                   lambda name: S.reference_choices(name, data), families or None)
+
+
+def _month_after(day: dt.date) -> dt.date:
+    month = day.month % 12 + 1
+    year = day.year + (day.month == 12)
+    for d in (day.day, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    return day  # pragma: no cover - day 28 exists in every month
+
+
+def new_date(spec: FieldSpec, existing: list, context: NewItemContext) -> dt.date:
+    """The date of a new row: a month after the table's latest (rows in date order stay so), else the scenario's first day.
+
+    A key the schema marks ``new = "end_date"`` (a deadline) starts at the scenario's last day;
+    no date goes past it.
+    """
+    today = dt.date.today()
+    if spec.extra.get("new") == "end_date" and context.last_day is not None:
+        return context.last_day
+    dates = [x.get(spec.key) for x in existing if isinstance(x, dict)]
+    dates = [d for d in dates if isinstance(d, dt.date)]
+    day = _month_after(max(dates)) if dates else (context.first_day or today)
+    return min(day, context.last_day) if context.last_day is not None else day
+
+
+def unused_choice(choices: list[str], used) -> str | None:
+    """The first of ``choices`` not in ``used`` (else the first; None when there are none)."""
+    used = set(used)
+    return next((c for c in choices if c not in used), choices[0] if choices else None)
+
+
+def new_item(model: type[BaseModel], like: dict | None, existing: list,
+             context: NewItemContext | None = None) -> dict:
+    """A new list item: a copy of ``like`` (the current item) or one made from the model's defaults.
+
+    Made from the defaults, required numbers start at their lower bound (or 1), choices at
+    their first value, keys naming a role at the first role (from ``context``), and dates
+    as :func:`new_date` says (today without a context).  An ``id`` is made unique among
+    ``existing`` and a copied ``name`` cleared.
+    """
+    context = context or NewItemContext()
     if like is not None and isinstance(like, dict):
         item = copy.deepcopy(like)
     else:
@@ -393,12 +474,18 @@ def new_item(model: type[BaseModel], like: dict | None, existing: list) -> dict:
         for spec in fields(model):
             value = spec.default_value()
             if value is MISSING:
-                value = dt.date.today() if spec.kind is Kind.DATE else _PLACEHOLDER.get(spec.kind)
+                value = new_date(spec, existing, context) if spec.kind is Kind.DATE else _PLACEHOLDER.get(spec.kind)
+                if spec.kind is Kind.CHOICE and spec.detail:
+                    value = spec.detail[0]
+                if spec.kind is Kind.TEXT and spec.refers_to:
+                    value = unused_choice(context.choices(spec.refers_to), []) or ""
                 if spec.kind in (Kind.INT, Kind.FLOAT):
                     for meta in spec.info.metadata:
                         lo = getattr(meta, "ge", None) or getattr(meta, "gt", None)
                         if lo:
                             value = lo
+                    if spec.extra.get("new") == "cohort_families" and context.cohort_families:
+                        value = min(context.cohort_families, S.MAX_EXPECTED_FAMILIES)  # the whole cohort
             if value is not None and value is not MISSING:
                 item[spec.key] = value
     if "id" in model.model_fields and isinstance(item.get("id"), str):

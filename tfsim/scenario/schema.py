@@ -62,6 +62,45 @@ LATEST_DATE = dt.date(3000, 12, 31)
 
 _IDENT = r"^[a-z][a-z0-9_]{0,39}$"
 
+#: What the values of a key (``refers_to``) or the names of a table (``keys_refer_to``)
+#: name, so the app offers them in a list rather than as typed text: the ids of the
+#: roles, the intensity levels, or financial years.
+REFERS_TO_ROLES = {"refers_to": "roles"}
+KEYS_ARE_LEVELS = {"keys_refer_to": "levels"}
+
+
+def reference_choices(name: str, data: Any) -> list[str]:
+    """The names a key ``refers_to`` in a scenario's file data (possibly invalid), in file order.
+
+    ``roles``: the ids of the roles; ``levels``: the intensity levels; ``years``: the
+    financial years the scenario spans ('2014' = 2014/15).  Anything unreadable gives none.
+    """
+    data = data if isinstance(data, dict) else {}
+    if name == "roles":
+        roles = data.get("roles")
+        ids = [r.get("id") for r in roles if isinstance(r, dict)] if isinstance(roles, list) else []
+        return list(dict.fromkeys(i for i in ids if isinstance(i, str) and i))
+    if name == "levels":
+        families = data.get("families")
+        levels = families.get("intensity") if isinstance(families, dict) else None
+        return [k for k in levels if isinstance(k, str)] if isinstance(levels, dict) else []
+    if name == "years":
+        start, end = data.get("start_date"), data.get("end_date")
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and start <= end:
+            first = start.year - (start.month < 4)  # a financial year starts on 1 April
+            last = end.year - (end.month < 4)
+            return [str(y) for y in range(first, min(last, first + 99) + 1)]
+        return []
+    return []
+
+
+def reference_labels(name: str, data: Any) -> dict[str, str]:
+    """What each of :func:`reference_choices` is, in words: a role's name (empty for other names)."""
+    if name != "roles" or not isinstance(data, dict) or not isinstance(data.get("roles"), list):
+        return {}
+    return {r["id"]: r["name"] for r in data["roles"]
+            if isinstance(r, dict) and isinstance(r.get("id"), str) and isinstance(r.get("name"), str)}
+
 
 def _date(**kwargs: Any) -> Any:
     """A date key: any day from EARLIEST_DATE to LATEST_DATE."""
@@ -264,7 +303,7 @@ class StaffingChange(StrictModel):
     """A dated change to the staff: a planned start or leaver, a secondment, or a change of establishment."""
 
     date: dt.date = _date(description="When the change happens.")
-    role: str = Field(max_length=40, description="Role id the change applies to.")
+    role: str = Field(max_length=40, description="Role id the change applies to.", json_schema_extra=REFERS_TO_ROLES)
     action: Literal["start", "leave", "secondment", "establishment"] = Field(
         description="start: a planned starter fills a vacant post (or a new one); leave: a worker leaves; "
         "secondment: a seconded worker joins until 'until'; establishment: funded posts change."
@@ -278,6 +317,28 @@ class StaffingChange(StrictModel):
         default=None, gt=0, le=20, description="For 'establishment': multiply the funded FTE (3 = Phase 2's threefold expansion)."
     )
     label: PlainText = Field(default="", max_length=200, description="Free note, e.g. 'full-time FIP starts'.")
+
+    @classmethod
+    def fit_row(cls, row: dict, changed: str) -> dict:
+        """A row of file data (a copy) made to fit its ``action`` after key ``changed`` was set (the editor's rows).
+
+        Choosing an action drops the keys it does not take and fills in those it needs: a
+        secondment six months long, an establishment change of one FTE.
+        """
+        row = dict(row)
+        if changed != "action":
+            return row
+        action = row.get("action")
+        if action != "secondment":
+            row.pop("until", None)
+        elif not isinstance(row.get("until"), dt.date) and isinstance(row.get("date"), dt.date):
+            row["until"] = min(row["date"] + dt.timedelta(days=182), LATEST_DATE)
+        if action != "establishment":
+            row.pop("establishment_change_fte", None)
+            row.pop("establishment_factor", None)
+        elif row.get("establishment_change_fte") is None and row.get("establishment_factor") is None:
+            row["establishment_change_fte"] = 1.0
+        return row
 
     @model_validator(mode="after")
     def _fields_fit_action(self) -> "StaffingChange":
@@ -302,7 +363,8 @@ class RecruitmentFreeze(StrictModel):
     start: dt.date = _date(description="First day of the freeze.")
     end: dt.date = _date(description="Last day of the freeze.")
     roles: list[Annotated[str, Field(max_length=40)]] = Field(
-        default_factory=list, max_length=50, description="Roles frozen (empty: all roles)."
+        default_factory=list, max_length=50, description="Roles frozen (empty: all roles).",
+        json_schema_extra=REFERS_TO_ROLES,
     )
 
     @model_validator(mode="after")
@@ -383,6 +445,7 @@ class Role(StrictModel):
         default_factory=dict,
         max_length=20,
         description="Outcome chances for particular intensity levels, replacing 'outcomes' for them.",
+        json_schema_extra=KEYS_ARE_LEVELS,
     )
     step_up_probability: float = Field(
         default=0.5, ge=0, le=1, description="Chance an 'improved' family is stepped up and its intervention extended."
@@ -442,7 +505,7 @@ class Costs(StrictModel):
         default_factory=dict,
         max_length=50,
         description="Annual salary of one full-time worker, per role id (roles left out use default_salary_gbp).",
-        json_schema_extra={"unit": "£ per FTE per year"},
+        json_schema_extra={"unit": "£ per FTE per year", "keys_refer_to": "roles"},
     )
     default_salary_gbp: float = Field(
         default=25_000, ge=0, le=1e6, description="Annual salary per FTE of roles not in salary_gbp (FSW £20k to £26k).",
@@ -467,8 +530,10 @@ class Costs(StrictModel):
 class Target(StrictModel):
     """A cohort target and its deadline, e.g. all 1,370 families by May 2015."""
 
-    families: int = Field(ge=1, le=MAX_EXPECTED_FAMILIES, description="Number of families to reach.")
-    deadline: dt.date = _date(description="Last day on which the target may be met (within the scenario).")
+    families: int = Field(ge=1, le=MAX_EXPECTED_FAMILIES, description="Number of families to reach.",
+                          json_schema_extra={"new": "cohort_families"})
+    deadline: dt.date = _date(description="Last day on which the target may be met (within the scenario).",
+                              json_schema_extra={"new": "end_date"})
     measure: Literal["claims", "turned_around"] = Field(
         default="claims", description="What counts: results claims made, or families turned around at exit."
     )
@@ -558,7 +623,7 @@ class Money(StrictModel):
         default=None,
         max_length=100,
         description="Share of the fee paid on attachment, by financial year of attachment ('2013' = 2013/14); none: the framework's.",
-        json_schema_extra={"unit": "0 to 1, per year"},
+        json_schema_extra={"unit": "0 to 1, per year", "keys_refer_to": "years"},
     )
     attachment_share: Optional[float] = Field(
         default=None, ge=0, le=1, description="Attachment share for financial years not in attachment_share_by_year (none: the framework's)."
@@ -846,6 +911,7 @@ class Scenario(StrictModel):
     roles: list[Role] = Field(min_length=1, max_length=50, description="Key-worker roles and the workers in post.")
     allocation: dict[str, list[str]] = Field(
         description="For each intensity level, the roles that may take the family, in order of preference (fallback order).",
+        json_schema_extra={**KEYS_ARE_LEVELS, **REFERS_TO_ROLES},
     )
     workforce: Workforce = Field(default_factory=Workforce, description="Default turnover, recruitment and induction for every role.")
     staffing_plan: list[StaffingChange] = Field(

@@ -49,6 +49,7 @@ from .editors import (
     tooltip_for,
 )
 from .editors.base import PROBLEM_COLOUR
+from .editors.section import OptionalSection
 from .notes import NoteBook, NoteField
 from .state import ScenarioDocument
 
@@ -182,6 +183,13 @@ class ScenarioForm(QWidget):
                 self._add_row(form, at, spec)
                 continue
             unit = f" ({spec.unit})" if spec.unit else ""
+            if spec.kind == Kind.MODEL and spec.optional and any(s.required for s in fields(spec.detail)):
+                # a table left out or set whole, never half made (the target)
+                box = OptionalSection(self, spec.title + unit, at, tooltip_for(spec), spec.detail,
+                                      self.build_model_page(spec.detail, at), spec.help)
+                self.editors[at] = box
+                lay.addWidget(box)
+                continue
             box = SectionEditor(spec.title + unit, at, tooltip_for(spec))
             box_lay = QVBoxLayout(box)
             help_label = QLabel(spec.help)

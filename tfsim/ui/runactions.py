@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
+from tfsim.experiment import long_run_note
 from tfsim.scenario.bundled import bundled_scenarios_dir
 from tfsim.scenario.io import read_scenario
 
@@ -62,8 +63,31 @@ class RunActions(QObject):
         if self._busy():
             return False
         scenario = self.scenario_source()
-        return scenario is not None and self.session.run(scenario, *self.panel.run_settings(),
-                                                                precision=self.panel.precision())
+        if scenario is None or not self.confirm_long_run(scenario):
+            return False
+        return self.session.run(scenario, *self.panel.run_settings(), precision=self.panel.precision())
+
+    #: The text of the last long-run warning shown (for tests and the status bar).
+    long_run_text = ""
+
+    def confirm_long_run(self, scenario) -> bool:
+        """Before a run estimated to take over a minute, say how long and ask (True: go ahead)."""
+        runs, _seed, jobs = self.panel.run_settings()
+        note = long_run_note(scenario, runs, jobs, self.panel.precision())
+        if note is None:
+            return True
+        headline, details = note
+        self.long_run_text = f"{headline} {details}"
+        box = QMessageBox(QMessageBox.Information, "A long run", headline, QMessageBox.Ok | QMessageBox.Cancel,
+                          self.window)
+        box.setInformativeText(f"{details}\n\nCancel (beside Run) stops it at any time; the results shown now "
+                               "stay until it finishes.")
+        box.button(QMessageBox.Ok).setText("Run")
+        box.setDefaultButton(QMessageBox.Ok)
+        if box.exec() != QMessageBox.Ok:
+            self.status("Run not started.", STATUS_MS)
+            return False
+        return True
 
     def cancel_run(self) -> None:
         if self.session.cancel():

@@ -91,6 +91,9 @@ class SetValue(QUndoCommand):
         if not isinstance(other, SetValue) or not other.merge or other.path != self.path:
             return False
         self.new = copy.deepcopy(other.new)
+        # typed back to where it started (a letter typed, then deleted): the stack drops the
+        # command, so the window is no longer marked modified
+        self.setObsolete(type(self.new) is type(self.old) and self.new == self.old)
         return True
 
     def redo(self) -> None:

@@ -8,8 +8,8 @@ the form's ``refreshing`` flag is set.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from tfsim.scenario.introspect import FieldSpec
@@ -46,6 +46,37 @@ def tooltip_for(spec: FieldSpec | None) -> str:
 def problem_tooltip(base: str, messages: list[str]) -> str:
     """A tooltip with the problems (if any) after the field's own help."""
     return base + ("\n\nProblem: " + "\n".join(messages) if messages else "")
+
+
+class UndoKeys(QObject):
+    """Undo and Redo keys in a field undo the scenario's edits, not the field's own typing.
+
+    A text field has an undo of its own: Ctrl+Z put its text back but left the edit on
+    the scenario's undo stack, so the window stayed marked modified although the value
+    was as saved, and Redo did nothing.  Here the keys go to the scenario's stack (typing
+    in one field is one edit there), which puts the field back through the form.
+    """
+
+    def __init__(self, form, parent: QObject):
+        super().__init__(parent)
+        self.form = form
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() not in (QEvent.ShortcutOverride, QEvent.KeyPress):
+            return False
+        undo, redo = event.matches(QKeySequence.Undo), event.matches(QKeySequence.Redo)
+        if not (undo or redo):
+            return False
+        if event.type() == QEvent.KeyPress:  # (the override only claims the keys from the menu's shortcut)
+            stack = self.form.doc.undo_stack
+            (stack.undo if undo else stack.redo)()
+        event.accept()
+        return True
+
+
+def route_undo_keys(form, widget: QWidget) -> None:
+    """Send ``widget``'s Undo and Redo keys to the scenario's undo stack (see :class:`UndoKeys`)."""
+    widget.installEventFilter(UndoKeys(form, widget))
 
 
 class Editor:

@@ -11,7 +11,7 @@ from tfsim.scenario import schema as S
 from tfsim.scenario.introspect import MISSING, FieldSpec, field_map
 
 from ..values import fmt, parse, parse_list
-from .base import Editor, tooltip_for
+from .base import Editor, route_undo_keys, tooltip_for
 
 # ---- distribution labels -----------------------------------------------------------------
 DIST_LABELS = {
@@ -139,6 +139,7 @@ class DistributionEditor(QWidget, Editor):
             if key not in LIST_PARAMS:
                 edit.setAlignment(Qt.AlignRight)
             edit.textChanged.connect(lambda _t, k=key: self._param_edited(k))
+            route_undo_keys(self.form, edit)
             self.param_lay.addWidget(label)
             self.param_lay.addWidget(edit)
             self.params[key] = edit

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
-from tfsim.scenario.introspect import FieldSpec, humanise, new_item
+from tfsim.scenario.introspect import FieldSpec, NewItemContext, humanise, new_item
 from tfsim.scenario.rows import moved_order
 
 from .base import PROBLEM_COLOUR, Editor, error_style, problem_tooltip, tooltip_for
@@ -80,7 +80,8 @@ class PanelListEditor(QWidget, Editor):
     def add(self) -> None:
         items = copy.deepcopy(self.items())
         count = len(items)
-        items.append(new_item(self.model, items[self.tabs.currentIndex()] if items else None, items))
+        items.append(new_item(self.model, items[self.tabs.currentIndex()] if items else None, items,
+                              NewItemContext.of(self.form.doc.data)))
         self.form.doc.set_value(self.path, items, text=f"Add to {self.title}", order=moved_order(count, added=1))
         self.tabs.setCurrentIndex(len(items) - 1)
 

@@ -9,10 +9,21 @@ a new row holds; :class:`tfsim.ui.editors.table.TableEditor` does the widgets.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from tfsim.scenario.introspect import MISSING, SCALAR_KINDS, FieldSpec, Kind, classify, fields, new_item
+from tfsim.scenario.introspect import (
+    MISSING,
+    SCALAR_KINDS,
+    FieldSpec,
+    Kind,
+    NewItemContext,
+    classify,
+    fields,
+    new_item,
+    unused_choice,
+)
 
 from ..values import parse, parse_list
 
@@ -27,18 +38,33 @@ class Column:
     header: str
     kind: str  # a Kind or LIST
     help: str = ""
+    choices: tuple = ()  # the allowed values of a choice, in schema order
+    labels: tuple = ()  # what each choice means, in words (its tooltip)
+    refers_to: str = ""  # what the cell names ("roles": a role id), chosen from the scenario's
 
     @property
     def editable(self) -> bool:
         """False for a nested value a cell cannot edit (it is shown and kept as it is)."""
         return self.kind in SCALAR_KINDS or self.kind == LIST
 
+    @property
+    def chosen(self) -> bool:
+        """True for a cell whose value is picked from a list (a choice, or a name defined elsewhere)."""
+        return self.kind != LIST and bool(self.choices or self.refers_to)
+
     def parse(self, text: str) -> Any:
         return parse_list(text, "text") if self.kind == LIST else parse(text, self.kind)
 
 
+def _column(spec: FieldSpec) -> Column:
+    choices = tuple(spec.detail) if spec.kind == Kind.CHOICE and spec.detail else ()
+    labels = spec.choice_labels() if choices else {}
+    return Column(spec.key, spec.title + (f" ({spec.unit})" if spec.unit else ""), spec.kind, spec.help,
+                  choices, tuple(labels.get(c, str(c)) for c in choices), spec.refers_to)
+
+
 def _table_columns(model) -> list[Column]:
-    return [Column(s.key, s.title + (f" ({s.unit})" if s.unit else ""), s.kind, s.help) for s in fields(model)]
+    return [_column(s) for s in fields(model)]
 
 
 class Rows:
@@ -59,8 +85,16 @@ class Rows:
         """Apply an edited cell to ``rows`` (a copy); return (sub-path, value) to write."""
         raise NotImplementedError  # pragma: no cover - overridden
 
-    def new_row(self, rows: list) -> Any:  # pragma: no cover - overridden
+    def new_row(self, rows: list, context: NewItemContext | None = None) -> Any:  # pragma: no cover - overridden
+        """A row to add that is valid at once: defaults, names chosen from ``context``, dates after the rows'.
+
+        None when there is none to add: every role (or level) the rows name has a row already.
+        """
         raise NotImplementedError
+
+    def full(self) -> str:
+        """Why :meth:`new_row` gave None, in words."""
+        return "Every one is listed already."
 
     def locate(self, subpath: tuple, rows: list) -> tuple[int, str | None]:
         """(row, column key) of a problem at ``subpath`` below the table; row -1 when none."""
@@ -105,10 +139,14 @@ class TableRows(ListRows):
             rows[r].pop(column.key, None)
         else:
             rows[r][column.key] = value
+        fit = getattr(self.model, "fit_row", None)  # keys that go with the one set (a staffing change's action)
+        if fit is not None and isinstance(rows[r], dict):
+            rows[r] = fit(rows[r], column.key)
         return (r,), rows[r]
 
-    def new_row(self, rows):
-        return new_item(self.model, rows[-1] if rows else None, rows)
+    def new_row(self, rows, context=None):
+        # not a copy of the last row: a copied date breaks a table kept in date order
+        return new_item(self.model, None, rows, context)
 
 
 class NumberRows(ListRows):
@@ -116,9 +154,11 @@ class NumberRows(ListRows):
 
     item_column = VALUE
 
-    def __init__(self, item_type: Any, unit: str):
+    def __init__(self, item_type: Any, unit: str, refers_to: str = ""):
         kind = classify(item_type)[0] if item_type is not Any else Kind.FLOAT
-        self.columns = [Column(VALUE, unit or "Value", kind)]
+        self.refers_to = refers_to
+        header = unit or ("Role" if refers_to == "roles" else "Value")
+        self.columns = [Column(VALUE, header, kind, refers_to=refers_to)]
 
     def cell(self, row, key):
         return row
@@ -127,8 +167,14 @@ class NumberRows(ListRows):
         rows[r] = value if value is not MISSING else text
         return (r,), rows[r]
 
-    def new_row(self, rows):
+    def new_row(self, rows, context=None):
+        if self.refers_to:  # a name not listed yet
+            unused = [c for c in (context or NewItemContext()).choices(self.refers_to) if c not in rows]
+            return unused[0] if unused else None
         return rows[-1] if rows else 1.0
+
+    def full(self):
+        return f"Every {_NOUNS.get(self.refers_to, 'name')} is listed already."
 
 
 class KeyedRows(Rows):
@@ -163,16 +209,31 @@ class KeyedRows(Rows):
             rows[r] = (name, val)
         return (), self.store(rows)
 
-    def new_row(self, rows):
+    keys_refer_to = ""
+
+    def new_row(self, rows, context=None):
+        context = context or NewItemContext()
         names = {k for k, _ in rows}
+        choices = [c for c in context.choices(self.keys_refer_to) if c not in names] if self.keys_refer_to else []
+        if choices:  # the first level (role, year) not in the table yet
+            return choices[0], self.new_value(context)
+        if self.keys_refer_to == "years":  # the year after the last listed
+            years = [int(k) for k in names if isinstance(k, str) and k.isdigit()]
+            year = max(years) + 1 if years else dt.date.today().year
+            return (str(year), self.new_value(context)) if year <= 2099 else None
+        if self.keys_refer_to:
+            return None
         n, name = 1, "new"
         while name in names:
             n += 1
             name = f"new_{n}"
-        return name, self.new_value()
+        return name, self.new_value(context)
 
-    def new_value(self) -> Any:  # pragma: no cover - overridden
+    def new_value(self, context: NewItemContext) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def full(self):
+        return f"Every {_NOUNS.get(self.keys_refer_to, 'name')} has a row already."
 
     def locate(self, subpath, rows):
         if not subpath:
@@ -188,35 +249,47 @@ class KeyedRows(Rows):
 class KeyedNumberRows(KeyedRows):
     """Numbers keyed by name (establishment FTE per role)."""
 
-    def __init__(self, value_type: Any, unit: str):
-        self.columns = [Column(KEY, "Name", Kind.TEXT), Column(VALUE, unit or "Value", classify(value_type)[0])]
+    def __init__(self, value_type: Any, unit: str, keys_refer_to: str = ""):
+        self.keys_refer_to = keys_refer_to
+        self.columns = [Column(KEY, _KEY_HEADERS.get(keys_refer_to, "Name"), Kind.TEXT, refers_to=keys_refer_to),
+                        Column(VALUE, unit or "Value", classify(value_type)[0])]
 
-    def new_value(self):
+    def new_value(self, context):
         return 0.0
 
 
 class KeyedListRows(KeyedRows):
     """Lists keyed by name (the roles allowed for each intensity level, in order)."""
 
-    def __init__(self):
-        self.columns = [Column(KEY, "Name", Kind.TEXT), Column(VALUE, "In order of preference (comma-separated)", LIST)]
+    def __init__(self, keys_refer_to: str = "", refers_to: str = ""):
+        self.keys_refer_to, self.refers_to = keys_refer_to, refers_to
+        self.columns = [Column(KEY, _KEY_HEADERS.get(keys_refer_to, "Name"), Kind.TEXT, refers_to=keys_refer_to),
+                        Column(VALUE, "In order of preference (comma-separated)", LIST)]
 
-    def new_value(self):
-        return []
+    def new_value(self, context):
+        # a list naming no role is a problem at once: start with the first role
+        first = unused_choice(context.choices(self.refers_to), []) if self.refers_to else None
+        return [first] if first else []
 
 
 class KeyedTableRows(KeyedRows):
     """Flat tables keyed by name: a name column, then one column per key."""
 
-    def __init__(self, model):
-        self.model = model
-        self.columns = [Column(KEY, "Name", Kind.TEXT)] + _table_columns(model)
+    def __init__(self, model, keys_refer_to: str = ""):
+        self.model, self.keys_refer_to = model, keys_refer_to
+        self.columns = [Column(KEY, _KEY_HEADERS.get(keys_refer_to, "Name"), Kind.TEXT, refers_to=keys_refer_to)]
+        self.columns += _table_columns(model)
 
-    def new_value(self):
-        return new_item(self.model, None, [])
+    def new_value(self, context):
+        return new_item(self.model, None, [], context)
 
     def field_of(self, subpath):
         return subpath[1] if len(subpath) > 1 else VALUE
+
+
+#: The heading of a keyed table's name column, by what the names are.
+_KEY_HEADERS = {"roles": "Role", "levels": "Intensity level", "years": "Financial year"}
+_NOUNS = {k: v.lower() for k, v in _KEY_HEADERS.items()}
 
 
 def rows_for(spec: FieldSpec) -> Rows:
@@ -224,11 +297,11 @@ def rows_for(spec: FieldSpec) -> Rows:
     if spec.kind == Kind.LIST_TABLE:
         return TableRows(spec.detail)
     if spec.kind == Kind.LIST_SCALAR:
-        return NumberRows(spec.detail, spec.unit)
+        return NumberRows(spec.detail, spec.unit, spec.refers_to)
     if spec.kind == Kind.DICT_SCALAR:
-        return KeyedNumberRows(spec.detail, spec.unit)
+        return KeyedNumberRows(spec.detail, spec.unit, spec.keys_refer_to)
     if spec.kind == Kind.DICT_LIST:
-        return KeyedListRows()
+        return KeyedListRows(spec.keys_refer_to, spec.refers_to)
     if spec.kind == Kind.DICT_TABLE:
-        return KeyedTableRows(spec.detail)
+        return KeyedTableRows(spec.detail, spec.keys_refer_to)
     raise ValueError(f"{spec.key} is not a table ({spec.kind})")

@@ -12,28 +12,75 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
-from tfsim.scenario.introspect import MISSING, FieldSpec
+from tfsim.scenario import schema as S
+from tfsim.scenario.introspect import MISSING, FieldSpec, NewItemContext
 from tfsim.scenario.rows import moved_order
 
 from ..values import fmt
 from .base import ERROR_BRUSH, Editor, error_style, problem_tooltip, tooltip_for
-from .rows import rows_for
+from .rows import Column, rows_for
 
 ROW_HEIGHT = 26  # pixels
 MAX_HEIGHT = 330  # pixels; longer tables scroll
+COMBO_ARROW = 30  # pixels a list's arrow adds to its column
+#: How a value the list does not hold is shown (it is kept, and reported as a problem).
+UNKNOWN = {"roles": "{} (no such role)", "levels": "{} (no such level)"}
+NOT_SET = "(choose)"
+#: The data of the "(choose)" entry.  Never None: PySide6 (Python 3.11) loses a reference to
+#: None each time it hands back None item data, and the interpreter aborts after a while.
+_NO_VALUE = "\x00unset"
+
+
+class ChoiceBox(QComboBox):
+    """A list in a table cell; the wheel scrolls the form past it unless it has the focus (no edits by accident)."""
+
+    def __init__(self):
+        super().__init__()
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.shown: tuple = ()  # the options listed, to rebuild the list only when they change
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+class _NamedChoices(QStyledItemDelegate):
+    """The open list shows what each value is beside it ("fsw - Family Support Worker")."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
+        super().initStyleOption(option, index)
+        meaning = index.data(Qt.ToolTipRole)
+        if isinstance(meaning, str) and meaning:
+            option.text = f"{option.text} - {meaning}"
+
+
+class _RoomForArrow(QStyledItemDelegate):
+    """Sizes a column of lists to its widest value plus the list's arrow."""
+
+    def sizeHint(self, option, index):  # noqa: N802 - Qt's name
+        size = super().sizeHint(option, index)
+        size.setWidth(size.width() + COMBO_ARROW)
+        return size
 
 
 class TableEditor(QWidget, Editor):
     """Rows in a table widget with add, remove, up and down."""
+
+    full_message = ""  # why the last Add added nothing
 
     def __init__(self, form, path: tuple, spec: FieldSpec):
         super().__init__()
@@ -58,13 +105,20 @@ class TableEditor(QWidget, Editor):
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setToolTip(self.base_tooltip)
         self.table.itemChanged.connect(self._item_changed)
+        self._arrow = _RoomForArrow(self.table)
+        # the lists in cells, by (row, column): asking the table for a cell's widget hands back
+        # None for most cells, which costs PySide6 a reference to None (see tfsim.ui)
+        self.boxes: dict[tuple[int, int], ChoiceBox] = {}
         for i, column in enumerate(self.columns):
             if column.help:
                 self.table.horizontalHeaderItem(i).setToolTip(column.help)
+            if column.chosen:
+                self.table.setItemDelegateForColumn(i, self._arrow)
         lay.addWidget(self.table)
         buttons = QHBoxLayout()
         noun = spec.title.lower()
         # short labels so a table nested two sections deep still fits the panel
+        self.buttons: dict[str, QToolButton] = {}
         for label, slot, tip in (("Add", self.add_row, f"Add a row to {noun}"),
                                  ("Remove", self.remove_row, "Remove the selected row"),
                                  ("Up", lambda: self.move(-1), "Move the selected row up"),
@@ -74,6 +128,7 @@ class TableEditor(QWidget, Editor):
             b.setToolTip(tip)
             b.clicked.connect(slot)
             buttons.addWidget(b)
+            self.buttons[label] = b
         buttons.addStretch(1)
         lay.addLayout(buttons)
 
@@ -86,21 +141,79 @@ class TableEditor(QWidget, Editor):
     def refresh(self) -> None:
         rows = self.rows()
         self.table.blockSignals(True)
-        self.table.setRowCount(len(rows))
+        self.table.setRowCount(len(rows))  # deletes the lists of rows gone
+        self.boxes = {rc: box for rc, box in self.boxes.items() if rc[0] < len(rows)}
         for r, row in enumerate(rows):
             for c, column in enumerate(self.columns):
-                text = fmt(self.strategy.cell(row, column.key))
+                value = self.strategy.cell(row, column.key)
+                text = fmt(value)
                 item = self.table.item(r, c)
                 if item is None:
                     item = QTableWidgetItem(text)
-                    if not column.editable:
+                    if not column.editable or column.chosen:  # a list covers the cell
                         item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+                    if not column.editable:
                         item.setToolTip("Edit this value in the scenario file; it is kept as it is.")
                     self.table.setItem(r, c, item)
                 elif item.text() != text:
                     item.setText(text)
+                if column.chosen:
+                    self._show_choice(r, c, column, value)
         self.table.setFixedHeight(min(32 + ROW_HEIGHT * (len(rows) + 1), MAX_HEIGHT))
         self.table.blockSignals(False)
+
+    # ---- cells chosen from a list: a choice, or a role or level defined elsewhere --------------
+
+    def options(self, column: Column) -> list[tuple]:
+        """(value, text, tooltip) of each value a list cell may take, in the order the scenario gives them."""
+        if column.choices:  # "start - a planned starter..." is shown as "start", the rest beside it when open
+            return [(c, str(c), label.removeprefix(f"{c} - ") if label != str(c) else "")
+                    for c, label in zip(column.choices, column.labels)]
+        data = self.form.doc.data
+        names = S.reference_labels(column.refers_to, data)
+        return [(n, n, names.get(n, "")) for n in S.reference_choices(column.refers_to, data)]
+
+    def _show_choice(self, r: int, c: int, column: Column, value) -> None:
+        options = self.options(column)
+        if value is MISSING or value is None or value == "":
+            options = [(_NO_VALUE, NOT_SET, "Not set yet: choose one.")] + options
+        elif value not in [v for v, _, _ in options]:  # kept as it is, and reported as a problem
+            options = [(value, UNKNOWN.get(column.refers_to, "{}").format(fmt(value)), "")] + options
+        combo = self.boxes.get((r, c))
+        if combo is None:
+            combo = ChoiceBox()
+            combo.setItemDelegate(_NamedChoices(combo))
+            combo.activated.connect(lambda _i, box=combo, col=c: self._chose(box, col))
+            self.table.setCellWidget(r, c, combo)
+            self.boxes[(r, c)] = combo
+        key = tuple((repr(v), t, tip) for v, t, tip in options)
+        blocked = combo.blockSignals(True)
+        if combo.shown != key:
+            combo.clear()
+            for v, t, tip in options:
+                combo.addItem(t, v)
+                if tip:
+                    combo.setItemData(combo.count() - 1, tip, Qt.ToolTipRole)
+            combo.shown = key
+            # the open list as wide as its widest line (the cell is narrower)
+            combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
+        combo.setCurrentIndex(next((i for i, (v, _, _) in enumerate(options) if v == value and
+                                    type(v) is type(value)), 0))
+        combo.blockSignals(blocked)
+
+    def _chose(self, combo: QComboBox, c: int) -> None:
+        """A value picked from the list in a cell: written like a typed one (one undoable edit)."""
+        r = next((rc[0] for rc, box in self.boxes.items() if box is combo), -1)  # its row now (rows move)
+        i = combo.currentIndex()
+        if i < 0:
+            return
+        value = combo.itemData(i)
+        rows = copy.deepcopy(self.rows())
+        if value == _NO_VALUE or not 0 <= r < len(rows):
+            return
+        column = self.columns[c]
+        sub, new = self.strategy.edit(rows, r, column, value, fmt(value))
+        self.form.doc.set_value(self.path + sub, new, text=f"Choose {column.header}")
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
         if self.form.refreshing:
@@ -117,12 +230,20 @@ class TableEditor(QWidget, Editor):
         rows = sorted({i.row() for i in self.table.selectedIndexes()})
         return rows[0] if rows else self.table.currentRow()
 
-    def add_row(self) -> None:
+    def add_row(self) -> bool:
+        """Add a row that is valid as it stands (False, and say why beside Add, when there is none to add)."""
         rows = copy.deepcopy(self.rows())
-        rows.append(self.strategy.new_row(rows))
+        new = self.strategy.new_row(rows, NewItemContext.of(self.form.doc.data))
+        if new is None:
+            self.full_message = self.strategy.full()
+            button = self.buttons["Add"]
+            QToolTip.showText(button.mapToGlobal(button.rect().bottomLeft()), self.full_message, button)
+            return False
+        rows.append(new)
         self.form.doc.set_value(self.path, self.strategy.store(rows), text="Add row",
                                 order=moved_order(len(rows) - 1, added=1))
         self.table.selectRow(len(rows) - 1)
+        return True
 
     def remove_row(self) -> None:
         r = self.selected_row()
@@ -154,6 +275,9 @@ class TableEditor(QWidget, Editor):
                 if it is not None:
                     it.setBackground(QBrush())
                     it.setToolTip("")
+        for (_r, c), box in self.boxes.items():
+            box.setStyleSheet("")
+            box.setToolTip(self.columns[c].help)
         whole = []
         for sub, msg in items:
             r, c = self._cell_for(sub)
@@ -165,6 +289,10 @@ class TableEditor(QWidget, Editor):
                 if it is not None:
                     it.setBackground(ERROR_BRUSH)
                     it.setToolTip(msg)
+                box = self.boxes.get((r, cc))
+                if box is not None:  # the list covers the cell's colour: mark the list
+                    box.setStyleSheet(error_style(box))
+                    box.setToolTip(msg)
         self.table.blockSignals(False)
         self.table.setStyleSheet(error_style(self.table) if whole else "")
         self.table.setToolTip(problem_tooltip(self.base_tooltip, whole))
@@ -177,3 +305,6 @@ class TableEditor(QWidget, Editor):
             item = self.table.item(r, c if c is not None else 0)  # the bad column may be off to the right
             if item is not None:
                 self.table.scrollToItem(item)
+            box = self.boxes.get((r, c if c is not None else 0))
+            if box is not None:
+                box.setFocus(Qt.OtherFocusReason)
