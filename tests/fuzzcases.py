@@ -42,6 +42,9 @@ from pathlib import Path
 import tomli_w
 
 from tfsim import charts, cli
+from tfsim.export import FORMULA_STARTS, is_number
+
+from helpers import descendants, running
 from tfsim.model import simulate
 from tfsim.scenario import read_scenario
 from tfsim.scenario.bundled import bundled_scenarios
@@ -234,17 +237,9 @@ def _check_exports(outcome: Outcome, scenario, first, folder: Path) -> Outcome:
         if path.suffix == ".csv":
             for row in csv.reader(path.open(encoding="utf-8")):
                 for cell in row:
-                    if cell.startswith(("=", "+", "-", "@", "\t", "\r")) and not _is_number(cell):
+                    if cell.startswith(FORMULA_STARTS) and not is_number(cell):
                         return _fail(outcome, "live_formula", f"{path.name}: {cell!r}")
     return outcome
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _fail(outcome: Outcome, status: str, detail: str) -> Outcome:
@@ -818,28 +813,6 @@ def _check_fault(rng: random.Random, folder: Path) -> Outcome:
     return outcome
 
 
-def _descendants(pid: int) -> set[int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {p for p, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 OUTPUTS = {"summary.csv", "monthly.csv", "run.json", "forecast.png"}
 
 
@@ -860,25 +833,25 @@ def check_signal(rng: random.Random, folder: Path, pythonpath: str | None = None
     proc = subprocess.Popen([sys.executable, "-c", "import sys; from tfsim.cli import main; sys.exit(main())", "run", scenario, "-n", str(rng.choice([20, 200])), "--jobs",
                              "2", "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(rng.uniform(0.3, 4.0))  # any moment: starting, simulating, writing or done
-    family = _descendants(proc.pid)
+    family = descendants(proc.pid)
     proc.send_signal(sig)
     sent = time.monotonic()
     outcome = Outcome("refused", "signal")
     try:
         _, err = proc.communicate(timeout=20)
     except subprocess.TimeoutExpired:
-        for pid in _descendants(proc.pid) | {proc.pid}:
+        for pid in descendants(proc.pid) | {proc.pid}:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         proc.communicate()
         return _fail(outcome, "hang", f"{sig.name}: the pipes stayed open 20 s")
     seconds = time.monotonic() - sent
     deadline = time.monotonic() + 5
-    while any(_running(p) for p in family) and time.monotonic() < deadline:
+    while any(running(p) for p in family) and time.monotonic() < deadline:
         time.sleep(0.02)
     text = err.decode("utf-8", "replace")
-    if any(_running(p) for p in family):
-        return _fail(outcome, "orphan", f"{sig.name}: {[p for p in family if _running(p)]} still running")
+    if any(running(p) for p in family):
+        return _fail(outcome, "orphan", f"{sig.name}: {[p for p in family if running(p)]} still running")
     if seconds > 5:
         return _fail(outcome, "slow_exit", f"{sig.name}: {seconds:.1f} s")
     if "Traceback" in text:

@@ -61,3 +61,30 @@ def mmc_scenario(servers: int, arrivals_per_month: float, mean_months: float, ye
 
 
 MONTH = DAYS_PER_MONTH
+
+
+# ---- processes (Linux /proc): what a run leaves behind -----------------------------------------
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process descended from ``pid`` now (from /proc)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

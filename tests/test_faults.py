@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import SCENARIOS
+from helpers import SCENARIOS, descendants, running
 
 from tfsim import cli, export, files
 
@@ -32,31 +32,6 @@ def _env() -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
     env.pop("TFSIM_DEBUG", None)
     return env
-
-
-def _children(pid: int) -> set[int]:
-    """Every live process descended from ``pid`` (from /proc)."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {p for p, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _wait_for(condition, timeout: float, what: str):
@@ -75,7 +50,7 @@ def _start_pool_run(tmp_path):
                              "--out", str(out)], cwd=tmp_path, env=_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     # the two workers are grandchildren (the fork server starts them); wait until both are running
-    workers = _wait_for(lambda: (lambda d: d if len(d) >= 4 else None)(_children(proc.pid)), 60,
+    workers = _wait_for(lambda: (lambda d: d if len(d) >= 4 else None)(descendants(proc.pid)), 60,
                         "the pool's worker processes")
     return proc, out, workers
 
@@ -92,7 +67,7 @@ def test_a_signal_ends_a_pool_run_with_its_workers_and_no_outputs(tmp_path, sig,
     assert proc.returncode == code
     assert stderr.decode().rstrip().endswith(word)
     assert b"Traceback" not in stderr
-    _wait_for(lambda: not any(_alive(p) for p in workers), 5, "the workers to end")
+    _wait_for(lambda: not any(running(p) for p in workers), 5, "the workers to end")
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == []
 
@@ -102,7 +77,7 @@ def test_kill_9_of_a_run_ends_its_workers(tmp_path):
     proc, _out, workers = _start_pool_run(tmp_path)
     proc.kill()
     proc.communicate(timeout=5)  # the workers see their owner gone and end, closing the pipes
-    _wait_for(lambda: not any(_alive(p) for p in workers), 5, "the workers to end")
+    _wait_for(lambda: not any(running(p) for p in workers), 5, "the workers to end")
 
 
 # ---- a failed run leaves the earlier outputs whole ----------------------------------------------

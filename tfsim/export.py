@@ -34,7 +34,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (``-3``, ``+1e5``): a spreadsheet shows it, never runs it."""
     try:
         float(text)
     except ValueError:
@@ -44,7 +45,7 @@ def _is_number(text: str) -> bool:
 
 def csv_text(value):
     """A CSV cell: text a spreadsheet would run as a formula (``=HYPERLINK(...)``) gets a leading ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not is_number(value):
         return "'" + value
     return value
 

@@ -36,7 +36,8 @@ def file_mode_for(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (this one, or another user's, counts): whose temporary or recovery file it is."""
     if pid == os.getpid():
         return True
     try:
@@ -66,7 +67,7 @@ def remove_stale(folder: str | os.PathLike) -> list[Path]:
         return removed
     for entry in entries:
         pid = temporary_owner(entry.name)
-        if pid is None or _alive(pid):
+        if pid is None or process_alive(pid):
             continue
         try:
             if entry.is_dir(follow_symlinks=False):

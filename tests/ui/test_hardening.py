@@ -114,7 +114,7 @@ def test_edits_are_autosaved_and_offered_back_after_a_crash(window, qtbot, monke
     window.form.editors[("name",)].w.setText("Edited before the crash")
     qtbot.waitUntil(lambda: window.recovery.path.exists(), timeout=5000)
     assert "Edited before the crash" in window.recovery.path.read_text()
-    monkeypatch.setattr(recovery, "_alive", lambda pid: pid != 999999999)
+    monkeypatch.setattr(recovery, "process_alive", lambda pid: pid != 999999999)
 
     other = MainWindow()  # the next start
     qtbot.addWidget(other)
@@ -144,7 +144,7 @@ def test_recovered_edits_keep_the_notes_as_they_were_before_the_crash(window, qt
     roles.remove()  # the FIP goes, with its notes
     window.form.notebook.set_note(("engagement", "refusal_probability"), "ASSUMPTION: as Maidstone")
     window.recovery.save_now()
-    monkeypatch.setattr(recovery, "_alive", lambda pid: pid != 999999998)
+    monkeypatch.setattr(recovery, "process_alive", lambda pid: pid != 999999998)
 
     other = MainWindow()
     qtbot.addWidget(other)

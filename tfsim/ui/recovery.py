@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer
 
-from tfsim.files import atomic_write_text
+from tfsim.files import atomic_write_text, process_alive
 
 AUTOSAVE_MS = 2000
 _NAME = re.compile(r"^autosave-(\d+)\.toml$")
@@ -26,23 +26,11 @@ def recovery_folder() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)) / "recovery"
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
 def left_behind() -> list[Path]:
     """Recovery files of app processes that have ended, newest first."""
     folder = recovery_folder()
     try:
-        found = [p for p in folder.iterdir() if (m := _NAME.match(p.name)) and not _alive(int(m.group(1)))]
+        found = [p for p in folder.iterdir() if (m := _NAME.match(p.name)) and not process_alive(int(m.group(1)))]
     except OSError:
         return []
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
