@@ -400,15 +400,7 @@ class CaseFlow:
         now = self._sched.now
         role.busy_t.append(now)
         role.busy_d.append(-1)
-        # self._close(fam, outcome), inlined on this hot path
-        fam.state = CLOSED
-        fam.closed = now
-        fam.outcome = outcome
-        self._log_close_t(now)
-        self._log_close_kind(outcome)
-        self._log_close_started(fam.started)
-        if outcome == TURNED_AROUND and self.on_turned_around is not None:
-            self.on_turned_around(fam, now)
+        self._close(fam, outcome)
         self._free_slot(w)
 
     def _close(self, fam: Family, outcome: int) -> None:
