@@ -62,8 +62,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from types import SimpleNamespace
 from bisect import bisect_left, bisect_right
+from types import SimpleNamespace
 from typing import Callable
 
 import numpy as np
@@ -192,10 +192,6 @@ class ClaimsBook:
         #: Re-referred Family record id -> original Family record id.
         self.origin: dict[int, int] = {}
         self._log = ClaimLog()  # the claims, as columns
-        log = self._log  # appended to once a claim: bound methods looked up once
-        self._append = (log.kind.append, log.family.append, log.root.append, log.exited.append,
-                        log.achieved.append, log.eligible.append, log.claimed.append, log.paid.append,
-                        log.amount.append)
         self.voided: list[tuple[float, int]] = []  # (time the relapse came to light, root)
         self.rereferrals: list[float] = []
         self._committed: dict[int, float] = {}  # root -> results £ claimed (not void)
@@ -374,16 +370,7 @@ class ClaimsBook:
         windows = self._windows
         i = bisect_left(windows, eligible)  # next_window, inlined: once a claim
         claimed = windows[i] if i < len(windows) else float("inf")
-        a = self._append
-        a[0](kind)
-        a[1](fid)
-        a[2](root)
-        a[3](exited)
-        a[4](achieved)
-        a[5](eligible)
-        a[6](claimed)
-        a[7](claimed + self.payment_lag)
-        a[8](amount)
+        self._log.add(kind, fid, root, exited, achieved, eligible, claimed, claimed + self.payment_lag, amount)
 
     def _on_rerefer(self, fam, _tag) -> None:
         new = self._rerefer(fam)

@@ -155,6 +155,19 @@ class ClaimLog:
     def __len__(self) -> int:
         return len(self.kind)
 
+    def add(self, kind: int, family: int, root: int, exited: float, achieved: float, eligible: float,
+            claimed: float, paid: float, amount: float) -> None:
+        """Append one claim (kind code, Family record ids, clock days, £)."""
+        self.kind.append(kind)
+        self.family.append(family)
+        self.root.append(root)
+        self.exited.append(exited)
+        self.achieved.append(achieved)
+        self.eligible.append(eligible)
+        self.claimed.append(claimed)
+        self.paid.append(paid)
+        self.amount.append(amount)
+
     def rows(self):
         """Each claim so far as a :class:`~tfsim.model.entities.Claim`, in order."""
         return ClaimColumns.of(self).rows()
