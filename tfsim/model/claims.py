@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from array import array
 from bisect import bisect_left, bisect_right
 from types import SimpleNamespace
 from typing import Callable
@@ -192,7 +193,7 @@ class ClaimsBook:
         #: Re-referred Family record id -> original Family record id.
         self.origin: dict[int, int] = {}
         self._log = ClaimLog()  # the claims, as columns
-        self.voided: list[tuple[float, int]] = []  # (time the relapse came to light, root)
+        self._voided: list[tuple[float, int]] = []  # (time the relapse came to light, root)
         self.rereferrals: list[float] = []
         self._committed: dict[int, float] = {}  # root -> results £ claimed (not void)
         self._main: set[int] = set()  # roots with a sustained main result
@@ -231,6 +232,19 @@ class ClaimsBook:
                 ([WAITING, REFERRED] if dm.while_waiting else []) + ([REFUSED] if dm.while_refused else [])
                 + ([IN_SERVICE] if dm.while_in_service else []) + ([CLOSED] if dm.after_closure else []))
 
+        # Laying out in bulk: without results outside an exit, a family turned around for the
+        # first time (not a re-referral) that will not be referred again has a timeline that
+        # depends only on its own draws and times, and no other family's depends on it.  Such
+        # families wait in ``_pending`` and are laid out together with NumPy (:meth:`_settle`);
+        # ``_keys`` and ``_void_keys`` put every row back in the order of the calls.
+        self._bulk = not self.matching and self.job_hazard <= 0
+        self._rerefer_on = relapse and m.rereferral_probability > 0
+        self._pending: list[tuple[int, float, float, int, int]] = []  # (id, turned around, started, needs, referral)
+        self._bulk_attached: list[tuple[np.ndarray, np.ndarray]] = []  # (ids, first starts) laid out in bulk
+        self._settled = 0  # families laid out in bulk so far
+        self._keys = array("q")  # per row of the log: 2 x (bulk families before it) (+1 if in bulk)
+        self._void_keys: list[int] = []  # the same, per voided result
+
     # ---- fees ------------------------------------------------------------------------------
 
     def root_of(self, fid: int) -> int:
@@ -238,7 +252,15 @@ class ClaimsBook:
 
     def fees_of(self, root: int) -> tuple[float, float]:
         """(attachment, results) of a family with a result, set by the year it was attached (or matched, if never)."""
-        return self.schedule.fees_at(self._attached[root])
+        self._settle()
+        attached = self._attached.get(root)
+        for ids, started in self._bulk_attached if attached is None else ():
+            (at,) = np.flatnonzero(ids == root).tolist() or (None,)
+            if at is not None:
+                attached = float(started[at])
+        if attached is None:
+            raise KeyError(root)
+        return self.schedule.fees_at(attached)
 
     def next_window(self, t: float) -> float:
         """The first claim window at or after ``t`` (days; inf after the last)."""
@@ -249,11 +271,38 @@ class ClaimsBook:
     # ---- the timeline ----------------------------------------------------------------------
 
     def turned_around(self, fam: Family, now: float) -> None:
-        """Lay out the claim timeline of ``fam``, turned around at ``now`` (days).
+        """``fam`` is turned around at ``now`` (days): lay out its claim timeline.
 
-        Called for every family turned around, so it reads the draws it uses (the first of
-        each process, which the family's block holds) straight from the block, and the
-        fee of the year of attachment from the schedule's table.
+        A family whose timeline depends on nothing but its own draws and times (the usual
+        case) waits in a list and is laid out with the others in bulk when the claims are
+        read (:meth:`_settle`); one whose timeline can change the run (it may be referred
+        again) or depends on its earlier episodes (a re-referral) is laid out now.
+        """
+        if self._bulk:
+            pending = self._pending
+            fid = fam.id
+            if fid not in self.origin:
+                d, j = fam.draws, fam.j
+                c = self._c
+                if not (self._rerefer_on and d[c.at_relapse][j] < c.p_relapse and d[c.at_rerefer][j] < c.p_rerefer):
+                    # what the bulk layout reads, taken while the record is at hand
+                    pending.append((fid, now, fam.started, fam.needs, d.first + j))
+                    return
+            # its rows sort after the pending families' before it, before the next one's
+            key = 2 * (self._settled + len(pending))
+            rows, voids = len(self._log), len(self._voided)
+            self._lay_out(fam, now)
+            self._keys.extend([key] * (len(self._log) - rows))
+            self._void_keys.extend([key] * (len(self._voided) - voids))
+            return
+        self._lay_out(fam, now)
+
+    def _lay_out(self, fam: Family, now: float) -> None:
+        """Lay out the claim timeline of ``fam``, turned around at ``now`` (days), one family at a time.
+
+        It reads the draws it uses (the first of each process, which the family's block
+        holds) straight from the block, and the fee of the year of attachment from the
+        schedule's table.
         """
         fid = fam.id
         root = self.origin.get(fid, fid)
@@ -291,7 +340,7 @@ class ClaimsBook:
         p = c.p_relapse
         if sustain > 0 and p and d[c.at_relapse][j] < p:
             seen = max(achieved + d[c.at_relapse_time][j] * sustain, follow)
-            self.voided.append((seen, root))
+            self._voided.append((seen, root))
             if c.p_rerefer and d[c.at_rerefer][j] < c.p_rerefer:
                 self._scheduler.at(seen - now + d[c.at_rerefer_delay][j], self._on_rerefer, fam)
             return
@@ -320,7 +369,7 @@ class ClaimsBook:
         long = m.long_sustain_share > 0 and draw(fam, self.f_job_long) < m.long_sustain_share
         sustain = LONG_SUSTAIN_WEEKS * DAYS_PER_WEEK if long else self.employment_sustain
         if sustain > 0 and m.relapse_probability > 0 and draw(fam, self.f_job_relapse) < m.relapse_probability:
-            self.voided.append((now + draw(fam, self.f_job_relapse_time) * sustain, root))
+            self._voided.append((now + draw(fam, self.f_job_relapse_time) * sustain, root))
             return
         _, results = self._fees_for(fam, root, now)
         self._main.add(root)
@@ -343,7 +392,7 @@ class ClaimsBook:
         sustain = self.match_sustain
         p, draw = self.money.relapse_probability, self._draws.value
         if sustain > 0 and p > 0 and draw(fam, self.f_match_relapse) < p:
-            self.voided.append((now + draw(fam, self.f_match_relapse_time) * sustain, root))
+            self._voided.append((now + draw(fam, self.f_match_relapse_time) * sustain, root))
             return
         _, results = self._fees_for(fam, root, now)
         self._main.add(root)
@@ -359,7 +408,21 @@ class ClaimsBook:
     @property
     def claims(self) -> list[Claim]:
         """The claims so far, in the order they were laid out."""
-        return list(self._log.rows())
+        return list(self._columns().rows())
+
+    @property
+    def voided(self) -> list[tuple[float, int]]:
+        """``(time the relapse came to light, root)`` of every result that relapsed so far, in order."""
+        self._settle()
+        if not self._bulk:
+            return list(self._voided)
+        order = np.argsort(np.asarray(self._void_keys, dtype=np.int64), kind="stable")
+        return [self._voided[k] for k in order.tolist()]
+
+    def _columns(self) -> ClaimColumns:
+        self._settle()
+        order = np.argsort(np.frombuffer(self._keys, dtype=np.int64), kind="stable") if self._bulk else None
+        return ClaimColumns.of(self._log, self.outside_exit, order)
 
     def _record(self, kind: int, fid, root, exited, achieved, eligible, amount, cap) -> None:
         """Record a claim of kind code ``kind`` and ``amount`` (£, to the penny), held within what is left of the family's ``cap``."""
@@ -377,6 +440,97 @@ class ClaimsBook:
         self.origin[new.id] = self.root_of(fam.id)
         self.rereferrals.append(self._scheduler.now)
 
+    # ---- laying out in bulk ------------------------------------------------------------------
+
+    def _settle(self) -> None:
+        """Lay out the timelines of the pending families, as :meth:`_lay_out` would one by one.
+
+        Each is a first turn-around of its root with no re-referral to come, so nothing is
+        claimed, committed or voided for its root yet: the arithmetic is :meth:`_lay_out`'s,
+        elementwise in the same order of operations (so the same floats), and the few amounts
+        that need rounding are rounded as :meth:`_record` rounds them.
+        """
+        fams = self._pending
+        if not fams:
+            return
+        n, base = len(fams), self._settled
+        self._pending = []
+        self._settled += n
+
+        fid, now, started, needs, index = (np.array(column) for column in zip(*fams))
+        draws, c, fees = self._draws, self._c, self.schedule
+
+        def col(f):
+            return draws.column(f, index)
+
+        self._bulk_attached.append((fid, started))
+        # the fees of the year of attachment, from the schedule's table
+        year = np.searchsorted(np.asarray(fees.year_starts, dtype=float), started, side="right") - 1
+        table = (year >= 0) & (started < self._horizon)
+        results = np.asarray([f[1] for f in fees.year_fees] + [0.0], dtype=float)[np.where(table, year, -1)]
+        progress = np.asarray(fees.year_progress + [0.0], dtype=float)[np.where(table, year, -1)]
+        for k in np.flatnonzero(~table).tolist():
+            results[k] = r = fees.fees_at(started[k])[1]
+            progress[k] = round(r - fees.ptw, 2)
+
+        achieved = now + self.lag_days if self.lag_days >= 0 else now + col(self.f_lag)
+        if c.during:
+            during = col(self.f_during) < c.during
+            achieved = np.where(during, started + col(self.f_during_time) * (now - started), achieved)
+        follow = now + self.follow_up
+        workless = (needs & self.workless_bit) != 0
+        employment = np.zeros(n, dtype=bool)
+        if self.workless_bit:
+            p = np.where(col(self.f_support) < c.support_share, c.p_supported, c.p_unsupported)
+            employment = workless & (col(self.f_employment) < p)
+        long = np.zeros(n, dtype=bool)
+        if c.long_share:
+            long = employment & (col(self.f_long) < c.long_share)
+        sustain = np.where(employment, np.where(long, LONG_SUSTAIN_WEEKS * DAYS_PER_WEEK, self.employment_sustain),
+                           self.progress_sustain)
+        kind = np.where(employment, _EMPLOYMENT, _PROGRESS)
+        amount = np.where(employment, results, progress)
+        ptw = np.zeros(n, dtype=bool)
+        if c.p_ptw:
+            ptw = workless & ~employment & (col(self.f_ptw) < c.p_ptw)
+        relapse = np.zeros(n, dtype=bool)
+        if c.p_relapse:
+            relapse = (sustain > 0) & (col(self.f_relapse) < c.p_relapse)
+        key = 2 * (base + np.arange(n, dtype=np.int64)) + 1
+
+        committed = np.zeros(n)  # £ claimed for the family before its main result: its progress to work
+        rows = []  # (mask, kind, eligible, amount), in the order _lay_out records them
+        if ptw.any():
+            rows.append((ptw, np.full(n, _PROGRESS_TO_WORK), np.maximum(achieved, follow), np.full(n, fees.ptw)))
+        main = ~relapse
+        rows.append((main, kind, np.maximum(achieved + sustain, follow), amount))
+        for mask, kinds, eligible, amounts in rows:
+            held, cap, prior = amounts[mask], results[mask], committed[mask]
+            for k in np.flatnonzero((prior != 0) | ~((0.0 <= held) & (held <= cap))).tolist():
+                held[k] = round(max(0.0, min(held[k], cap[k] - prior[k])), 2)
+            committed[mask] += held
+            self._add_rows(kinds[mask], fid[mask], now[mask], achieved[mask], eligible[mask], held, key[mask])
+        if c.p_relapse and relapse.any():
+            seen = np.maximum(achieved + col(self.f_relapse_time) * sustain, follow)
+            self._voided.extend(zip(seen[relapse].tolist(), fid[relapse].tolist()))
+            self._void_keys.extend(key[relapse].tolist())
+        # (a root laid out in bulk has no later episode, so the book's per-root sets and sums
+        # that guard later episodes are left as they are)
+
+    def _add_rows(self, kind, fid, exited, achieved, eligible, amount, key) -> None:
+        """Append claims laid out in bulk (arrays; each family is its own root) to the log."""
+        windows = self.windows
+        i = np.searchsorted(windows, eligible, side="left")  # next_window, elementwise
+        claimed = np.where(i < len(windows), np.append(windows, np.inf)[i], np.inf)
+        log = self._log
+        for name, values in (("kind", kind), ("family", fid), ("root", fid), ("exited", exited),
+                             ("achieved", achieved), ("eligible", eligible), ("claimed", claimed),
+                             ("paid", claimed + self.payment_lag), ("amount", amount)):
+            column = getattr(log, name)
+            column.frombytes(np.ascontiguousarray(values, dtype=np.int64 if column.typecode == "q" else float)
+                             .tobytes())
+        self._keys.frombytes(np.ascontiguousarray(key, dtype=np.int64).tobytes())
+
     # ---- the end of the run -----------------------------------------------------------------
 
     def close(self) -> None:
@@ -385,7 +539,7 @@ class ClaimsBook:
 
     def record(self) -> ClaimsRecord:
         """The claims as they stand, for the snapshot."""
-        return ClaimsRecord.of(ClaimColumns.of(self._log, self.outside_exit), self.origin, self.voided,
+        return ClaimsRecord.of(self._columns(), self.origin, self.voided,
                                self.rereferrals, self.outside_exit)
 
 

@@ -117,13 +117,20 @@ class ClaimColumns:
     outside: np.ndarray
 
     @classmethod
-    def of(cls, columns: "ClaimLog", outside_exit=()) -> "ClaimColumns":
-        """The columns of the claims laid out in ``columns`` during a run."""
+    def of(cls, columns: "ClaimLog", outside_exit=(), order: np.ndarray | None = None) -> "ClaimColumns":
+        """The columns of the claims laid out in ``columns`` during a run (rows taken in ``order``, if given).
+
+        ``outside_exit`` holds positions in the result, after ``order``.
+        """
         n = len(columns.kind)
         outside = np.zeros(n, dtype=bool)
         outside[list(outside_exit)] = True
-        return cls(**{name: _frozen(np.array(getattr(columns, name), dtype=dtype))
-                      for name, dtype in ClaimLog.COLUMNS}, outside=_frozen(outside))
+
+        def column(name, dtype):
+            values = np.array(getattr(columns, name), dtype=dtype)
+            return _frozen(values if order is None else values[order])
+
+        return cls(**{name: column(name, dtype) for name, dtype in ClaimLog.COLUMNS}, outside=_frozen(outside))
 
     def rows(self):
         """Each claim as a :class:`~tfsim.model.entities.Claim`, in order."""

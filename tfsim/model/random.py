@@ -171,6 +171,8 @@ class FamilyDraws:
         # blocks read for rare draws (a few of their values are read)
         self._values: dict[tuple[int, int, int, int], np.ndarray] = {}
         self._uniforms: dict[tuple[str, int, int, int], np.ndarray] = {}
+        #: the blocks made so far (generation 0), by block number
+        self.blocks: dict[int, DrawBlock] = {}
         self._started = False
 
     def field(self, name: str, width: int = 1, transform: Transform | None = None) -> Field:
@@ -216,7 +218,20 @@ class FamilyDraws:
                     u = drawn[f.name, k] = self.uniforms(f.name, k, 0, block)
                 values = f.transform(u) if f.transform is not None else u
                 columns.append(array("d", np.ascontiguousarray(values, dtype=float).tobytes()))
-        return DrawBlock(columns, block * FAMILY_BLOCK, 0)
+        made = self.blocks[block] = DrawBlock(columns, block * FAMILY_BLOCK, 0)
+        return made
+
+    def column(self, f: Field, index: np.ndarray) -> np.ndarray:
+        """Draw 0 of ``f`` (its block holds it) for the generation-0 families of referral ``index`` (an array)."""
+        block, j = np.divmod(index, FAMILY_BLOCK)
+        if len(self.blocks) == 1:
+            (only,) = self.blocks.values()
+            return np.frombuffer(only[f.at], dtype=float)[j]
+        out = np.empty(len(index))
+        for b, columns in self.blocks.items():
+            here = block == b
+            out[here] = np.frombuffer(columns[f.at], dtype=float)[j[here]]
+        return out
 
     def row(self, index: int, generation: int) -> DrawBlock:
         """The draws of the family with referral ``index`` in ``generation`` (its re-referral), as a block of one."""
