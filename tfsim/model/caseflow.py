@@ -281,8 +281,7 @@ class CaseFlow:
         remaining = max(0.0, fam.end_at - now)
         del w.families[fam.id]
         w.load -= 1
-        w.role.busy_t.append(now)
-        w.role.busy_d.append(-1)
+        w.role.busy.append(-now)
         fam.worker = None
         fam.episode += 1  # the old worker's end-of-intervention event no longer applies
         if self.f_disengage is not None:
@@ -315,8 +314,7 @@ class CaseFlow:
             self.log.max_load_exceeded = True
         w.families[fam.id] = fam
         role = w.role
-        role.busy_t.append(now)
-        role.busy_d.append(1)
+        role.busy.append(now)
         if fam.started < 0:
             fam.started = now
             self._log_first_start(now)
@@ -398,8 +396,7 @@ class CaseFlow:
         w.load -= 1
         role = w.role
         now = self._sched.now
-        role.busy_t.append(now)
-        role.busy_d.append(-1)
+        role.busy.append(-now)
         self._close(fam, outcome)
         self._free_slot(w)
 

@@ -239,7 +239,7 @@ class ClaimsBook:
         # ``_keys`` and ``_void_keys`` put every row back in the order of the calls.
         self._bulk = not self.matching and self.job_hazard <= 0
         self._rerefer_on = relapse and m.rereferral_probability > 0
-        self._pending: list[tuple[int, float, float, int, int]] = []  # (id, turned around, started, needs, referral)
+        self._pending = self._pending_columns()
         self._bulk_attached: list[tuple[np.ndarray, np.ndarray]] = []  # (ids, first starts) laid out in bulk
         self._settled = 0  # families laid out in bulk so far
         self._keys = array("q")  # per row of the log: 2 x (bulk families before it) (+1 if in bulk)
@@ -279,17 +279,19 @@ class ClaimsBook:
         again) or depends on its earlier episodes (a re-referral) is laid out now.
         """
         if self._bulk:
-            pending = self._pending
             fid = fam.id
             if fid not in self.origin:
                 d, j = fam.draws, fam.j
                 c = self._c
                 if not (self._rerefer_on and d[c.at_relapse][j] < c.p_relapse and d[c.at_rerefer][j] < c.p_rerefer):
-                    # what the bulk layout reads, taken while the record is at hand
-                    pending.append((fid, now, fam.started, fam.needs, d.first + j))
+                    # what the bulk layout reads, taken while the record is at hand, as numbers:
+                    # the record id, referral index and whether it is workless in one integer
+                    self._pend_code((fid << 32 | d.first + j) << 1 | (fam.needs & self.workless_bit != 0))
+                    self._pend_now(now)
+                    self._pend_started(fam.started)
                     return
             # its rows sort after the pending families' before it, before the next one's
-            key = 2 * (self._settled + len(pending))
+            key = 2 * (self._settled + len(self._pending[0]))
             rows, voids = len(self._log), len(self._voided)
             self._lay_out(fam, now)
             self._keys.extend([key] * (len(self._log) - rows))
@@ -450,14 +452,16 @@ class ClaimsBook:
         elementwise in the same order of operations (so the same floats), and the few amounts
         that need rounding are rounded as :meth:`_record` rounds them.
         """
-        fams = self._pending
-        if not fams:
+        codes, now, started = (np.frombuffer(a, dtype=np.int64 if a.typecode == "q" else float)
+                               for a in self._pending)
+        n, base = len(codes), self._settled
+        if not n:
             return
-        n, base = len(fams), self._settled
-        self._pending = []
+        self._pending = self._pending_columns()
         self._settled += n
-
-        fid, now, started, needs, index = (np.array(column) for column in zip(*fams))
+        workless = (codes & 1) == 1
+        index = (codes >> 1) & 0xFFFFFFFF
+        fid = codes >> 33
         draws, c, fees = self._draws, self._c, self.schedule
 
         def col(f):
@@ -478,7 +482,6 @@ class ClaimsBook:
             during = col(self.f_during) < c.during
             achieved = np.where(during, started + col(self.f_during_time) * (now - started), achieved)
         follow = now + self.follow_up
-        workless = (needs & self.workless_bit) != 0
         employment = np.zeros(n, dtype=bool)
         if self.workless_bit:
             p = np.where(col(self.f_support) < c.support_share, c.p_supported, c.p_unsupported)
@@ -516,6 +519,12 @@ class ClaimsBook:
             self._void_keys.extend(key[relapse].tolist())
         # (a root laid out in bulk has no later episode, so the book's per-root sets and sums
         # that guard later episodes are left as they are)
+
+    def _pending_columns(self) -> tuple[array, array, array]:
+        """Empty columns of the pending families (codes, times turned around, first starts); binds their appends."""
+        columns = array("q"), array("d"), array("d")
+        self._pend_code, self._pend_now, self._pend_started = (a.append for a in columns)
+        return columns
 
     def _add_rows(self, kind, fid, exited, achieved, eligible, amount, key) -> None:
         """Append claims laid out in bulk (arrays; each family is its own root) to the log."""

@@ -127,7 +127,7 @@ class RoleState:
 
     Parameters: its index in the scenario's roles, its ``RoleSpec``, the scenario's
     intensity levels, the role's workforce parameters and its families-in-service arrays
-    in the event log (``EventLog.busy``).  The case flow sets ``duration_at`` and
+    in the event log (``EventLog.busy_signed``).  The case flow sets ``duration_at`` and
     ``extension``: where a family's intervention length with this role, and the lengths
     of its extensions, are in the family's block of draws.
 
@@ -137,9 +137,9 @@ class RoleState:
     """
 
     __slots__ = ("index", "id", "spec", "workers", "tokens", "levels", "duration_at", "extension", "outcome_cum",
-                 "certain", "stretch", "learned_factor", "experience_months", "adjusted", "busy_t", "busy_d")
+                 "certain", "stretch", "learned_factor", "experience_months", "adjusted", "busy")
 
-    def __init__(self, index: int, spec, levels: list[str], workforce_params, busy: tuple[array, array]):
+    def __init__(self, index: int, spec, levels: list[str], workforce_params, busy: array):
         self.index = index
         self.id = spec.id
         self.spec = spec
@@ -152,9 +152,9 @@ class RoleState:
         # an outcome with chance 1 needs no draw
         self.certain = [next((k for k, p in enumerate(spec.outcomes_for(level).as_tuple()) if p >= 1.0), -1)
                         for level in levels]
-        # families in service with this role: times of change and the changes (+1 start, -1 leave),
-        # in event order; the event log's arrays, appended to on the hot path
-        self.busy_t, self.busy_d = busy
+        # families in service with this role: the event log's array of signed times of change
+        # (+t a start, -t an end), appended to on the hot path
+        self.busy = busy
         # sickness absence stretches interventions; experience shortens them (learning curve)
         self.stretch = 1.0 / (1.0 - workforce_params.sickness_absence_share)
         self.learned_factor = workforce_params.experienced_duration_factor

@@ -38,8 +38,9 @@ class EventLog:
         self.close_t = array("d")  # closures: time,
         self.close_kind = array("q")  # reason (Closure code),
         self.close_started = array("d")  # and when the family first started (-1: never)
-        #: per role: families in service as parallel arrays (times, changes)
-        self.busy: list[tuple[array, array]] = [(array("d"), array("b")) for _ in range(n_roles)]
+        #: per role: families in service, one entry per change in event order: the time of a
+        #: start (+t) or of an end (-t, so -0.0 at day 0); one append a change (see :attr:`busy`)
+        self.busy_signed: list[array] = [array("d") for _ in range(n_roles)]
         #: per role: (time, change) of the caseload capacity (sum of the workers' caps)
         self.capacity: list[list[tuple[float, int]]] = [[] for _ in range(n_roles)]
         #: per role: (time, change) of FTE in post, funded FTE, agency cover FTE and vacant FTE
@@ -53,6 +54,15 @@ class EventLog:
         self.handovers: list[float] = []
         self.fill_days: list[tuple[float, float]] = []  # (hire time, days the post stood vacant)
         self.max_load_exceeded = False
+
+    @property
+    def busy(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per role: families in service as parallel arrays (times, changes: +1 a start, -1 an end)."""
+        out = []
+        for signed in self.busy_signed:
+            x = np.frombuffer(signed, dtype=float) if len(signed) else np.empty(0)
+            out.append((np.abs(x), np.where(np.signbit(x), -1.0, 1.0)))
+        return out
 
 
 @dataclass(frozen=True)
@@ -236,3 +246,4 @@ class Snapshot:
 
 def _column(families: Sequence[Family], name: str, dtype) -> np.ndarray:
     return _frozen(np.fromiter(map(attrgetter(name), families), dtype=dtype, count=len(families)))
+

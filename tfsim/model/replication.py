@@ -124,7 +124,7 @@ def build_replication(scenario: Scenario, seed: int | np.random.SeedSequence = 0
     draws = FamilyDraws(seed, len(referrals))
     log = EventLog(len(scenario.roles))
     levels = list(scenario.families.intensity)
-    roles = [RoleState(i, spec, levels, scenario.workforce_of(spec), log.busy[i])
+    roles = [RoleState(i, spec, levels, scenario.workforce_of(spec), log.busy_signed[i])
              for i, spec in enumerate(scenario.roles)]
     waiting_list = WaitingList(len(levels), priority=scenario.waiting_list.discipline == "priority")
     profiles = FamilyProfiles(scenario, streams, draws)

@@ -63,10 +63,11 @@ def replication_statistics(scenario: Scenario, calendar: Calendar, log: EventLog
 
     waiting = Step.changes(log.waiting_t, log.waiting_d)
     refused = Step.changes(log.refused_t, log.refused_d)
-    busy_roles = [Step.changes(t, d) for t, d in log.busy]
+    busy_log = log.busy  # decoded once
+    busy_roles = [Step.changes(t, d) for t, d in busy_log]
     cap_roles, cap = Step.per_list(log.capacity)
     fte_roles, fte = Step.per_list(log.fte)
-    busy = Step.combined(log.busy) if len(log.busy) > 1 else busy_roles[0]
+    busy = Step.combined(busy_log) if len(busy_log) > 1 else busy_roles[0]
     close_t = np.asarray(log.close_t, dtype=float)
     close_kind = np.asarray(log.close_kind, dtype=np.int64)
 
