@@ -1,13 +1,12 @@
-"""The event scheduler: SimPy's clock and event queue, driven by callbacks.
+"""The event scheduler: the clock and event queue of a replication, driven by callbacks.
 
-This is the only module that touches SimPy's internals.  The model runs on a
-:class:`simpy.Environment` but schedules its callbacks straight onto its queue, as
-entries ``(time, priority, id, callback, value, tag)``, rather than one generator process
-per family, and runs the queue with SimPy's ``Environment.run`` loop inlined.  The
-referral stream, drawn in advance as a sorted array, is merged into that loop instead of
-being queued one family at a time: a family then costs one queued event for its
-intervention instead of the five or six of a process-per-family model
-(``benchmarks/engine.py``).
+This is the only module that touches SimPy's internals.  The model schedules callbacks
+``callback(value, tag)`` rather than one generator process per family, and runs them with
+SimPy's ``Environment.run`` loop inlined; any SimPy event or process scheduled on the
+scheduler's :class:`simpy.Environment` runs too, in time order with them.  The referral
+stream, drawn in advance as a sorted array, is merged into that loop instead of being
+queued one family at a time: a family then costs one queued event for its intervention
+instead of the five or six of a process-per-family model (``benchmarks/engine.py``).
 
 A run has an event budget (:class:`RunawayRun` when it is spent, or when the clock stops
 moving), so a scenario whose rules feed on themselves ends with a message instead of
@@ -22,7 +21,6 @@ from heapq import heappop, heappush
 from typing import Callable, Sequence
 
 import simpy
-from simpy.events import NORMAL
 
 #: Events between two checks of the budget and of the clock (a power of two less one).
 CHECK_EVERY = 0x3FFF
@@ -36,6 +34,14 @@ class RunawayRun(RuntimeError):
 
 class Scheduler:
     """Clock (days) and event queue of one replication.
+
+    The model's callbacks wait in buckets, one list per distinct clock time, and a heap holds
+    the times alone: comparing two floats is about half the cost of comparing the
+    ``(time, priority, id, ...)`` entries of SimPy's queue, and a county's queue holds
+    about a thousand events (one per family in service), so the heap is the hot spot of
+    a replication.  Callbacks due at one time run in the order they were scheduled.
+    SimPy's own events (anything scheduled on :attr:`env`) wait in SimPy's queue and run
+    in time order with the rest; at equal times the model's callbacks go first.
 
     Parameters
     ----------
@@ -52,15 +58,16 @@ class Scheduler:
         The underlying environment: any SimPy event or process scheduled on it runs too.
     """
 
-    __slots__ = ("_env", "now", "budget", "stuck", "_queue", "_eid")
+    __slots__ = ("_env", "now", "budget", "stuck", "_times", "_due", "_processed")
 
     def __init__(self, budget: int | None = None, stuck: int = STUCK_EVENTS):
         self._env = simpy.Environment()
         self.now = 0.0
         self.budget = budget
         self.stuck = stuck
-        self._queue = self._env._queue
-        self._eid = self._env._eid
+        self._times: list[float] = []  # a heap of the distinct times of the waiting callbacks
+        self._due: dict[float, list[tuple[Callable, object, int]]] = {}  # time -> (callback, value, tag), in order
+        self._processed = 0
 
     @property
     def env(self) -> simpy.Environment:
@@ -72,32 +79,37 @@ class Scheduler:
         """Call ``callback(value, tag)`` after ``delay`` days (``tag``: e.g. the family's episode then)."""
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
-        heappush(self._queue, (self.now + delay, NORMAL, next(self._eid), callback, value, tag))
+        self.call_at(self.now + delay, callback, value, tag)
 
     def call_at(self, time: float, callback: Callable, value, tag: int = 0) -> None:
         """Call ``callback(value, tag)`` at clock ``time`` (days, not before now): :meth:`at` for the hot path."""
-        heappush(self._queue, (time, NORMAL, next(self._eid), callback, value, tag))
+        bucket = self._due.get(time)
+        if bucket is None:
+            self._due[time] = [(callback, value, tag)]
+            heappush(self._times, time)
+        else:
+            bucket.append((callback, value, tag))
 
     def close(self) -> None:
         """Drop the events still queued (they refer to the components that scheduled them)."""
-        self._queue.clear()
+        self._times.clear()
+        self._due.clear()
+        self._env._queue.clear()
 
     @property
     def events_processed(self) -> int:
-        """Events processed so far: every scheduled event gets the next id; some are still queued."""
-        return next(self._eid) - len(self._queue)
+        """Events processed so far (the model's callbacks and SimPy's events)."""
+        return self._processed
 
     def run(self, until: float, arrivals: Sequence[float] = (),
             on_arrival: Callable[[Sequence[float], int], int] | None = None) -> None:
         """Process events before ``until`` (days), merging in the sorted ``arrivals``.
 
-        SimPy's ``Environment.run`` loop with ``step`` inlined: same semantics as
-        ``env.run(until=...)`` (events at ``until`` itself are left, a failed SimPy event
-        that nobody defused raises), without a method call and exception frame per event.
-        At arrival ``i`` the loop calls ``on_arrival(arrivals, i)``, which handles every
-        arrival due at that instant and returns the index of the next; at equal times
-        queued events go first, so a slot freed at the instant a family is referred is
-        free for it.
+        Same semantics as SimPy's ``env.run(until=...)``: events at ``until`` itself are
+        left, and a failed SimPy event that nobody defused raises.  At arrival ``i`` the
+        loop calls ``on_arrival(arrivals, i)``, which handles every arrival due at that
+        instant and returns the index of the next; at equal times queued events go first,
+        so a slot freed at the instant a family is referred is free for it.
 
         The run keeps every family and log entry alive and makes no garbage cycles worth
         collecting, so the cyclic collector is paused meanwhile: its repeated full scans
@@ -119,46 +131,61 @@ class Scheduler:
 
     def _loop(self, until: float, times: Sequence[float], on_arrival) -> None:
         env = self._env
-        queue = self._queue
+        simpy_queue = env._queue
+        heap, due = self._times, self._due
         inf = math.inf
         n = len(times)
         i = 0
         next_arrival = times[0] if n else inf
         left = self.budget if self.budget is not None else inf
-        count = 0
+        count = self._processed
         checked_at, still, stuck = -1.0, 0, self.stuck
-        while True:
-            head = queue[0][0] if queue else inf
-            if next_arrival < head:
-                if next_arrival >= until:
+        try:
+            while True:
+                head = heap[0] if heap else inf
+                if simpy_queue:  # SimPy's own events, if any, in time order with the rest
+                    t = simpy_queue[0][0]
+                    if t < head and t <= next_arrival and t < until:
+                        count += 1
+                        self._step_simpy(t)
+                        continue
+                if next_arrival < head:
+                    if next_arrival >= until:
+                        break
+                    self.now = next_arrival
+                    i = on_arrival(times, i)
+                    next_arrival = times[i] if i < n else inf
+                    continue
+                if head >= until:
                     break
-                self.now = next_arrival
-                i = on_arrival(times, i)
-                next_arrival = times[i] if i < n else inf
-                continue
-            if head >= until:
-                break
-            item = heappop(queue)
-            self.now = head
-            count += 1
-            if not count & CHECK_EVERY:  # now and then: is the run still within bounds?
-                if count > left:
-                    raise RunawayRun(f"the run used up its budget of {self.budget:,} events by day {self.now:.0f}")
-                still = still + CHECK_EVERY + 1 if self.now == checked_at else 0
-                checked_at = self.now
-                if still >= stuck:
-                    raise RunawayRun(f"the run processed {still:,} events at day {self.now:.0f} without its clock "
-                                     "moving on")
-            if len(item) == 6:
-                item[3](item[4], item[5])
-                continue
-            env._now = head  # a SimPy event (Timeout, Process, ...) scheduled on env: SimPy reads its own clock
-            event = item[3]
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
-            if not event._ok and not hasattr(event, "_defused"):
-                exc = type(event._value)(*event._value.args)
-                exc.__cause__ = event._value
-                raise exc
+                heappop(heap)
+                self.now = head
+                # the callbacks due now; any scheduled for now meanwhile make a new bucket, run next
+                for callback, value, tag in due.pop(head):
+                    count += 1
+                    if not count & CHECK_EVERY:  # now and then: is the run still within bounds?
+                        if count > left:
+                            raise RunawayRun(f"the run used up its budget of {self.budget:,} events by day "
+                                             f"{self.now:.0f}")
+                        still = still + CHECK_EVERY + 1 if self.now == checked_at else 0
+                        checked_at = self.now
+                        if still >= stuck:
+                            raise RunawayRun(f"the run processed {still:,} events at day {self.now:.0f} without its "
+                                             "clock moving on")
+                    callback(value, tag)
+        finally:
+            self._processed = count
         self.now = env._now = until
+
+    def _step_simpy(self, time: float) -> None:
+        """Process SimPy's next event (a Timeout, Process, ... scheduled on :attr:`env`) at ``time``."""
+        env = self._env
+        self.now = env._now = time
+        event = heappop(env._queue)[3]
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc

@@ -1,0 +1,93 @@
+"""The scheduler: callbacks in time order, first scheduled first at one time, SimPy's events alongside."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import simpy
+
+from tfsim.model.scheduler import Scheduler
+
+
+def test_callbacks_run_in_time_order_and_in_scheduling_order_at_one_time():
+    s = Scheduler()
+    seen = []
+    rng = random.Random(3)
+    times = [rng.choice([1.0, 2.5, 2.5, 7.0, 0.0]) + rng.random() * (k % 3 == 0) for k in range(400)]
+    for k, t in enumerate(times):
+        s.call_at(t, lambda value, tag: seen.append((s.now, value)), k)
+    s.run(until=100.0)
+    assert seen == sorted(((t, k) for k, t in enumerate(times)), key=lambda p: p[0])  # stable: ties by k
+    assert s.events_processed == len(times)
+
+
+def test_a_callback_scheduled_for_now_runs_after_those_already_due_now():
+    s = Scheduler()
+    seen = []
+
+    def first(value, tag):
+        seen.append("first")
+        s.at(0.0, lambda v, t: seen.append("scheduled now"))
+
+    s.call_at(4.0, first, None)
+    s.call_at(4.0, lambda v, t: seen.append("second"), None)
+    s.run(until=5.0)
+    assert seen == ["first", "second", "scheduled now"]
+
+
+def test_arrivals_at_the_time_of_queued_events_come_after_them():
+    s = Scheduler()
+    seen = []
+    s.call_at(2.0, lambda v, t: seen.append(("event", s.now)), None)
+
+    def arrive(times, i):
+        seen.append(("arrival", times[i]))
+        return i + 1
+
+    s.run(until=10.0, arrivals=[1.0, 2.0, 3.0], on_arrival=arrive)
+    assert seen == [("arrival", 1.0), ("event", 2.0), ("arrival", 2.0), ("arrival", 3.0)]
+    assert s.now == 10.0
+
+
+def test_simpy_processes_on_the_environment_run_alongside_the_callbacks():
+    s = Scheduler()
+    seen = []
+
+    def process(env):
+        yield env.timeout(1.5)
+        seen.append(("simpy", env.now))
+        yield env.timeout(2.0)
+        seen.append(("simpy", env.now))
+
+    s.env.process(process(s.env))
+    s.call_at(1.0, lambda v, t: seen.append(("callback", s.now)), None)
+    s.call_at(3.5, lambda v, t: seen.append(("callback", s.now)), None)
+    s.run(until=10.0)
+    assert seen == [("callback", 1.0), ("simpy", 1.5), ("callback", 3.5), ("simpy", 3.5)]
+
+
+def test_a_failed_simpy_event_nobody_defused_raises():
+    s = Scheduler()
+
+    def process(env):
+        yield env.timeout(1.0)
+        raise ValueError("boom")
+
+    s.env.process(process(s.env))
+    with pytest.raises(ValueError, match="boom"):
+        s.run(until=5.0)
+
+
+def test_events_at_the_horizon_are_left_and_close_drops_the_queue():
+    s = Scheduler()
+    seen = []
+    s.call_at(5.0, lambda v, t: seen.append(v), "at the horizon")
+    s.run(until=5.0)
+    assert seen == [] and s.now == 5.0
+    s.close()
+    s.run(until=6.0)
+    assert seen == []
+    with pytest.raises(ValueError):
+        s.at(-1.0, lambda v, t: None)
+    assert isinstance(s.env, simpy.Environment)
