@@ -58,7 +58,7 @@ class Scheduler:
         The underlying environment: any SimPy event or process scheduled on it runs too.
     """
 
-    __slots__ = ("_env", "now", "budget", "stuck", "_times", "_due", "_processed")
+    __slots__ = ("_env", "now", "budget", "stuck", "_times", "_due", "_processed", "_checked_at", "_still")
 
     def __init__(self, budget: int | None = None, stuck: int = STUCK_EVENTS):
         self._env = simpy.Environment()
@@ -66,8 +66,10 @@ class Scheduler:
         self.budget = budget
         self.stuck = stuck
         self._times: list[float] = []  # a heap of the distinct times of the waiting callbacks
-        self._due: dict[float, list[tuple[Callable, object, int]]] = {}  # time -> (callback, value, tag), in order
+        # time -> its (callback, value, tag), or a list of them in scheduling order
+        self._due: dict[float, tuple | list[tuple[Callable, object, int]]] = {}
         self._processed = 0
+        self._checked_at, self._still = -1.0, 0  # the clock at the last check, events at it since
 
     @property
     def env(self) -> simpy.Environment:
@@ -83,12 +85,15 @@ class Scheduler:
 
     def call_at(self, time: float, callback: Callable, value, tag: int = 0) -> None:
         """Call ``callback(value, tag)`` at clock ``time`` (days, not before now): :meth:`at` for the hot path."""
-        bucket = self._due.get(time)
-        if bucket is None:
-            self._due[time] = [(callback, value, tag)]
+        due = self._due
+        waiting = due.get(time)
+        if waiting is None:  # the usual case: alone at its time, a bare entry (no list to make and read)
+            due[time] = (callback, value, tag)
             heappush(self._times, time)
+        elif type(waiting) is tuple:
+            due[time] = [waiting, (callback, value, tag)]
         else:
-            bucket.append((callback, value, tag))
+            waiting.append((callback, value, tag))
 
     def close(self) -> None:
         """Drop the events still queued (they refer to the components that scheduled them)."""
@@ -137,9 +142,7 @@ class Scheduler:
         n = len(times)
         i = 0
         next_arrival = times[0] if n else inf
-        left = self.budget if self.budget is not None else inf
         count = self._processed
-        checked_at, still, stuck = -1.0, 0, self.stuck
         try:
             while True:
                 head = heap[0] if heap else inf
@@ -160,22 +163,32 @@ class Scheduler:
                     break
                 heappop(heap)
                 self.now = head
-                # the callbacks due now; any scheduled for now meanwhile make a new bucket, run next
-                for callback, value, tag in due.pop(head):
+                entry = due.pop(head)
+                if type(entry) is tuple:
                     count += 1
                     if not count & CHECK_EVERY:  # now and then: is the run still within bounds?
-                        if count > left:
-                            raise RunawayRun(f"the run used up its budget of {self.budget:,} events by day "
-                                             f"{self.now:.0f}")
-                        still = still + CHECK_EVERY + 1 if self.now == checked_at else 0
-                        checked_at = self.now
-                        if still >= stuck:
-                            raise RunawayRun(f"the run processed {still:,} events at day {self.now:.0f} without its "
-                                             "clock moving on")
+                        self._check(count)
+                    entry[0](entry[1], entry[2])
+                    continue
+                # several due now; any scheduled for now meanwhile make a new entry, run next
+                for callback, value, tag in entry:
+                    count += 1
+                    if not count & CHECK_EVERY:
+                        self._check(count)
                     callback(value, tag)
         finally:
             self._processed = count
         self.now = env._now = until
+
+    def _check(self, count: int) -> None:
+        """Raise :class:`RunawayRun` if ``count`` events are past the budget, or too many ran at one instant."""
+        if self.budget is not None and count > self.budget:
+            raise RunawayRun(f"the run used up its budget of {self.budget:,} events by day {self.now:.0f}")
+        self._still = self._still + CHECK_EVERY + 1 if self.now == self._checked_at else 0
+        self._checked_at = self.now
+        if self._still >= self.stuck:
+            raise RunawayRun(f"the run processed {self._still:,} events at day {self.now:.0f} without its clock "
+                             "moving on")
 
     def _step_simpy(self, time: float) -> None:
         """Process SimPy's next event (a Timeout, Process, ... scheduled on :attr:`env`) at ``time``."""
