@@ -54,6 +54,14 @@ its results payment (an employment result earns all of it; the progress result e
 less the progress-to-work part).  Re-referred episodes are linked to the original family
 through :attr:`ClaimsBook.origin`.
 
+Most families' timelines depend on nothing but their own draws and times: without results
+outside an exit, a family turned around for the first time that will not be referred again.
+The book notes those as they are turned around and lays them out together with NumPy when
+the claims are read (:meth:`ClaimsBook.record`), the same arithmetic in the same order as
+one at a time, so the same claims to the bit (``tests/test_claims_bulk.py``); the others (a
+re-referral, a family that will be referred again) are laid out at once, as they can
+change the run.
+
 Nothing is paid here: the book only records claims (:meth:`ClaimsBook.record` at the end).
 :mod:`tfsim.model.money` turns the records into income, costs and cash flow.
 """
