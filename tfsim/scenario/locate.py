@@ -30,6 +30,12 @@ _WS = re.compile(r"[ \t\r]*")
 _BASIC = re.compile(r'(?:[^"\\\n]|\\[^\n])*')  # body of a one-line "..." string
 _ML_BASIC = re.compile(r'(?:[^"\\]|\\.|"(?!""))*', re.DOTALL)  # body of a """...""" string
 _VALUE = re.compile(r"[^\s\[\]{},#\"'=]+")  # a bare value: number, date, true, ...
+#: The common line: a bare key, then a bare value or a one-line "..." string, then perhaps a comment.
+_SIMPLE_LINE = r'[A-Za-z0-9_\-]+[ \t]*=[ \t]*(?:[^\s\[\]{},#"\'=]+|"(?:[^"\\\n]|\\[^\n])*")[ \t\r]*(?:#[^\n]*)?'
+#: A run of common lines, read in one match (most of a scenario file, and all of a file of a
+#: million short keys).  Anything else (dotted keys, arrays, tables, blank lines) goes the long way.
+_SIMPLE_RUN = re.compile(rf"{_SIMPLE_LINE}(?:\n[ \t]*{_SIMPLE_LINE})*(?=\n|\Z)")
+_RUN_KEYS = re.compile(r"^[ \t]*([A-Za-z0-9_\-]+)", re.MULTILINE)  # the key of each line of a run
 
 
 @dataclass
@@ -175,6 +181,23 @@ def scan(text: str, stop_depth: int | None = None) -> Scan:
                 record(table, table_depth, line, key=True)
                 out.lines.setdefault(bare, line)
                 pos = skip_line(pos)  # the closing bracket and any comment
+                continue
+            run = _SIMPLE_RUN.match(text, pos) if stop_depth is None or table_depth < stop_depth else None
+            if run is not None:  # `key = value` lines: each key recorded on its line, the values hold nothing to record
+                keys = _RUN_KEYS.findall(run.group())
+                longest = max(keys, key=len)
+                if len(longest) > out.key_chars:
+                    out.key_chars, out.key_line, out.key_path = len(longest), line + keys.index(longest), \
+                        table + (longest,)
+                stored = len(table) < _STORED_PARTS
+                lines, first_key = out.lines, out.first_key
+                record(table + (keys[0],) if stored else table, table_depth + 1, line, key=True)
+                for key in keys[1:]:
+                    line += 1
+                    path = table + (key,) if stored else table
+                    lines.setdefault(path, line)
+                    first_key.setdefault(line, path)
+                pos = run.end()
                 continue
             pos, parts, count = read_key(pos, line, table)
             if not parts:

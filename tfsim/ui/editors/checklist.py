@@ -144,7 +144,7 @@ class NameChecklist(QFrame):
                 message = marks.get(i) if on else None
                 if missing or message:
                     item.setBackground(ERROR_BRUSH)
-                item.setToolTip(message or (f"Not defined on the Roles page: untick it, or define it there."
+                item.setToolTip(message or (f"The scenario defines no {self.noun} of this name: untick it, or define it."
                                             if missing else label))
                 self.names.addItem(item)
             if 0 <= current < self.names.count():
