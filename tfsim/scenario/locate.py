@@ -35,6 +35,9 @@ _SIMPLE_LINE = r'[A-Za-z0-9_\-]+[ \t]*=[ \t]*(?:[^\s\[\]{},#"\'=]+|"(?:[^"\\\n]|
 #: A run of common lines, read in one match (most of a scenario file, and all of a file of a
 #: million short keys).  Anything else (dotted keys, arrays, tables, blank lines) goes the long way.
 _SIMPLE_RUN = re.compile(rf"{_SIMPLE_LINE}(?:\n[ \t]*{_SIMPLE_LINE})*(?=\n|\Z)")
+#: A header of bare keys (``[a.b]``, ``[[roles]]``) alone on its line, perhaps with a comment.
+_SIMPLE_HEADER = re.compile(r"(\[\[?)[ \t]*([A-Za-z0-9_\-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_\-]+)*)[ \t]*(\]\]?)"
+                            r"[ \t\r]*(?:#[^\n]*)?(?=\n|\Z)")
 _RUN_KEYS = re.compile(r"^[ \t]*([A-Za-z0-9_\-]+)", re.MULTILINE)  # the key of each line of a run
 
 
@@ -116,11 +119,16 @@ def scan(text: str, stop_depth: int | None = None) -> Scan:
         if depth > out.depth:
             out.depth, out.depth_line, out.depth_path = depth, at, path
 
-    def read_key(pos: int, at: int, prefix: tuple) -> tuple[int, list, int]:
-        """Parse a dotted key at ``pos``: (position after it, parts kept, number of parts)."""
+    def read_key(pos: int, at: int, prefix: tuple, depth: int = 0) -> tuple[int, list, int]:
+        """Parse a dotted key at ``pos``: (position after it, parts kept, number of parts).
+
+        With ``stop_depth``, a key whose path (``depth`` deep before it) passes that depth is
+        read no further: the text is refused at its line (a dotted key of 450,000 parts).
+        """
         parts: list = []
         count = 0
-        while True:
+        limit = None if stop_depth is None else max(1, stop_depth + 1 - depth)
+        while limit is None or count < limit:
             pos = _WS.match(text, pos).end()
             if pos >= n:
                 break
@@ -174,6 +182,20 @@ def scan(text: str, stop_depth: int | None = None) -> Scan:
         top = stack[-1] if stack else None
         if top is None and expect_key:
             if c == "[":  # a table header
+                header = _SIMPLE_HEADER.match(text, pos)
+                if header is not None and len(header.group(1)) == len(header.group(3)):
+                    parts = [part.strip(" \t") for part in header.group(2).split(".")]
+                    if len(parts) <= min(_STORED_PARTS, stop_depth or _STORED_PARTS):  # else the long way, which stops
+                        aot = len(header.group(1)) == 2
+                        for i, part in enumerate(parts):
+                            if len(part) > out.key_chars:
+                                out.key_chars, out.key_line, out.key_path = len(part), line, tuple(parts[: i + 1])
+                        table, bare = _resolve(root, tuple(parts), aot)
+                        table_depth = len(table)
+                        record(table, table_depth, line, key=True)
+                        out.lines.setdefault(bare, line)
+                        pos = header.end()
+                        continue
                 aot = text.startswith("[[", pos)
                 pos, parts, count = read_key(pos + (2 if aot else 1), line, ())
                 table, bare = _resolve(root, tuple(parts), aot)
@@ -199,7 +221,7 @@ def scan(text: str, stop_depth: int | None = None) -> Scan:
                     first_key.setdefault(line, path)
                 pos = run.end()
                 continue
-            pos, parts, count = read_key(pos, line, table)
+            pos, parts, count = read_key(pos, line, table, table_depth)
             if not parts:
                 pos = skip_line(pos)
                 continue
@@ -220,7 +242,7 @@ def scan(text: str, stop_depth: int | None = None) -> Scan:
             if c == ",":
                 pos += 1
                 continue
-            pos, parts, count = read_key(pos, line, top.base)
+            pos, parts, count = read_key(pos, line, top.base, top.depth)
             if not parts:
                 pos += 1
                 continue
