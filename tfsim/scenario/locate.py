@@ -35,8 +35,9 @@ _SIMPLE_LINE = r'[A-Za-z0-9_\-]+[ \t]*=[ \t]*(?:[^\s\[\]{},#"\'=]+|"(?:[^"\\\n]|
 #: A run of common lines, read in one match (most of a scenario file, and all of a file of a
 #: million short keys).  Anything else (dotted keys, arrays, tables, blank lines) goes the long way.
 _SIMPLE_RUN = re.compile(rf"{_SIMPLE_LINE}(?:\n[ \t]*{_SIMPLE_LINE})*(?=\n|\Z)")
-#: A header of bare keys (``[a.b]``, ``[[roles]]``) alone on its line, perhaps with a comment.
-_SIMPLE_HEADER = re.compile(r"(\[\[?)[ \t]*([A-Za-z0-9_\-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_\-]+)*)[ \t]*(\]\]?)"
+#: A header of bare keys (``[a.b]``, ``[[roles]]``) alone on its line, perhaps with a comment (at
+#: most 40 parts, as many as are stored: a longer one goes the long way, which stops at the depth limit).
+_SIMPLE_HEADER = re.compile(r"(\[\[?)[ \t]*([A-Za-z0-9_\-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_\-]+){0,39})[ \t]*(\]\]?)"
                             r"[ \t\r]*(?:#[^\n]*)?(?=\n|\Z)")
 _RUN_KEYS = re.compile(r"^[ \t]*([A-Za-z0-9_\-]+)", re.MULTILINE)  # the key of each line of a run
 
