@@ -1032,7 +1032,10 @@ def _exit_when_finished(code: int, held: dict) -> NoReturn:
     for signum in held:
         signal.signal(signum, lambda number, _frame: arrived.append(number))
     try:
-        atexit._run_exitfuncs()  # what Python's exit would run first (each one's error is printed, not raised)
+        # what Python's exit runs first: threads joined (and the thread pools' own exit functions), then
+        # the exit functions (each one's error is printed, not raised)
+        getattr(threading, "_shutdown", lambda: None)()
+        atexit._run_exitfuncs()
     except BaseException:  # noqa: BLE001 - ending anyway; the outputs are complete
         pass
     for stream in (sys.stdout, sys.stderr):
