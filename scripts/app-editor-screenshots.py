@@ -2,7 +2,8 @@
 
     python scripts/app-editor-screenshots.py STEP OUT.png
 
-STEP is one of ``plan`` (the staffing plan, its role list open), ``target`` (a scenario
+STEP is one of ``plan`` (the staffing plan, its role list open), ``allocation`` (the roles of
+the medium level, ticked and ordered under the allocation table), ``target`` (a scenario
 with no target, then one added: ``target-added``), ``stale`` (Sevenoaks run, then its
 name edited) or ``longrun`` (the national scenario's Run: the estimate, asked first).
 The window fills a 1366x768 screen; under Xvfb, ``/work/shared/tools/xshot`` can take
@@ -44,6 +45,11 @@ def main(step: str, out: str) -> int:
         col = [c.key for c in plan.columns].index("role")
         box = plan.boxes[(plan.table.rowCount() - 1, col)]
         QTimer.singleShot(500, box.showPopup)
+    elif step == "allocation":
+        show_editor(("allocation",))
+        allocation = form.editors[("allocation",)]
+        allocation.table.setCurrentCell(1, 1)
+        allocation.picker.names.setCurrentRow(1)
     elif step.startswith("target"):
         show_editor(("money", "target", "families"))
         target = form.editors[("money", "target")]

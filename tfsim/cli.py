@@ -8,12 +8,14 @@ printed as ``FILE:LINE: key.path: reason``.
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib.util
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 
 def _exit_quietly(signum, frame):
@@ -36,10 +38,11 @@ def _hold_signals() -> dict:
 
 
 def _exit_now(signum, frame):
-    """SIGTERM or Ctrl+C after the command has finished, while the interpreter shuts down: exit 143 or 130 at once.
+    """SIGTERM or Ctrl+C while the interpreter shuts down after an error's traceback: exit 143 or 130 at once.
 
-    The outputs are written by then; Python's own handling would end the process by the
-    signal (status -15 or -2) or print a traceback from its shutdown.
+    Python's own handling would end the process by the signal (status -15 or -2) or print
+    a traceback from its shutdown.  (A command that returns ends through
+    ``_exit_when_finished`` instead.)
     """
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -923,17 +926,27 @@ def _stopped_by_signal() -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command ``argv`` (the process's own arguments when None) and return its exit code.
+
+    Called with no ``argv``, as the ``tfsim`` command is, it never returns once a command
+    other than ``gui`` has finished: see :func:`_exit_when_finished`.
+    """
     starting = _hold_signals()  # until the command's own handlers are in place
     try:
         parser = build_parser()
         try:
             args = parser.parse_args(argv)
         except SystemExit as stop:  # usage errors (exit 2) and --help (0), as codes like the commands'
-            _put_back(starting)
-            return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+            code = stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+        else:
+            code = None
     except SystemExit as stop:  # a signal while starting (_exit_quietly)
+        code = stop.code
+    if code is not None:
+        if argv is None and starting:
+            _exit_when_finished(code, starting)
         _put_back(starting)
-        return stop.code
+        return code
     # SIGTERM (a service manager, `timeout`, `kill`) unwinds as Ctrl+C does, so worker processes
     # and temporary files go with the run; only the main thread can install a handler
     # (not the app's: Qt owns its event loop, and a killed app's edits come back from its recovery file)
@@ -941,11 +954,31 @@ def main(argv: list[str] | None = None) -> int:
     previous = starting
     if args.command == "gui":
         _put_back(starting)
-        previous = None
+        previous = {}
     elif starting:
         signal.signal(signal.SIGTERM, _terminate)
         if signal.SIGINT in starting:  # Ctrl+C was Python's own, not a caller's
             signal.signal(signal.SIGINT, _interrupt)
+    command_line = argv is None and bool(previous)  # the process is tfsim's own, to end as it sees fit
+    try:
+        try:
+            code = _run_command(args)
+        except (KeyboardInterrupt, Terminated) as stop:  # the signal came as the command was returning its code
+            if not _SIGNALLED:
+                _SIGNALLED.append(signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)
+            code = _stopped_by_signal()
+    except BaseException:  # TFSIM_DEBUG's traceback: Python's own exit, with a signal during it exiting quietly
+        for signum, handler in previous.items():
+            signal.signal(signum, _exit_now if command_line else handler)
+        raise
+    if command_line:
+        _exit_when_finished(code, previous)
+    _put_back(previous)
+    return code
+
+
+def _run_command(args) -> int:
+    """The exit code of the parsed command ``args``; bad input, signals and internal errors become codes."""
     try:
         scenario_commands.resolve_arguments(args)  # a bundled scenario's name, from any folder
         code = args.func(args)
@@ -980,10 +1013,40 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tfsim: internal error: {type(exc).__name__}: {exc} (set TFSIM_DEBUG=1 for details)",
               file=sys.stderr)
         return EXIT_INTERNAL
-    finally:
-        for signum, handler in (previous or {}).items():
-            # the command line itself (not a caller in Python) is about to exit
-            signal.signal(signum, _exit_now if argv is None else handler)
+
+
+def _exit_when_finished(code: int, held: dict) -> NoReturn:
+    """End the ``tfsim`` process once its command has finished: exit functions, streams flushed, ``os._exit``.
+
+    Python's own shutdown puts every signal's default action back (``_PySignal_Fini``)
+    before it tears down its modules, which for numpy, pandas and matplotlib takes a good
+    part of a second; a SIGTERM or Ctrl+C then ended the process by the signal itself
+    (status -15 or -2, as if killed part-way) although its outputs were complete, in about
+    one signal in twenty-five sent at a random moment of a short run.  Here the signals in
+    ``held`` are only noted while the exit functions run (multiprocessing's, which unlink
+    the pool's semaphores so its resource tracker has nothing to report; logging's flush),
+    and the process then ends at once, with 143 or 130 if one came.  Nothing is left to
+    tear down that the operating system does not: every output is written and closed by now.
+    """
+    arrived: list[int] = []
+    for signum in held:
+        signal.signal(signum, lambda number, _frame: arrived.append(number))
+    try:
+        # what Python's exit runs first: threads joined (and the thread pools' own exit functions), then
+        # the exit functions (each one's error is printed, not raised)
+        getattr(threading, "_shutdown", lambda: None)()
+        atexit._run_exitfuncs()
+    except BaseException:  # noqa: BLE001 - ending anyway; the outputs are complete
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except Exception:  # noqa: BLE001 - a closed or broken stream: nothing more to say
+            pass
+    if arrived:
+        code = 143 if arrived[0] == signal.SIGTERM else 130
+    os._exit(code if isinstance(code, int) and 0 <= code <= 255 else EXIT_INTERNAL)
 
 
 _put_back(_STARTING)  # importing this module changes no handler

@@ -15,9 +15,11 @@ never destroys the previous file, and keeps the comments of the file it replaces
 from __future__ import annotations
 
 import bisect
+import contextlib
 import copy
 import datetime as dt
 import difflib
+import gc
 import math
 import os
 import re
@@ -143,6 +145,30 @@ def read_scenario(path: str | os.PathLike) -> LoadResult:
 
 def parse_scenario_text(raw: bytes | str, filename: str = "<scenario>") -> LoadResult:
     """Check scenario file contents given as bytes or text."""
+    with _collector_paused():
+        return _parse_scenario_text(raw, filename)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause the cyclic garbage collector while a file is read (a megabyte of keys reads twice as fast).
+
+    Reading builds trees of small tables and lists (the locator's, the parser's, the
+    schema's errors) that hold no cycles; with the collector running, each of its
+    collections traced every one of them again as they grew, which took half the time of
+    reading a file of 60,000 keys or tables.  What little reading leaves in cycles (an
+    exception's traceback) is collected when the collector runs next.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _parse_scenario_text(raw: bytes | str, filename: str) -> LoadResult:
     if isinstance(raw, bytes):
         if len(raw) > MAX_FILE_BYTES:
             return _fail(filename, (), f"file is larger than {MAX_FILE_BYTES:,} bytes")
@@ -228,7 +254,7 @@ def check_scenario_data(data: dict, text: str | None = None, layout: Scan | None
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         problems, hidden = _problems_of(errors, data, MAX_PROBLEMS)
-        if not any(_is_cross(err) for err in errors):
+        if not any("ctx" in err and _is_cross(err) for err in errors):  # (a flood of unknown keys has no ctx)
             # field-level problems only: the cross-checks have not run; run those whose values are valid
             seen = {p.path for p in problems}
             try:

@@ -30,6 +30,16 @@ _WS = re.compile(r"[ \t\r]*")
 _BASIC = re.compile(r'(?:[^"\\\n]|\\[^\n])*')  # body of a one-line "..." string
 _ML_BASIC = re.compile(r'(?:[^"\\]|\\.|"(?!""))*', re.DOTALL)  # body of a """...""" string
 _VALUE = re.compile(r"[^\s\[\]{},#\"'=]+")  # a bare value: number, date, true, ...
+#: The common line: a bare key, then a bare value or a one-line "..." string, then perhaps a comment.
+_SIMPLE_LINE = r'[A-Za-z0-9_\-]+[ \t]*=[ \t]*(?:[^\s\[\]{},#"\'=]+|"(?:[^"\\\n]|\\[^\n])*")[ \t\r]*(?:#[^\n]*)?'
+#: A run of common lines, read in one match (most of a scenario file, and all of a file of a
+#: million short keys).  Anything else (dotted keys, arrays, tables, blank lines) goes the long way.
+_SIMPLE_RUN = re.compile(rf"{_SIMPLE_LINE}(?:\n[ \t]*{_SIMPLE_LINE})*(?=\n|\Z)")
+#: A header of bare keys (``[a.b]``, ``[[roles]]``) alone on its line, perhaps with a comment (at
+#: most 40 parts, as many as are stored: a longer one goes the long way, which stops at the depth limit).
+_SIMPLE_HEADER = re.compile(r"(\[\[?)[ \t]*([A-Za-z0-9_\-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_\-]+){0,39})[ \t]*(\]\]?)"
+                            r"[ \t\r]*(?:#[^\n]*)?(?=\n|\Z)")
+_RUN_KEYS = re.compile(r"^[ \t]*([A-Za-z0-9_\-]+)", re.MULTILINE)  # the key of each line of a run
 
 
 @dataclass
@@ -110,11 +120,16 @@ def scan(text: str, stop_depth: int | None = None) -> Scan:
         if depth > out.depth:
             out.depth, out.depth_line, out.depth_path = depth, at, path
 
-    def read_key(pos: int, at: int, prefix: tuple) -> tuple[int, list, int]:
-        """Parse a dotted key at ``pos``: (position after it, parts kept, number of parts)."""
+    def read_key(pos: int, at: int, prefix: tuple, depth: int = 0) -> tuple[int, list, int]:
+        """Parse a dotted key at ``pos``: (position after it, parts kept, number of parts).
+
+        With ``stop_depth``, a key whose path (``depth`` deep before it) passes that depth is
+        read no further: the text is refused at its line (a dotted key of 450,000 parts).
+        """
         parts: list = []
         count = 0
-        while True:
+        limit = None if stop_depth is None else max(1, stop_depth + 1 - depth)
+        while limit is None or count < limit:
             pos = _WS.match(text, pos).end()
             if pos >= n:
                 break
@@ -168,6 +183,20 @@ def scan(text: str, stop_depth: int | None = None) -> Scan:
         top = stack[-1] if stack else None
         if top is None and expect_key:
             if c == "[":  # a table header
+                header = _SIMPLE_HEADER.match(text, pos)
+                if header is not None and len(header.group(1)) == len(header.group(3)):
+                    parts = [part.strip(" \t") for part in header.group(2).split(".")]
+                    if len(parts) <= min(_STORED_PARTS, stop_depth or _STORED_PARTS):  # else the long way, which stops
+                        aot = len(header.group(1)) == 2
+                        for i, part in enumerate(parts):
+                            if len(part) > out.key_chars:
+                                out.key_chars, out.key_line, out.key_path = len(part), line, tuple(parts[: i + 1])
+                        table, bare = _resolve(root, tuple(parts), aot)
+                        table_depth = len(table)
+                        record(table, table_depth, line, key=True)
+                        out.lines.setdefault(bare, line)
+                        pos = header.end()
+                        continue
                 aot = text.startswith("[[", pos)
                 pos, parts, count = read_key(pos + (2 if aot else 1), line, ())
                 table, bare = _resolve(root, tuple(parts), aot)
@@ -176,7 +205,24 @@ def scan(text: str, stop_depth: int | None = None) -> Scan:
                 out.lines.setdefault(bare, line)
                 pos = skip_line(pos)  # the closing bracket and any comment
                 continue
-            pos, parts, count = read_key(pos, line, table)
+            run = _SIMPLE_RUN.match(text, pos) if stop_depth is None or table_depth < stop_depth else None
+            if run is not None:  # `key = value` lines: each key recorded on its line, the values hold nothing to record
+                keys = _RUN_KEYS.findall(run.group())
+                longest = max(keys, key=len)
+                if len(longest) > out.key_chars:
+                    out.key_chars, out.key_line, out.key_path = len(longest), line + keys.index(longest), \
+                        table + (longest,)
+                stored = len(table) < _STORED_PARTS
+                lines, first_key = out.lines, out.first_key
+                record(table + (keys[0],) if stored else table, table_depth + 1, line, key=True)
+                for key in keys[1:]:
+                    line += 1
+                    path = table + (key,) if stored else table
+                    lines.setdefault(path, line)
+                    first_key.setdefault(line, path)
+                pos = run.end()
+                continue
+            pos, parts, count = read_key(pos, line, table, table_depth)
             if not parts:
                 pos = skip_line(pos)
                 continue
@@ -197,7 +243,7 @@ def scan(text: str, stop_depth: int | None = None) -> Scan:
             if c == ",":
                 pos += 1
                 continue
-            pos, parts, count = read_key(pos, line, top.base)
+            pos, parts, count = read_key(pos, line, top.base, top.depth)
             if not parts:
                 pos += 1
                 continue

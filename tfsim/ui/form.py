@@ -8,7 +8,8 @@ Nothing here names a scenario field: the form walks the schema through
 * a list of flat tables            -> an editable table with add/remove/reorder
 * a list of nested tables (roles)  -> one panel per item with add/remove/reorder
 * a list of numbers                -> a one-column table
-* a table of numbers / of lists / of flat tables -> a key + value(s) table
+* a table of numbers / of lists / of flat tables -> a key + value(s) table (a list naming roles is
+  ticked and ordered under the table, not typed)
 * choice (Literal), date, number, text, yes/no -> the matching widget
 
 Each editor is bound to a key path; edits go to :class:`ScenarioDocument` (with undo)

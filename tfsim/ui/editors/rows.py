@@ -52,6 +52,11 @@ class Column:
         """True for a cell whose value is picked from a list (a choice, or a name defined elsewhere)."""
         return self.kind != LIST and bool(self.choices or self.refers_to)
 
+    @property
+    def picked(self) -> bool:
+        """True for a cell holding a list of names defined elsewhere: ticked in a list, in order, not typed."""
+        return self.kind == LIST and bool(self.refers_to)
+
     def parse(self, text: str) -> Any:
         return parse_list(text, "text") if self.kind == LIST else parse(text, self.kind)
 
@@ -263,8 +268,10 @@ class KeyedListRows(KeyedRows):
 
     def __init__(self, keys_refer_to: str = "", refers_to: str = ""):
         self.keys_refer_to, self.refers_to = keys_refer_to, refers_to
+        noun = _KEY_HEADERS.get(refers_to, "")
+        header = f"{noun}s, in order" if noun else "In order of preference (comma-separated)"
         self.columns = [Column(KEY, _KEY_HEADERS.get(keys_refer_to, "Name"), Kind.TEXT, refers_to=keys_refer_to),
-                        Column(VALUE, "In order of preference (comma-separated)", LIST)]
+                        Column(VALUE, header, LIST, refers_to=refers_to)]
 
     def new_value(self, context):
         # a list naming no role is a problem at once: start with the first role

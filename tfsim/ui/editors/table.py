@@ -1,14 +1,17 @@
 """A table of rows: a list of flat tables, a list of numbers, or a table keyed by name.
 
 The widgets are the same for every kind of table; what a row is comes from a
-:class:`tfsim.ui.editors.rows.Rows` strategy.
+:class:`tfsim.ui.editors.rows.Rows` strategy.  A cell naming something defined elsewhere
+(a role, a level) is a list to choose from; a cell holding a list of such names (the roles
+a level may go to, in order) is ticked and ordered under the table
+(:class:`tfsim.ui.editors.checklist.NameChecklist`), never typed.
 """
 
 from __future__ import annotations
 
 import copy
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +33,7 @@ from tfsim.scenario.rows import moved_order
 
 from ..values import fmt
 from .base import ERROR_BRUSH, Editor, error_style, problem_tooltip, tooltip_for
+from .checklist import NameChecklist, picked_column
 from .rows import Column, rows_for
 
 ROW_HEIGHT = 26  # pixels
@@ -46,10 +50,16 @@ _NO_VALUE = "\x00unset"
 class ChoiceBox(QComboBox):
     """A list in a table cell; the wheel scrolls the form past it unless it has the focus (no edits by accident)."""
 
+    focused = Signal()  # the list took the focus: its row becomes the table's current row
+
     def __init__(self):
         super().__init__()
         self.setFocusPolicy(Qt.StrongFocus)
         self.shown: tuple = ()  # the options listed, to rebuild the list only when they change
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().focusInEvent(event)
+        self.focused.emit()
 
     def wheelEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if self.hasFocus():
@@ -98,6 +108,9 @@ class TableEditor(QWidget, Editor):
             header.setSectionResizeMode(QHeaderView.ResizeToContents)
             header.setStretchLastSection(True)
             self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        elif picked_column(self.columns) is not None:  # names, then their lists: the lists take the width
+            header.setSectionResizeMode(QHeaderView.ResizeToContents)
+            header.setStretchLastSection(True)
         else:
             header.setSectionResizeMode(QHeaderView.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
@@ -131,6 +144,12 @@ class TableEditor(QWidget, Editor):
             self.buttons[label] = b
         buttons.addStretch(1)
         lay.addLayout(buttons)
+        # a column of lists of names (the allocation's roles): ticked and ordered here, for the current row
+        picked = picked_column(self.columns)
+        self.picker = NameChecklist(self, picked) if picked is not None else None
+        if self.picker is not None:
+            lay.addWidget(self.picker)
+            self.table.currentCellChanged.connect(lambda r, _c, _r0, _c0: self.picker.show_row(r))
 
     def problem_widget(self) -> QWidget:
         return self.table
@@ -150,7 +169,7 @@ class TableEditor(QWidget, Editor):
                 item = self.table.item(r, c)
                 if item is None:
                     item = QTableWidgetItem(text)
-                    if not column.editable or column.chosen:  # a list covers the cell
+                    if not column.editable or column.chosen or column.picked:  # a list covers the cell, or is below
                         item.setFlags(item.flags() & ~Qt.ItemIsEditable)
                     if not column.editable:
                         item.setToolTip("Edit this value in the scenario file; it is kept as it is.")
@@ -161,6 +180,8 @@ class TableEditor(QWidget, Editor):
                     self._show_choice(r, c, column, value)
         self.table.setFixedHeight(min(32 + ROW_HEIGHT * (len(rows) + 1), MAX_HEIGHT))
         self.table.blockSignals(False)
+        if self.picker is not None:
+            self.picker.refresh()
 
     # ---- cells chosen from a list: a choice, or a role or level defined elsewhere --------------
 
@@ -184,6 +205,7 @@ class TableEditor(QWidget, Editor):
             combo = ChoiceBox()
             combo.setItemDelegate(_NamedChoices(combo))
             combo.activated.connect(lambda _i, box=combo, col=c: self._chose(box, col))
+            combo.focused.connect(lambda box=combo, col=c: self._select_box(box, col))
             self.table.setCellWidget(r, c, combo)
             self.boxes[(r, c)] = combo
         key = tuple((repr(v), t, tip) for v, t, tip in options)
@@ -201,9 +223,18 @@ class TableEditor(QWidget, Editor):
                                     type(v) is type(value)), 0))
         combo.blockSignals(blocked)
 
+    def _row_of(self, combo: QComboBox) -> int:
+        """The row a list is in now (rows move), -1 if gone."""
+        return next((rc[0] for rc, box in self.boxes.items() if box is combo), -1)
+
+    def _select_box(self, combo: QComboBox, c: int) -> None:
+        r = self._row_of(combo)
+        if 0 <= r < self.table.rowCount() and r != self.table.currentRow():
+            self.table.setCurrentCell(r, c)
+
     def _chose(self, combo: QComboBox, c: int) -> None:
         """A value picked from the list in a cell: written like a typed one (one undoable edit)."""
-        r = next((rc[0] for rc, box in self.boxes.items() if box is combo), -1)  # its row now (rows move)
+        r = self._row_of(combo)
         i = combo.currentIndex()
         if i < 0:
             return
@@ -296,6 +327,8 @@ class TableEditor(QWidget, Editor):
         self.table.blockSignals(False)
         self.table.setStyleSheet(error_style(self.table) if whole else "")
         self.table.setToolTip(problem_tooltip(self.base_tooltip, whole))
+        if self.picker is not None:
+            self.picker.show_problems(items)
 
     def focus(self, subpath: tuple) -> None:
         self.table.setFocus(Qt.OtherFocusReason)
@@ -308,3 +341,6 @@ class TableEditor(QWidget, Editor):
             box = self.boxes.get((r, c if c is not None else 0))
             if box is not None:
                 box.setFocus(Qt.OtherFocusReason)
+            if self.picker is not None and c == self.picker.c:  # a role in a level's list: shown below, focused
+                self.picker.show_row(r)
+                self.picker.focus(subpath)
