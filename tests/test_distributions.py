@@ -242,3 +242,18 @@ def test_quantile_by_hand():
     # values in any order, weight 0 never taken
     emp = Empirical(values=[3, 1, 2, 9], weights=[0.15, 0.3, 0.55, 0])
     assert [emp.quantile(u) for u in (0.0, 0.29, 0.31, 0.84, 0.86, 0.9999)] == [1, 1, 2, 2, 3, 3]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_empirical_blocks_are_generator_choice_exactly(seed):
+    rng = np.random.default_rng(1000 + seed)
+    k = int(rng.integers(1, 10))
+    values = [float(v) for v in rng.integers(0, 9, k)]
+    weights = [float(w) for w in rng.random(k) * (rng.random(k) > 0.3)] if seed % 2 else None
+    if weights is not None and sum(weights) == 0:
+        weights[0] = 1.0
+    dist = Empirical(values=values, weights=weights)
+    n = int(rng.integers(1, 3000))
+    ours = dist.block_function(np.random.default_rng(seed), 2.0)(n)
+    w = np.asarray(weights if weights is not None else [1.0] * k)
+    assert np.array_equal(ours, np.random.default_rng(seed).choice(np.asarray(values) * 2.0, size=n, p=w / w.sum()))
