@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import random
 
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tfsim.model.scheduler import Scheduler
 
@@ -91,3 +95,46 @@ def test_events_at_the_horizon_are_left_and_close_drops_the_queue():
     with pytest.raises(ValueError):
         s.at(-1.0, lambda v, t: None)
     assert isinstance(s.env, simpy.Environment)
+
+
+@given(st.lists(st.tuples(st.sampled_from([0.0, 7.999, 8.0, 8.0, 16.0, 23.5, 40.0]) | st.floats(0, 60),
+                          st.lists(st.sampled_from([0.0, 0.0, 0.001, 7.9, 8.0, 8.0, 30.0]) | st.floats(0, 40),
+                                   max_size=3)),
+                min_size=1, max_size=40),
+       st.lists(st.floats(0, 60), max_size=10))
+@settings(max_examples=200, deadline=None)
+def test_the_order_across_windows_is_that_of_one_heap_of_time_then_scheduling_order(plan, arrivals):
+    """Times parked in later windows, at their edges, and scheduled from callbacks (for now,
+    this window or a later one) run as one queue ordered by time, then by scheduling order,
+    with arrivals after the events due at their instant."""
+    s = Scheduler()
+    seen, ref, counter = [], [], itertools.count()
+
+    def schedule(time, delays):
+        k = next(counter)
+        heapq.heappush(ref, (time, k, delays))
+        s.call_at(time, lambda value, tag: fire(value), (k, delays))
+
+    def fire(value):
+        k, delays = value
+        seen.append((s.now, k))
+        for d in delays:
+            schedule(s.now + d, [])
+
+    def arrive(times, i):
+        seen.append((s.now, "arrival"))
+        return i + 1
+
+    for time, delays in plan:
+        schedule(time, delays)
+    arrivals = sorted(arrivals)
+    s.run(until=100.0, arrivals=arrivals, on_arrival=arrive)
+
+    expected, pending = [], list(arrivals)
+    while ref and ref[0][0] < 100.0:
+        time, k, _ = heapq.heappop(ref)
+        while pending and pending[0] < time:
+            expected.append((pending.pop(0), "arrival"))
+        expected.append((time, k))
+    expected += [(t, "arrival") for t in pending]
+    assert seen == expected
