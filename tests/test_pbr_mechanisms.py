@@ -12,10 +12,12 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from helpers import SCENARIOS, mmc_scenario
 
 from tfsim.model import build_replication, simulate
-from tfsim.model.claims import first_passage
+from tfsim.model.claims import first_passage, first_passage_many
 from tfsim.model.entities import DATA_MATCHED, EMPLOYMENT, MAIN_KINDS, PROGRESS
 from tfsim.model.random import family_uniform
 from tfsim.scenario import read_scenario, variant
@@ -285,3 +287,17 @@ def test_expected_leavers_still_bound_the_work_of_a_long_run():
     assert allowed.expected_leavers() < MAX_EXPECTED_LEAVERS
     with pytest.raises(ValueError, match="leavers expected; at most"):
         staffed(500)
+
+
+@given(st.lists(st.floats(0, 2000), min_size=0, max_size=4), st.lists(st.sampled_from([0.0, 0.001, 0.02, 0.5]) |
+                                                                       st.floats(0, 1), min_size=5, max_size=5),
+       st.booleans(), st.lists(st.tuples(st.floats(0, 2500), st.floats(0, 12)), min_size=1, max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_first_passage_for_a_block_of_families_is_the_same_floats_as_one_at_a_time(steps, hazards, always, families):
+    starts = np.array(([-np.inf] if always else []) + sorted(steps) or [0.0], dtype=float)
+    rates = np.array(hazards[:len(starts)], dtype=float)
+    t0 = np.array([f[0] for f in families])
+    effort = np.array([f[1] for f in families])
+    many = first_passage_many(starts, rates, t0, effort)
+    one = [first_passage(starts.tolist(), rates.tolist(), t, e) for t, e in zip(t0.tolist(), effort.tolist())]
+    assert many.tolist() == one

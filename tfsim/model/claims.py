@@ -73,7 +73,7 @@ import math
 from array import array
 from bisect import bisect_left, bisect_right
 from types import SimpleNamespace
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -141,7 +141,7 @@ class ClaimsBook:
     """
 
     def __init__(self, scenario: Scenario, scheduler: Scheduler, draws: FamilyDraws,
-                 rerefer: Callable[[Family], Family]):
+                 rerefer: Callable[[Family], Family], referrals: Sequence[float] = ()):
         sc = scenario
         m: Money = sc.money
         self.scenario = sc
@@ -231,7 +231,11 @@ class ClaimsBook:
                                       + [sc.day_of(p.start) for p in dm.periods], dtype=float)
             self.match_h = np.asarray([dm.hazard_per_month] + [p.hazard_per_month for p in dm.periods],
                                       dtype=float) / DAYS_PER_MONTH
-            self._match_t, self._match_h = self.match_t.tolist(), self.match_h.tolist()  # read once a referral
+            self._match_t, self._match_h = self.match_t.tolist(), self.match_h.tolist()  # read once a re-referral
+            # the first referrals' times are known in advance: when data matching finds each
+            # family is worked out a block of families at a time (:meth:`_match_delays`)
+            self._referrals = referrals
+            self._match_delays_of: dict[int, list[float]] = {}  # first index of a block -> delays (days)
             self.f_match_relapse = uniform("claims:data_matching_relapse", relapse)
             self.f_match_relapse_time = uniform("claims:data_matching_relapse_time", relapse)
             sustain = dm.sustain_months if dm.sustain_months is not None else m.resolved("progress_sustain_months")
@@ -388,10 +392,33 @@ class ClaimsBook:
 
     def identified(self, fam: Family) -> None:
         """``fam`` has just been referred: draw when data matching would find its results."""
+        d = fam.draws
+        if d.generation == 0 and self._referrals:
+            delays = self._match_delays_of.get(d.first)
+            if delays is None:
+                delays = self._match_delays(d)
+            delay = delays[fam.j]
+            if delay >= 0:
+                self._scheduler.at(delay, self._on_match, fam)
+            return
         now = self._scheduler.now
-        at = first_passage(self._match_t, self._match_h, now, fam.draws[self.f_match_effort.at][fam.j])
+        at = first_passage(self._match_t, self._match_h, now, d[self.f_match_effort.at][fam.j])
         if at < self._horizon:
             self._scheduler.at(at - now, self._on_match, fam)
+
+    def _match_delays(self, block) -> list[float]:
+        """Days from referral to data matching of the first referrals of ``block`` (-1 if not before the horizon).
+
+        :func:`first_passage` for the whole block at once, with the same arithmetic, so the
+        same floats as one family at a time.
+        """
+        effort = np.frombuffer(block[self.f_match_effort.at], dtype=float)
+        first = block.first
+        referred = np.asarray(self._referrals[first:first + len(effort)], dtype=float)
+        at = first_passage_many(self.match_t, self.match_h, referred, effort)
+        delays = np.where(at < self._horizon, at - referred, -1.0).tolist()
+        self._match_delays_of[first] = delays
+        return delays
 
     def _on_match(self, fam, _tag) -> None:
         root = self.root_of(fam.id)
@@ -580,3 +607,32 @@ def first_passage(starts, hazards, t0: float, effort: float) -> float:
             effort -= h * (end - t)
         t = end
     return math.inf
+
+
+def first_passage_many(starts: np.ndarray, hazards: np.ndarray, t0: np.ndarray, effort: np.ndarray) -> np.ndarray:
+    """:func:`first_passage` for arrays ``t0`` and ``effort`` (days, unit-rate exponential draws), elementwise.
+
+    The same operations in the same order for each element, so the same floats.
+    """
+    t = np.maximum(t0, starts[0])
+    effort = np.array(effort, dtype=float)
+    out = np.full(len(t), math.inf)
+    first = np.searchsorted(starts, t, side="right") - 1  # bisect_right
+    live = np.ones(len(t), dtype=bool)
+    n = len(starts)
+    for k in range(n):
+        here = live & (first <= k)
+        if not here.any():
+            continue
+        end = starts[k + 1] if k + 1 < n else math.inf
+        h = hazards[k]
+        if h > 0:
+            reached = t + effort / h
+            hit = here & (reached <= end)
+            out[hit] = reached[hit]
+            live &= ~hit
+            here &= ~hit
+            with np.errstate(invalid="ignore"):  # inf - inf on the last period is never used
+                effort = np.where(here, effort - h * (end - t), effort)
+        t = np.where(here, end, t)
+    return out

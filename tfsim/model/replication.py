@@ -132,7 +132,7 @@ def build_replication(scenario: Scenario, seed: int | np.random.SeedSequence = 0
     workforce = Workforce(scenario, roles, caseflow, scheduler, log, streams)
     claims = None
     if scenario.money is not None:
-        claims = ClaimsBook(scenario, scheduler, draws, caseflow.rerefer)
+        claims = ClaimsBook(scenario, scheduler, draws, caseflow.rerefer, referrals)
         caseflow.on_turned_around = claims.turned_around
         if claims.matching:
             caseflow.on_referred = claims.identified
