@@ -54,6 +54,26 @@ def test_arrivals_at_the_time_of_queued_events_come_after_them():
     assert s.now == 10.0
 
 
+def test_a_second_stream_known_in_advance_runs_after_the_queued_events_and_arrivals_of_its_instant():
+    s = Scheduler()
+    seen = []
+    s.call_at(2.0, lambda v, t: seen.append(("event", s.now)), None)
+
+    def arrive(times, i):
+        seen.append(("arrival", times[i]))
+        return i + 1
+
+    def later(times, i):
+        seen.append(("later", times[i]))
+        if times[i] == 2.0:
+            s.at(0.5, lambda v, t: seen.append(("event", s.now)))
+        return i + 1
+
+    s.run(until=4.0, arrivals=[1.0, 2.0, 3.0], on_arrival=arrive, later=[0.5, 2.0, 2.5, 4.0], on_later=later)
+    assert seen == [("later", 0.5), ("arrival", 1.0), ("event", 2.0), ("arrival", 2.0), ("later", 2.0),
+                    ("event", 2.5), ("later", 2.5), ("arrival", 3.0)]
+
+
 def test_simpy_processes_on_the_environment_run_alongside_the_callbacks():
     s = Scheduler()
     seen = []

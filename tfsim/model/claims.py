@@ -97,7 +97,7 @@ from .entities import (
 )
 from .fees import FeeSchedule
 from .log import ClaimColumns, ClaimLog, ClaimsRecord
-from .random import FamilyDraws
+from .random import FAMILY_BLOCK, FamilyDraws
 from .scheduler import Scheduler
 
 LONG_SUSTAIN_WEEKS = 26.0
@@ -232,10 +232,12 @@ class ClaimsBook:
             self.match_h = np.asarray([dm.hazard_per_month] + [p.hazard_per_month for p in dm.periods],
                                       dtype=float) / DAYS_PER_MONTH
             self._match_t, self._match_h = self.match_t.tolist(), self.match_h.tolist()  # read once a re-referral
-            # the first referrals' times are known in advance: when data matching finds each
-            # family is worked out a block of families at a time (:meth:`_match_delays`)
+            # the first referrals' times are known in advance, and so is when data matching
+            # finds each of them: a stream the scheduler merges in (:meth:`match_times`), not
+            # one queued event a family
             self._referrals = referrals
-            self._match_delays_of: dict[int, list[float]] = {}  # first index of a block -> delays (days)
+            self._first: list[Family] = []  # the first referrals, by referral index
+            self._matching: list[int] = []  # referral index of each time of match_times
             self.f_match_relapse = uniform("claims:data_matching_relapse", relapse)
             self.f_match_relapse_time = uniform("claims:data_matching_relapse_time", relapse)
             sustain = dm.sustain_months if dm.sustain_months is not None else m.resolved("progress_sustain_months")
@@ -391,34 +393,51 @@ class ClaimsBook:
         self._record(_EMPLOYMENT, fam.id, root, now, now, now + sustain, results, results)
 
     def identified(self, fam: Family) -> None:
-        """``fam`` has just been referred: draw when data matching would find its results."""
+        """``fam`` has just been referred: when data matching would find its results.
+
+        A first referral's match is in :meth:`match_times` already; a re-referral's is drawn
+        now and queued.
+        """
         d = fam.draws
-        if d.generation == 0 and self._referrals:
-            delays = self._match_delays_of.get(d.first)
-            if delays is None:
-                delays = self._match_delays(d)
-            delay = delays[fam.j]
-            if delay >= 0:
-                self._scheduler.at(delay, self._on_match, fam)
+        if d.generation == 0:
+            self._first.append(fam)  # referred in index order
             return
         now = self._scheduler.now
         at = first_passage(self._match_t, self._match_h, now, d[self.f_match_effort.at][fam.j])
         if at < self._horizon:
             self._scheduler.at(at - now, self._on_match, fam)
 
-    def _match_delays(self, block) -> list[float]:
-        """Days from referral to data matching of the first referrals of ``block`` (-1 if not before the horizon).
+    def match_times(self) -> list[float]:
+        """When data matching finds each first referral (days, sorted; before the horizon only).
 
-        :func:`first_passage` for the whole block at once, with the same arithmetic, so the
-        same floats as one family at a time.
+        :func:`first_passage` from each referral for all of them at once, with the same
+        arithmetic (so the same floats) and with ties in referral order, the order in which
+        matches queued one referral at a time would run.  :meth:`on_matches` handles them.
         """
-        effort = np.frombuffer(block[self.f_match_effort.at], dtype=float)
-        first = block.first
-        referred = np.asarray(self._referrals[first:first + len(effort)], dtype=float)
+        if not self.matching or not len(self._referrals):
+            return []
+        referred = np.asarray(self._referrals, dtype=float)
+        f = self.f_match_effort
+        effort = np.concatenate([f.transform(self._draws.uniforms(f.name, 0, 0, b))
+                                 for b in range((len(referred) - 1) // FAMILY_BLOCK + 1)])
         at = first_passage_many(self.match_t, self.match_h, referred, effort)
-        delays = np.where(at < self._horizon, at - referred, -1.0).tolist()
-        self._match_delays_of[first] = delays
-        return delays
+        # a match queued at referral ran at referral + (match - referral): the same float, kept so
+        at = referred + (at - referred)
+        index = np.flatnonzero(at < self._horizon)
+        order = index[np.argsort(at[index], kind="stable")]
+        self._matching = order.tolist()
+        return at[order].tolist()
+
+    def on_matches(self, times, i: int) -> int:
+        """Data matching finds the first referral of ``times[i]`` and any at the same instant; return the next index."""
+        n = len(times)
+        now = times[i]
+        first, matching = self._first, self._matching
+        while True:
+            self._on_match(first[matching[i]], 0)
+            i += 1
+            if i >= n or times[i] != now:
+                return i
 
     def _on_match(self, fam, _tag) -> None:
         root = self.root_of(fam.id)

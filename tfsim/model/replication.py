@@ -59,7 +59,12 @@ class Replication:
         """Run to the horizon; return the event log and the end-of-run snapshot."""
         sc = self.scenario
         self.workforce.start()
-        self.scheduler.run(sc.horizon_days, self.referrals, self.caseflow.refer_due)
+        claims = self.claims
+        if claims is not None and claims.matching:
+            self.scheduler.run(sc.horizon_days, self.referrals, self.caseflow.refer_due,
+                               claims.match_times(), claims.on_matches)
+        else:
+            self.scheduler.run(sc.horizon_days, self.referrals, self.caseflow.refer_due)
         return self.log, self.snapshot()
 
     def close(self) -> None:

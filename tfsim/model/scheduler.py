@@ -136,14 +136,18 @@ class Scheduler:
         return self._processed
 
     def run(self, until: float, arrivals: Sequence[float] = (),
-            on_arrival: Callable[[Sequence[float], int], int] | None = None) -> None:
-        """Process events before ``until`` (days), merging in the sorted ``arrivals``.
+            on_arrival: Callable[[Sequence[float], int], int] | None = None,
+            later: Sequence[float] = (), on_later: Callable[[Sequence[float], int], int] | None = None) -> None:
+        """Process events before ``until`` (days), merging in the sorted ``arrivals`` and ``later``.
 
         Same semantics as SimPy's ``env.run(until=...)``: events at ``until`` itself are
         left, and a failed SimPy event that nobody defused raises.  At arrival ``i`` the
         loop calls ``on_arrival(arrivals, i)``, which handles every arrival due at that
         instant and returns the index of the next; at equal times queued events go first,
-        so a slot freed at the instant a family is referred is free for it.
+        so a slot freed at the instant a family is referred is free for it.  ``later`` is a
+        second stream known in advance (data matching of the first referrals), handled
+        the same way by ``on_later(later, i)`` after the queued events and arrivals of its
+        instant.
 
         The run keeps every family and log entry alive and makes no garbage cycles worth
         collecting, so the cyclic collector is paused meanwhile: its repeated full scans
@@ -158,19 +162,21 @@ class Scheduler:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            self._loop(until, arrivals, on_arrival)
+            self._loop(until, arrivals, on_arrival, later, on_later)
         finally:
             if collecting:
                 gc.enable()
 
-    def _loop(self, until: float, times: Sequence[float], on_arrival) -> None:
+    def _loop(self, until: float, times: Sequence[float], on_arrival, later: Sequence[float], on_later) -> None:
         env = self._env
         simpy_queue = env._queue
         heap, due = self._times, self._due
         inf = math.inf
-        n = len(times)
-        i = 0
+        n, n_later = len(times), len(later)
+        i = i_later = 0
         next_arrival = times[0] if n else inf
+        next_later = later[0] if n_later else inf
+        next_known = min(next_arrival, next_later)  # the next of the two streams known in advance
         count = self._processed
         try:
             while True:
@@ -179,16 +185,21 @@ class Scheduler:
                 head = heap[0] if heap else self._next_window()
                 if simpy_queue:  # SimPy's own events, if any, in time order with the rest
                     t = simpy_queue[0][0]
-                    if t < head and t <= next_arrival and t < until:
+                    if t < head and t <= next_known and t < until:
                         count += 1
                         self._step_simpy(t)
                         continue
-                if next_arrival < head:
-                    if next_arrival >= until:
+                if next_known < head:
+                    if next_known >= until:
                         break
-                    self.now = next_arrival
-                    i = on_arrival(times, i)
-                    next_arrival = times[i] if i < n else inf
+                    self.now = next_known
+                    if next_arrival == next_known:
+                        i = on_arrival(times, i)
+                        next_arrival = times[i] if i < n else inf
+                    else:
+                        i_later = on_later(later, i_later)
+                        next_later = later[i_later] if i_later < n_later else inf
+                    next_known = next_arrival if next_arrival < next_later else next_later
                     continue
                 if head >= until:
                     break
