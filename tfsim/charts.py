@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
 import re
 import textwrap
 from pathlib import Path
@@ -368,19 +367,6 @@ def _fix_date_ticks(ax) -> None:
             labels.set_offset_string(formatter.get_offset())
             axis.set_major_locator(FixedLocator(locs))
             axis.set_major_formatter(labels)
-
-
-def warm_up() -> None:
-    """Draw a small throwaway chart: the first chart a process draws loads fonts, the layout
-    engine, the date locators and the PNG writer, which a process waiting for results can do first."""
-    with matplotlib.rc_context(EXPORT_RC):
-        fig = Figure(figsize=(3.0, 2.0), layout="constrained")
-        add_caption(fig, "Source: a chart drawn to load what charts need")
-        ax = fig.add_subplot()
-        ax.plot([dt.date(2014, 1, 31), dt.date(2015, 3, 31)], [0.0, 10.0], label="Loading")
-        _finish(ax, "Loading – the chart code", "Families")
-        fig.dpi = 50
-        FigureCanvasAgg(fig).print_png(io.BytesIO(), pil_kwargs={"compress_level": 3})
 
 
 # ---- what-if analyses ----------------------------------------------------------------------

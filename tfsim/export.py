@@ -332,13 +332,6 @@ def standard_chart_png(results, name: str) -> bytes:
     return buffer.getvalue()
 
 
-def warm_up_charts() -> None:
-    """Load what drawing a first chart loads (matplotlib, fonts, the layout engine), as a helper waits."""
-    from tfsim import charts
-
-    charts.warm_up()
-
-
 def write_outputs(results, out_dir: str | os.PathLike, painter=None) -> list[Path]:
     """The CLI's standard outputs: ``summary.csv``, ``monthly.csv``, ``run.json`` (provenance) and
     ``forecast.png`` (with the scenario's target and deadline), plus ``money.png`` when money is modelled.

@@ -108,9 +108,9 @@ def _helper(jobs: int, images: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the owner handles Ctrl+C, by ending this group
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.setpgid(0, 0)  # a group of its own (with the children below), which the owner ends in one call
-    from tfsim import export
+    from tfsim import charts, export
 
-    export.warm_up_charts()
+    charts.render_figure, export.standard_chart_png  # load them now, as the run goes on (the command loads them lazily)
     job = _receive(jobs)
     if job is None:  # the owner closed without a job (a failed run, or a signal)
         return
