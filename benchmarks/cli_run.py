@@ -6,11 +6,14 @@ interpreter (``python -c pass``) and a bare ``import tfsim.cli``, and prints the
 time of each and the CPU time (user + system, of the process and every process it waited
 for) of the best-wall run.  The best of several is the least disturbed on a shared machine.
 
-Then one more run of the same command inside a small harness prints its phases: the
-imports, reading the scenario, the replications, the summary, writing the outputs (the
-charts included), and the rest (argument parsing, the progress bar, exit).  The harness
-imports the lazily loaded modules itself, first, so that each phase is charged its own
-imports; the total is comparable with the command's but not identical.
+Then one more run of the same command inside a small harness prints its phases in the
+command's own process: the imports, reading the scenario, the replications, the summary,
+writing the outputs (including the wait for the charts, which helper processes draw while
+the replications run: :mod:`tfsim.painter`), and the rest (argument parsing, the progress
+bar, exit).  The harness imports the lazily loaded modules itself, first, so that each
+phase is charged its own imports; the total is comparable with the command's, not identical.
+The commands run in a temporary folder, so ``python -m tfsim`` finds tfsim where
+``PYTHONPATH`` or the installation puts it, not in the current folder.
 
 Run from the repository root::
 
@@ -45,10 +48,11 @@ t = started
 import tfsim.cli as cli
 t = mark("import tfsim.cli (scenario schema, tqdm)", t)
 import tfsim.experiment
+tfsim.experiment.run_experiment  # (tfsim.cli loads it lazily: an attribute loads it)
 t = mark("import tfsim.experiment (pandas)", t)
 import tfsim.export
+tfsim.export.write_outputs
 t = mark("import tfsim.export", t)
-import tfsim.provenance
 
 def timed(owner, name, label):
     real = getattr(owner, name)
@@ -63,22 +67,26 @@ def timed(owner, name, label):
 timed(cli, "read_scenario", "read the scenario")
 timed(tfsim.experiment, "run_experiment", "replications")
 timed(cli, "format_summary", "summary table")
-timed(tfsim.export, "write_outputs", "write the outputs (CSV, run.json, charts)")
-code = cli.main(sys.argv[1:])
-total = time.perf_counter() - started
-marks += [("the rest (arguments, progress bar, printing)", total - sum(s for _, s in marks)),
-          ("total in the harness (after interpreter start)", total)]
-for name, seconds in marks:
-    print(f"@phase  {name:<48}{seconds:>7.3f} s", file=sys.stderr)
-sys.exit(code)
+timed(tfsim.export, "write_outputs", "write the outputs (waiting for the charts)")
+def report():
+    total = time.perf_counter() - started
+    rows = marks + [("the rest (arguments, progress bar, printing, exit)", total - sum(s for _, s in marks)),
+                    ("total in the harness (after interpreter start)", total)]
+    for name, seconds in rows:
+        print(f"@phase  {name:<52}{seconds:>7.3f} s", file=sys.stderr)
+
+import atexit
+atexit.register(report)  # run as the command ends (it ends the process itself)
+sys.argv[0] = "tfsim"
+cli.main()  # no arguments: tfsim's own process, as the command runs (its chart helpers included)
 """
 
 
-def _timed(argv: list[str], env: dict) -> tuple[float, float]:
+def _timed(argv: list[str], env: dict, cwd: str) -> tuple[float, float]:
     """Wall and CPU seconds (user + system, with every process it waited for) of one subprocess."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -101,14 +109,14 @@ def main() -> int:
         best: dict[str, tuple[float, float]] = {}
         for _ in range(args.repeats):
             for name, argv in commands.items():
-                wall, cpu = _timed([args.python, *argv], env)
+                wall, cpu = _timed([args.python, *argv], env, tmp)
                 if name not in best or wall < best[name][0]:
                     best[name] = (wall, cpu)
         print(f"best of {args.repeats}, {os.cpu_count()} cores ({args.python})")
         for name, (wall, cpu) in best.items():
             print(f"  {name:<40}{wall:>7.3f} s wall {cpu:>7.3f} s CPU")
         print("\nphases of one more run (in a harness):")
-        phases = subprocess.run([args.python, "-c", _PHASES, *run[2:]], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+        phases = subprocess.run([args.python, "-c", _PHASES, *run[2:]], env=env, cwd=tmp, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True, check=True).stderr
         print("\n".join(line[len("@phase"):] for line in phases.splitlines() if line.startswith("@phase")))
         wall, cpu = best[list(commands)[-1]]
