@@ -121,3 +121,18 @@ def test_difference_chart_legend_is_below_too(runs):
     plot_difference(ax, comparison)
     fig.canvas.draw()
     assert not _overlaps(ax, ax.get_legend())
+
+
+def test_library_versions_are_the_installed_ones_read_once():
+    from importlib import metadata
+
+    expected = {}
+    for name in provenance.KEY_LIBRARIES:
+        try:
+            expected[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            expected[name] = "not installed"
+    assert provenance.library_versions() == expected
+    assert provenance.tfsim_version() == metadata.version("tfsim")
+    provenance.library_versions()["numpy"] = "changed"  # a copy each time: a caller cannot change the record
+    assert provenance.library_versions() == expected

@@ -64,7 +64,7 @@ from tqdm import tqdm  # noqa: E402 - after the handlers above
 from tfsim import scenario_commands
 from tfsim.catalogue import MONTHLY, SUMMARY, glossary
 from tfsim.scenario import read_scenario
-from tfsim import files
+from tfsim import files, painter
 from tfsim.files import atomic_write_text
 from tfsim.scenario.reference import scenario_reference
 from tfsim.scenario.diff import NAMING_KEYS, describe_differences
@@ -214,11 +214,22 @@ def cmd_run(args) -> int:
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     if not _output_folder("run", out):
         return EXIT_BAD_INPUT
+    if args.precision is not None and (not 0 < args.precision < 1 or args.max_replications < 2):
+        print("tfsim run: --precision must be between 0 and 1 (0.02 is ±2%) and --max-replications at "
+              "least 2", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    # in tfsim's own process, the charts are drawn by helpers that load matplotlib while the replications
+    # run; started here, before the progress bar's thread
+    drawing = painter.start() if getattr(args, "own_process", False) else None
+    try:
+        return _run(args, result, out, drawing)
+    finally:
+        if drawing is not None:
+            drawing.close()
+
+
+def _run(args, result, out: Path, drawing) -> int:
     if args.precision is not None:
-        if not 0 < args.precision < 1 or args.max_replications < 2:
-            print("tfsim run: --precision must be between 0 and 1 (0.02 is ±2%) and --max-replications at "
-                  "least 2", file=sys.stderr)
-            return EXIT_BAD_INPUT
         precision = experiment.Precision(relative=args.precision, first=min(args.replications or 20,
                                                                             args.max_replications),
                                          max_replications=args.max_replications)
@@ -243,7 +254,7 @@ def cmd_run(args) -> int:
         print()
         print(precision_line(results))
     try:
-        paths = export.write_outputs(results, out)
+        paths = export.write_outputs(results, out, painter=drawing)
     except OSError as exc:
         where = exc.filename or out
         print(f"tfsim run: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
@@ -960,6 +971,7 @@ def main(argv: list[str] | None = None) -> int:
         if signal.SIGINT in starting:  # Ctrl+C was Python's own, not a caller's
             signal.signal(signal.SIGINT, _interrupt)
     command_line = argv is None and bool(previous)  # the process is tfsim's own, to end as it sees fit
+    args.own_process = command_line
     try:
         try:
             code = _run_command(args)

@@ -33,6 +33,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from tfsim import student_t
 from tfsim.catalogue import SUMMARY
 from tfsim.model import Calendar, ReplicationResult, RunawayRun  # noqa: F401  (RunawayRun: raised through here)
 from tfsim.workers import replication_seed, run_replication, run_tasks, start_worker
@@ -734,17 +735,15 @@ def _pool_context():
 def t_quantile(q: float, df: int) -> float:
     """The ``q`` quantile of Student's t with ``df`` degrees of freedom.
 
-    ``scipy.special`` is imported on first use (not ``scipy.stats``, which costs most of a
-    second of start-up for one function); quantiles are cached, as runs ask for few.
+    Computed by :func:`tfsim.student_t.quantile` (plain Python: importing ``scipy.special``
+    for it cost a run about 0.15 s of start-up); quantiles are cached, as runs ask for few.
     """
     return _t_quantile(float(q), int(df))
 
 
 @functools.lru_cache(maxsize=256)
 def _t_quantile(q: float, df: int) -> float:
-    from scipy.special import stdtrit
-
-    return float(stdtrit(df, q))
+    return student_t.quantile(q, df)
 
 
 def t_half_width(sd, n: int, level: float = 0.95):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import math
 import os
 import re
@@ -20,7 +21,6 @@ import pandas as pd
 
 from tfsim import provenance
 from tfsim.catalogue import MONTHLY, SUMMARY, Metric, series_key
-from tfsim.charts import forecast_target, plot_forecast, plot_money, render_figure
 from tfsim.experiment import MONTHLY_COLUMNS
 from tfsim.scenario.inputs import inputs
 from tfsim.files import atomic_write, atomic_write_text, staged_folder
@@ -290,6 +290,14 @@ def chart_title(plot) -> str:
     return ((plot.__doc__ or "").strip().splitlines() or [""])[0].rstrip(".")
 
 
+def _render(plot, results, dest, suffix: str, preset: str = "screen", **kwargs) -> None:
+    from tfsim.charts import render_figure  # matplotlib: for charts only
+
+    facts = provenance.facts(results, kwargs.get("baseline"))
+    render_figure(plot, results, dest, preset=preset, caption=facts.caption(),
+                  metadata=facts.image_metadata(suffix, chart_title(plot)), fmt=suffix.lstrip(".") or None, **kwargs)
+
+
 def write_chart(plot, results, path: str | os.PathLike, preset: str = "screen", **kwargs) -> Path:
     """Render ``plot(ax, results)`` to PNG, SVG or PDF (by the file extension) with its source caption.
 
@@ -298,31 +306,59 @@ def write_chart(plot, results, path: str | os.PathLike, preset: str = "screen", 
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    facts = provenance.facts(results, kwargs.get("baseline"))
-    suffix = target.suffix.lower()
-    atomic_write(target, lambda tmp: render_figure(
-        plot, results, tmp, preset=preset, caption=facts.caption(),
-        metadata=facts.image_metadata(suffix, chart_title(plot)), **kwargs))
+    atomic_write(target, lambda tmp: _render(plot, results, tmp, target.suffix.lower(), preset, **kwargs))
     return target
 
 
-def write_outputs(results, out_dir: str | os.PathLike) -> list[Path]:
+def standard_charts(results) -> list[str]:
+    """The charts of :func:`write_outputs`: ``forecast.png``, and ``money.png`` when money is modelled."""
+    return ["forecast.png"] + (["money.png"] if results.scenario.money is not None else [])
+
+
+def _standard_chart(results, name: str):
+    """The plot function of standard chart ``name`` and its keyword arguments."""
+    from tfsim import charts
+
+    if name == "forecast.png":
+        return charts.plot_forecast, charts.forecast_target(results)  # with the scenario's target and deadline
+    return charts.plot_money, {}
+
+
+def standard_chart_png(results, name: str) -> bytes:
+    """Standard chart ``name`` as the PNG bytes :func:`write_outputs` writes (for :mod:`tfsim.painter`)."""
+    plot, kwargs = _standard_chart(results, name)
+    buffer = io.BytesIO()
+    _render(plot, results, buffer, ".png", **kwargs)
+    return buffer.getvalue()
+
+
+def write_outputs(results, out_dir: str | os.PathLike, painter=None) -> list[Path]:
     """The CLI's standard outputs: ``summary.csv``, ``monthly.csv``, ``run.json`` (provenance) and
     ``forecast.png`` (with the scenario's target and deadline), plus ``money.png`` when money is modelled.
 
     They are written to a temporary folder beside ``out_dir`` and moved in only when all are
     complete (:func:`tfsim.files.staged_folder`): a failure leaves the earlier outputs whole.
+    With a :class:`tfsim.painter.Painter` the charts are drawn in its processes while the
+    tables are written here, and written here from the bytes they send.
     """
     out = Path(out_dir)
+    charts = standard_charts(results)
     with staged_folder(out) as stage:
+        if painter is not None:
+            painter.draw(results, charts)
         names = [
             write_csv(results.summary, stage / "summary.csv"),
             write_csv(monthly_table(results), stage / "monthly.csv"),
             write_manifest(results, stage / "run.json"),
-            write_chart(plot_forecast, results, stage / "forecast.png", **forecast_target(results)),
         ]
-        if results.scenario.money is not None:
-            names.append(write_chart(plot_money, results, stage / "money.png"))
+        if painter is not None:
+            for name, image in zip(charts, painter.images()):
+                atomic_write(stage / name, lambda tmp, image=image: Path(tmp).write_bytes(image))
+                names.append(stage / name)
+        else:
+            for name in charts:
+                plot, kwargs = _standard_chart(results, name)
+                names.append(write_chart(plot, results, stage / name, **kwargs))
     return [out / p.name for p in names]
 
 

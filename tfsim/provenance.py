@@ -14,6 +14,7 @@ The scenario file reaches a run through :func:`attach`: the CLI and the app atta
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -89,20 +90,37 @@ def source_of(results) -> ScenarioSource | None:
 
 def library_versions() -> dict[str, str]:
     """Installed versions of :data:`KEY_LIBRARIES` (``"not installed"`` for one that is missing)."""
-    out = {}
-    for name in KEY_LIBRARIES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    return dict(_library_versions())
 
 
-def tfsim_version() -> str:
+@functools.lru_cache(maxsize=1)
+def _library_versions() -> tuple[tuple[str, str], ...]:
+    # once a process: every export asks, and the installed versions do not change under it
+    return tuple((name, _version(name) or "not installed") for name in KEY_LIBRARIES)
+
+
+def _version(name: str) -> str | None:
+    """The installed version of distribution ``name``, or None when it is not installed.
+
+    Read from the ``Version:`` line of its metadata's header: ``importlib.metadata.version``
+    parses the whole file with the email parser, long descriptions included (about 20 ms
+    for these libraries).
+    """
     try:
-        return metadata.version("tfsim")
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return None
+    for line in (dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "").splitlines():
+        if not line:  # the end of the header
+            break
+        if line.startswith("Version:"):
+            return line[len("Version:"):].strip()
+    return dist.version
+
+
+@functools.lru_cache(maxsize=1)
+def tfsim_version() -> str:
+    return _version("tfsim") or "unknown"  # unknown: run from a source tree that was never installed
 
 
 @dataclass(frozen=True)
@@ -225,6 +243,7 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
+@functools.lru_cache(maxsize=1)
 def _system() -> str:
     cpu = platform.processor() or platform.machine()
     return f"{platform.system()} {platform.release()} ({cpu}, {os.cpu_count() or 1} cores)"
