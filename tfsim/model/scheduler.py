@@ -30,9 +30,6 @@ STUCK_EVENTS = 1_000_000
 WINDOW_DAYS = 8.0
 
 
-_PER_WINDOW = 1.0 / WINDOW_DAYS
-
-
 class RunawayRun(RuntimeError):
     """A replication spent its event budget, or ran events without its clock moving."""
 
@@ -80,8 +77,8 @@ class Scheduler:
         # time -> its (callback, value, tag), or a list of them in scheduling order
         self._due: dict[float, tuple | list[tuple[Callable, object, int]]] = {}
         self._edge = 0.0  # times before it are in the heap; later ones are parked by window
-        self._parked: dict[int, dict] = {}  # window number -> its entries, like ``_due``
-        self._windows: list[int] = []  # a heap of the numbers of the windows parked
+        self._parked: dict[float, dict] = {}  # window number (a whole float) -> its entries, like ``_due``
+        self._windows: list[float] = []  # a heap of the numbers of the windows parked
         self._processed = 0
         self._checked_at, self._still = -1.0, 0  # the clock at the last check, events at it since
 
@@ -107,7 +104,7 @@ class Scheduler:
                 heappush(self._times, time)
                 return
         else:  # after this window: parked in its own (most events)
-            window = int(time * _PER_WINDOW)
+            window = time // WINDOW_DAYS  # exact: a power of two
             due = self._parked.get(window)
             if due is None:
                 self._parked[window] = {time: (callback, value, tag)}
