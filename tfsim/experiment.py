@@ -182,9 +182,11 @@ def worth_a_pool(remaining_seconds: float, workers: int, warm: bool) -> bool:
 #: unit of :func:`expected_work`.  Measured by ``benchmarks/run_cost.py`` (best of 3
 #: replications of each bundled scenario, one process): the fixed part is the smallest
 #: scenario's time, the part per unit the largest of the bundled scenarios of 1,000 units
-#: or more, so estimates err long rather than short.
+#: or more (24.7 µs on 4 December 2026), raised by a fifth for two replications running side by
+#: side on the two cores, which slow each other (national Phase 1 x 100 on 2 cores: 3.84 s a
+#: replication, against 3.08 s alone), so estimates err long rather than short.
 REPLICATION_FIXED_SECONDS = 0.03
-REPLICATION_SECONDS_PER_WORK = 36e-6
+REPLICATION_SECONDS_PER_WORK = 30e-6
 #: Runs estimated to take longer than this (seconds) are announced with their estimate first.
 LONG_RUN_SECONDS = 60.0
 
