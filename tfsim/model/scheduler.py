@@ -43,8 +43,8 @@ class Scheduler:
     SimPy's queue.  Only the times of the next :data:`WINDOW_DAYS` are in the heap; later
     ones are parked in windows (a dict per window, keyed by time) and moved into the heap
     when the clock reaches their window.  Most events are due months ahead (the end of an
-    intervention, a data match), so a national run would otherwise keep a heap of 100,000
-    to 170,000 times whose every pop misses the processor's caches (a seventh of a
+    intervention), so a national run would otherwise keep a heap of up to 170,000 times
+    (97,000 on average) whose every pop misses the processor's caches (a seventh of a
     replication); the heap of one window holds a few hundred.  Callbacks due at one time
     run in the order they were scheduled.
     SimPy's own events (anything scheduled on :attr:`env`) wait in SimPy's queue and run
