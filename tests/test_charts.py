@@ -6,7 +6,7 @@ import pytest
 from helpers import SCENARIOS
 from matplotlib.figure import Figure
 
-from tfsim.charts import CHARTS, forecast_target, plot_forecast, render_figure
+from tfsim.charts import CHARTS, forecast_target, plot_forecast, render_figure, thousands
 from tfsim.experiment import run_experiment
 from tfsim.scenario import load_scenario
 
@@ -45,3 +45,19 @@ def test_render_figure_writes_each_format(runs, tmp_path, suffix, magic):
     path = tmp_path / f"chart{suffix}"
     render_figure(plot_forecast, runs[0], path)
     assert path.read_bytes()[: len(magic)] == magic
+
+
+def test_counts_on_the_y_axis_have_thousands_separators():
+    assert [thousands(v) for v in (0.0, -0.0, 2.5, 120000.0, 1_200_000, 12345.5)] == [
+        "0", "0", "2.5", "120,000", "1,200,000", "12,345.5"]
+
+
+def test_the_forecast_labels_its_counts_with_separators(runs):
+    results, _ = runs
+    fig = Figure()
+    ax = fig.add_subplot()
+    plot_forecast(ax, results)
+    ax.set_ylim(0, 150_000)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "100,000" in labels and not any(label.isdigit() and len(label) > 3 for label in labels)

@@ -138,9 +138,16 @@ def legend_below(ax, ncols: int = 2, fontsize: float = 8):
                      bbox_transform=ax.transAxes + offset, ncols=ncols, fontsize=fontsize, frameon=False)
 
 
+def thousands(value, _pos=None) -> str:
+    """A tick label with thousands separators: ``120,000``, ``2.5``."""
+    value = float(value) + 0.0  # no "-0"
+    return f"{value:,.0f}" if value.is_integer() else f"{value:,g}"
+
+
 def _finish(ax, title: str, ylabel: str) -> None:
     ax.set_title(title, loc="left", fontsize=11, wrap=True)
     ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(thousands)  # 120,000 families, not 120000
     ax.grid(True, alpha=0.3)
     ax.set_ylim(bottom=0)
     if ax.get_ylim()[1] < 1:  # nothing above zero (no one waited): a 0 to 1 axis, not 0 to 0.05
