@@ -6,6 +6,8 @@ import path, and a test importing ``conftest`` by name could get the other folde
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from tfsim.scenario.bundled import bundled_scenarios_dir
@@ -88,3 +90,21 @@ def running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def subprocess_env(**extra: str) -> dict:
+    """The environment for running tfsim as a subprocess: this checkout's package, matplotlib's Agg backend."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg", **extra)
+    env.pop("TFSIM_DEBUG", None)
+    return env
+
+
+def wait_for(condition, timeout: float, what: str):
+    """Poll ``condition()`` until it returns something true (returned), for at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import SCENARIOS, descendants, running
+from helpers import SCENARIOS, descendants, running, subprocess_env, wait_for
 
 from tfsim import cli, export, files
 
@@ -28,29 +28,13 @@ COUNTY = str(SCENARIOS / "kent-phase2-threefold.toml")  # a few seconds of work 
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 
-def _env() -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
-    env.pop("TFSIM_DEBUG", None)
-    return env
-
-
-def _wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 def _start_pool_run(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "tfsim", "run", COUNTY, "-n", "2000", "--jobs", "2",
-                             "--out", str(out)], cwd=tmp_path, env=_env(), stdout=subprocess.PIPE,
+                             "--out", str(out)], cwd=tmp_path, env=subprocess_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     # the two workers are grandchildren (the fork server starts them); wait until both are running
-    workers = _wait_for(lambda: (lambda d: d if len(d) >= 4 else None)(descendants(proc.pid)), 60,
+    workers = wait_for(lambda: (lambda d: d if len(d) >= 4 else None)(descendants(proc.pid)), 60,
                         "the pool's worker processes")
     return proc, out, workers
 
@@ -67,7 +51,7 @@ def test_a_signal_ends_a_pool_run_with_its_workers_and_no_outputs(tmp_path, sig,
     assert proc.returncode == code
     assert stderr.decode().rstrip().endswith(word)
     assert b"Traceback" not in stderr
-    _wait_for(lambda: not any(running(p) for p in workers), 5, "the workers to end")
+    wait_for(lambda: not any(running(p) for p in workers), 5, "the workers to end")
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == []
 
@@ -77,7 +61,7 @@ def test_kill_9_of_a_run_ends_its_workers(tmp_path):
     proc, _out, workers = _start_pool_run(tmp_path)
     proc.kill()
     proc.communicate(timeout=5)  # the workers see their owner gone and end, closing the pipes
-    _wait_for(lambda: not any(running(p) for p in workers), 5, "the workers to end")
+    wait_for(lambda: not any(running(p) for p in workers), 5, "the workers to end")
 
 
 # A signal that comes once the command has finished (its outputs written) used to end the process by
@@ -104,7 +88,7 @@ def test_a_signal_after_the_command_has_finished_exits_quietly_with_the_outputs_
     """In the exit functions: noted, they finish (the pool's semaphores unlinked), exit 143; no teardown after."""
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-c", _LATE_SIGNAL, when, "run", SEVENOAKS, "-n", "4", "--jobs", "2",
-                           "--out", str(out)], env=_env(), capture_output=True, timeout=120)
+                           "--out", str(out)], env=subprocess_env(), capture_output=True, timeout=120)
     err = proc.stderr.decode()
     assert proc.returncode == code, err[-500:]
     assert "Traceback" not in err and "leaked" not in err and "resource_tracker" not in err
@@ -118,7 +102,7 @@ def test_the_command_line_ends_as_soon_as_its_outputs_are_written(tmp_path):
     codes = []
     for i, delay in enumerate((0.0, 0.1, 0.2)):
         proc = subprocess.Popen([sys.executable, "-m", "tfsim", "run", SEVENOAKS, "-n", "2", "--jobs", "1", "--out",
-                                 str(tmp_path / f"out{i}")], env=_env(), stdout=subprocess.PIPE,
+                                 str(tmp_path / f"out{i}")], env=subprocess_env(), stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True)
         for line in proc.stdout:
             if line.startswith("wrote "):
@@ -230,7 +214,7 @@ def test_temporary_files_of_a_killed_writer_are_removed_by_the_next_write(tmp_pa
     folder = tmp_path / "exports"
     folder.mkdir()
     (folder / "keep.txt").write_text("mine")
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, kind, str(folder), SEVENOAKS], env=_env(),
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, kind, str(folder), SEVENOAKS], env=subprocess_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         name = proc.stdout.readline().strip()

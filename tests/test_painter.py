@@ -13,33 +13,16 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from helpers import SCENARIOS, descendants, running
+from helpers import SCENARIOS, descendants, running, subprocess_env, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SEVENOAKS = str(SCENARIOS / "sevenoaks-2014.toml")
 OUTPUTS = ["forecast.png", "money.png", "monthly.csv", "run.json", "summary.csv"]
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="helpers are forked on Linux only")
-
-
-def _env() -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg", SOURCE_DATE_EPOCH="1700000000")
-    env.pop("TFSIM_DEBUG", None)
-    return env
-
-
-def _wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 #: Runs ``tfsim`` as its own process would (``main()``, no arguments) after the change in argv[1];
@@ -73,7 +56,7 @@ cli.main()
 
 def _harness(change: str, out: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", _HARNESS, change, "run", SEVENOAKS, "-n", "3", "--out", str(out),
-                           *extra], env=_env(), capture_output=True, text=True, timeout=120)
+                           *extra], env=subprocess_env(SOURCE_DATE_EPOCH="1700000000"), capture_output=True, text=True, timeout=120)
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -85,7 +68,7 @@ def test_the_helpers_write_the_files_the_command_writes_by_itself(tmp_path):
     assert helped.returncode == 0, helped.stderr[-2000:]
     assert "matplotlib here: False" in helped.stderr  # drawn elsewhere
     alone = subprocess.run([sys.executable, "-c", "import sys; from tfsim import cli; sys.exit(cli.main(sys.argv[1:]))",
-                            "run", SEVENOAKS, "-n", "3", "--out", str(tmp_path / "alone")], env=_env(),
+                            "run", SEVENOAKS, "-n", "3", "--out", str(tmp_path / "alone")], env=subprocess_env(SOURCE_DATE_EPOCH="1700000000"),
                            capture_output=True, text=True, timeout=120)
     assert alone.returncode == 0, alone.stderr[-2000:]
     assert sorted(_files(tmp_path / "helped")) == OUTPUTS
@@ -114,9 +97,9 @@ def test_a_failure_in_the_helpers_leaves_the_earlier_outputs_whole(tmp_path, cha
 def _start_long_run(tmp_path):
     """A run of about twenty seconds in the command's own process, once its chart helper is up."""
     proc = subprocess.Popen([sys.executable, "-m", "tfsim", "run", SEVENOAKS, "-n", "2000", "--jobs", "1",
-                             "--out", str(tmp_path / "out")], cwd=tmp_path, env=_env(), stdout=subprocess.PIPE,
+                             "--out", str(tmp_path / "out")], cwd=tmp_path, env=subprocess_env(SOURCE_DATE_EPOCH="1700000000"), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
-    helpers = _wait_for(lambda: descendants(proc.pid), 60, "the chart helper")
+    helpers = wait_for(lambda: descendants(proc.pid), 60, "the chart helper")
     return proc, helpers
 
 
@@ -139,4 +122,4 @@ def test_kill_9_of_the_run_ends_its_helper(tmp_path):
     proc, helpers = _start_long_run(tmp_path)
     proc.kill()
     proc.communicate(timeout=10)
-    _wait_for(lambda: not any(running(p) for p in helpers), 10, "the helper to end")
+    wait_for(lambda: not any(running(p) for p in helpers), 10, "the helper to end")

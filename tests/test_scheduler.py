@@ -40,7 +40,8 @@ def test_a_callback_scheduled_for_now_runs_after_those_already_due_now():
     assert seen == ["first", "second", "scheduled now"]
 
 
-def test_arrivals_at_the_time_of_queued_events_come_after_them():
+def _event_at_two_and_arrivals():
+    """A scheduler with one event queued at day 2, the list of what ran, and an arrival handler adding to it."""
     s = Scheduler()
     seen = []
     s.call_at(2.0, lambda v, t: seen.append(("event", s.now)), None)
@@ -48,6 +49,12 @@ def test_arrivals_at_the_time_of_queued_events_come_after_them():
     def arrive(times, i):
         seen.append(("arrival", times[i]))
         return i + 1
+
+    return s, seen, arrive
+
+
+def test_arrivals_at_the_time_of_queued_events_come_after_them():
+    s, seen, arrive = _event_at_two_and_arrivals()
 
     s.run(until=10.0, arrivals=[1.0, 2.0, 3.0], on_arrival=arrive)
     assert seen == [("arrival", 1.0), ("event", 2.0), ("arrival", 2.0), ("arrival", 3.0)]
@@ -55,13 +62,7 @@ def test_arrivals_at_the_time_of_queued_events_come_after_them():
 
 
 def test_a_second_stream_known_in_advance_runs_after_the_queued_events_and_arrivals_of_its_instant():
-    s = Scheduler()
-    seen = []
-    s.call_at(2.0, lambda v, t: seen.append(("event", s.now)), None)
-
-    def arrive(times, i):
-        seen.append(("arrival", times[i]))
-        return i + 1
+    s, seen, arrive = _event_at_two_and_arrivals()
 
     def later(times, i):
         seen.append(("later", times[i]))
