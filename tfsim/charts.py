@@ -105,11 +105,8 @@ def _ticks_computed_once(ax):
     saved = []
     for axis in (ax.xaxis, ax.yaxis):
         ticker = axis.major
-        locs = axis.get_majorticklocs()
-        labels = FixedFormatter(ticker.formatter.format_ticks(locs))
-        labels.set_offset_string(ticker.formatter.get_offset())
         saved.append((ticker, ticker.locator, ticker.formatter))
-        ticker.locator, ticker.formatter = FixedLocator(locs), labels
+        ticker.locator, ticker.formatter = _fixed_ticks(axis)
     try:
         yield
     finally:
@@ -368,12 +365,18 @@ def _fix_date_ticks(ax) -> None:
     size, so the ticks are the ones it would give at every step."""
     for axis in (ax.xaxis, ax.yaxis):
         if isinstance(axis.get_major_locator(), mdates.DateLocator):
-            locs = axis.get_majorticklocs()
-            formatter = axis.get_major_formatter()
-            labels = FixedFormatter(formatter.format_ticks(locs))
-            labels.set_offset_string(formatter.get_offset())
-            axis.set_major_locator(FixedLocator(locs))
+            locator, labels = _fixed_ticks(axis)
+            axis.set_major_locator(locator)
             axis.set_major_formatter(labels)
+
+
+def _fixed_ticks(axis) -> tuple[FixedLocator, FixedFormatter]:
+    """``axis``'s major ticks and their labels (offset included) as they are now, fixed."""
+    locs = axis.get_majorticklocs()
+    formatter = axis.get_major_formatter()
+    labels = FixedFormatter(formatter.format_ticks(locs))
+    labels.set_offset_string(formatter.get_offset())
+    return FixedLocator(locs), labels
 
 
 # ---- what-if analyses ----------------------------------------------------------------------

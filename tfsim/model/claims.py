@@ -225,7 +225,9 @@ class ClaimsBook:
         dm = m.data_matching
         self.matching = dm is not None and dm.on
         if self.matching:
-            self.f_match_effort = draws.field("claims:data_matching", 1, lambda u: -np.log1p(-u))  # unit-rate exponential
+            # a unit-rate exponential; the first referrals' are read all at once (:meth:`match_times`),
+            # so the families' blocks need not hold them (width 0)
+            self.f_match_effort = draws.field("claims:data_matching", 0, lambda u: -np.log1p(-u))
             # the hazard as steps: from these clock times (days) on, these hazards (per day)
             self.match_t = np.asarray([sc.day_of(dm.start) if dm.start is not None else -np.inf]
                                       + [sc.day_of(p.start) for p in dm.periods], dtype=float)
@@ -403,7 +405,7 @@ class ClaimsBook:
             self._first.append(fam)  # referred in index order
             return
         now = self._scheduler.now
-        at = first_passage(self._match_t, self._match_h, now, d[self.f_match_effort.at][fam.j])
+        at = first_passage(self._match_t, self._match_h, now, self._draws.value(fam, self.f_match_effort))
         if at < self._horizon:
             self._scheduler.at(at - now, self._on_match, fam)
 

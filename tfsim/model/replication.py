@@ -60,11 +60,9 @@ class Replication:
         sc = self.scenario
         self.workforce.start()
         claims = self.claims
-        if claims is not None and claims.matching:
-            self.scheduler.run(sc.horizon_days, self.referrals, self.caseflow.refer_due,
-                               claims.match_times(), claims.on_matches)
-        else:
-            self.scheduler.run(sc.horizon_days, self.referrals, self.caseflow.refer_due)
+        matching = claims is not None and claims.matching  # data matching: a second stream known in advance
+        self.scheduler.run(sc.horizon_days, self.referrals, self.caseflow.refer_due,
+                           claims.match_times() if matching else (), claims.on_matches if matching else None)
         return self.log, self.snapshot()
 
     def close(self) -> None:
