@@ -648,7 +648,8 @@ def first_passage_many(starts: np.ndarray, hazards: np.ndarray, t0: np.ndarray, 
         end = starts[k + 1] if k + 1 < n else math.inf
         h = hazards[k]
         if h > 0:
-            reached = t + effort / h
+            with np.errstate(over="ignore"):  # a hazard too small to reach: inf, as one at a time
+                reached = t + effort / h
             hit = here & (reached <= end)
             out[hit] = reached[hit]
             live &= ~hit
